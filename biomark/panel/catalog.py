@@ -52,9 +52,10 @@ class _StrictLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D401
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases (*name) are not allowed in panel specs; write the value out",
-                event.start_mark,
+            mark = event.start_mark
+            raise SpecError(
+                f"{self.name}: line {mark.line + 1}, column {mark.column + 1}: YAML aliases (*name) are "
+                "not allowed in panel specs; write the value out"
             )
         return super().compose_node(parent, index)
 
@@ -98,7 +99,12 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
 
 def parse_yaml(text: str, source: str = "<spec>") -> Any:
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+        loader = _StrictLoader(text)
+        loader.name = source
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -2,7 +2,8 @@
 
 Rules, applied to the canonical id and every alias of each marker:
 
-1. :func:`normalize` removes differences of case, dash, underscore, dot and space, a species prefix
+1. :func:`normalize` removes differences of case, dash, underscore, dot and space (a separator
+   between two digits is kept as one dash, so ``miR-339-5p`` never equals ``miR-3395p``), a species prefix
    (``hsa-``, ``mmu-``, ``rno-``) and the ``hsa_`` of circBase ids, so ``hsa-miR-339-5p``,
    ``miR-339-5P`` and ``mir_339_5p`` are one name, as are ``hsa_circ_0067835`` / ``circ-0067835`` and
    ``Beclin 1`` / ``Beclin1``. Gene symbols and protein names match through the aliases the spec
@@ -23,14 +24,16 @@ from biomark.errors import MarkerResolutionError
 
 _SPECIES = re.compile(r"^(hsa|mmu|rno|ptr|mml)[-_ .]+", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[-_ .]+")
-_ARM = re.compile(r"(?<=\d)([a-z]?)(3p|5p)$")
+_DIGIT_SEP_DIGIT = re.compile(r"(?<=\d)[-_ .]+(?=\d)")
+_ARM = re.compile(r"(?:(?<=\d)-|(?<=\d[a-z]))(3p|5p)$")  # 339-5p, 29a3p; never 3395p
 
 
 def normalize(name: str) -> str:
     """Case-, separator- and species-prefix-insensitive key of a marker name."""
     s = str(name).strip()
     s = _SPECIES.sub("", s)
-    return _SEPARATORS.sub("", s).lower()
+    s = _DIGIT_SEP_DIGIT.sub("\x00", s)  # keep the boundary in 339-5p (not 3395p)
+    return _SEPARATORS.sub("", s).replace("\x00", "-").lower()
 
 
 def _without_arm(key: str) -> str | None:
@@ -40,7 +43,7 @@ def _without_arm(key: str) -> str | None:
     m = _ARM.search(key)
     if not m:
         return None
-    return key[: m.start(2)]
+    return key[: m.start()].rstrip("-")
 
 
 @dataclass(frozen=True)

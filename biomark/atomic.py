@@ -1,0 +1,40 @@
+"""Atomic file output: write to a temporary file beside the target, rename on success.
+
+An interrupted or failed write leaves no partial file and never touches an existing target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Context manager yielding a file handle; the file appears at ``path`` only if the block succeeds."""
+    p = Path(path)
+    directory = p.parent if str(p.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(directory))
+    os.close(fd)
+    try:
+        with open(tmp, mode, encoding=None if "b" in mode else encoding, newline=None if "b" in mode else "") as fh:
+            yield fh
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    with atomic_write(path) as fh:
+        fh.write(text)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    with atomic_write(path, "wb") as fh:
+        fh.write(data)

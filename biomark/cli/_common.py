@@ -1,0 +1,66 @@
+"""Helpers shared by the command modules: error handling, atomic output, console output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from biomark.atomic import atomic_write  # noqa: F401  (re-exported for command modules)
+from biomark.errors import BiomarkError
+
+
+def run_main(cli: click.Group, argv: list[str] | None) -> int:
+    """Run the click group; map bad input and usage errors to one ``error:`` line and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="biomark", standalone_mode=False)
+    except click.exceptions.Exit as ex:
+        return int(ex.exit_code or 0)
+    except click.exceptions.Abort:
+        click.echo("error: interrupted; no output was written", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("error: interrupted; no output was written", err=True)
+        return 130
+    except click.UsageError as err:
+        hint = ""
+        if err.ctx is not None:
+            hint = f"; see '{err.ctx.command_path} --help'"
+        msg = err.format_message().replace("\n", " ")
+        click.echo(f"error: {msg}{hint}", err=True)
+        return 2
+    except click.ClickException as err:
+        click.echo(f"error: {err.format_message()}", err=True)
+        return 2
+    except BiomarkError as err:
+        click.echo(f"error: {one_line(str(err))}", err=True)
+        return 2
+    except BrokenPipeError:
+        with contextlib.suppress(Exception):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+    return 0
+
+
+def one_line(msg: str) -> str:
+    return " ".join(msg.split())
+
+
+def check_output_path(out: str | os.PathLike[str], inputs: list[str | os.PathLike[str]] = ()) -> Path:
+    """Refuse an output path in a missing directory or equal to an input file."""
+    p = Path(out)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.exists():
+        raise BiomarkError(f"{p}: directory '{parent}' does not exist; create it or choose another output path")
+    if p.is_dir():
+        raise BiomarkError(f"{p}: is a directory; give a file name")
+    for inp in inputs:
+        if inp is None:
+            continue
+        with contextlib.suppress(OSError):
+            if Path(inp).resolve() == p.resolve():
+                raise BiomarkError(f"{p}: output path is the same as input file '{inp}'; choose another output path")
+    return p
