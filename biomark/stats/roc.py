@@ -145,11 +145,6 @@ def _resolve(pos: np.ndarray, s: np.ndarray, direction: str) -> Direction:
     return direction  # type: ignore[return-value]
 
 
-def _oriented(s: np.ndarray, direction: Direction) -> np.ndarray:
-    """Scores on the scale where cases are expected to be higher."""
-    return s if direction == "<" else -s
-
-
 # ----------------------------------------------------------------------------------------------
 # the one-sort engine
 # ----------------------------------------------------------------------------------------------
@@ -169,24 +164,44 @@ class _Sorted:
     n_neg: int
 
 
-def _sort(pos: np.ndarray, s: np.ndarray) -> _Sorted:
+def _median_sorted(v: np.ndarray) -> float:
+    """Median of an already sorted array (R's ``median``: mean of the two middle values)."""
+    h = v.size // 2
+    return float(v[h]) if v.size % 2 else float((v[h - 1] + v[h]) / 2.0)
+
+
+def _sort(pos: np.ndarray, s: np.ndarray, direction: str) -> tuple[_Sorted, Direction]:
+    """Sort the pooled scores once and build the tie groups on the oriented scale.
+
+    ``direction="auto"`` is resolved here from the sorted cases and controls (pROC's median
+    rule) so that no second pass is needed; ``">"`` reverses the sorted arrays and negates
+    the values (the oriented scale is ``-score``).
+    """
     n_pos = int(np.count_nonzero(pos))
     n_neg = pos.size - n_pos
     order = np.argsort(s)
     ss = s[order]
     sp = pos[order]
+    if direction == "auto":
+        d: Direction = "<" if _median_sorted(ss[~sp]) <= _median_sorted(ss[sp]) else ">"
+    else:
+        d = direction  # type: ignore[assignment]
+    if d == ">":
+        order = order[::-1]
+        ss = -ss[::-1]
+        sp = sp[::-1]
     new = ss[1:] != ss[:-1]
     cpos = np.cumsum(sp, dtype=np.int64)
     if new.all():
         idx = np.arange(1, pos.size + 1, dtype=np.int64)
-        return _Sorted(ss, cpos, idx - cpos, order, sp, None, n_pos, n_neg)
+        return _Sorted(ss, cpos, idx - cpos, order, sp, None, n_pos, n_neg), d
     ends = np.flatnonzero(np.append(new, True))  # last index of each tie group
     pos_through = cpos[ends]
     neg_through = ends + 1 - pos_through
     group = np.empty(pos.size, dtype=np.int64)
     group[0] = 0
     np.cumsum(new, out=group[1:])
-    return _Sorted(ss[ends], pos_through, neg_through, order, sp, group, n_pos, n_neg)
+    return _Sorted(ss[ends], pos_through, neg_through, order, sp, group, n_pos, n_neg), d
 
 
 def _placements(st: _Sorted, aligned: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -222,13 +237,13 @@ def _placements(st: _Sorted, aligned: bool = False) -> tuple[np.ndarray, np.ndar
     return v10_all[sp], v01_all[~sp]
 
 
-def _delong(pos: np.ndarray, s_oriented: np.ndarray) -> tuple[float, float]:
-    """AUC and DeLong variance for scores oriented so that cases are expected higher."""
-    st = _sort(pos, s_oriented)
+def _delong(pos: np.ndarray, s: np.ndarray, direction: str) -> tuple[float, float, Direction]:
+    """AUC, DeLong variance and the direction used."""
+    st, d = _sort(pos, s, direction)
     v10, v01 = _placements(st)
     auc = float(np.mean(v10))
     var = float(np.var(v10, ddof=1) / st.n_pos + np.var(v01, ddof=1) / st.n_neg)
-    return auc, var
+    return auc, var, d
 
 
 def _normal_ci(est: float, se: float, level: float) -> tuple[float, float]:
@@ -316,8 +331,7 @@ def roc_auc(
     s = _score(score, pos.size)
     _counts(pos, minimum=2)
     level = _level(ci)
-    d = _resolve(pos, s, direction)
-    auc, var = _delong(pos, _oriented(s, d))
+    auc, var, d = _delong(pos, s, _check_direction(direction))
     se = float(np.sqrt(max(var, 0.0)))
     lo, hi = _normal_ci(auc, se, level)
     n_pos = int(np.count_nonzero(pos))
@@ -415,10 +429,10 @@ def delong_test(
             dir_a, dir_b = direction
         except (TypeError, ValueError):
             raise StatsError(f"direction must be a string or a pair of strings, got {direction!r}") from None
-    da = _resolve(pos, sa, dir_a)
-    db = _resolve(pos, sb, dir_b)
-    va10, va01 = _placements(_sort(pos, _oriented(sa, da)), aligned=True)
-    vb10, vb01 = _placements(_sort(pos, _oriented(sb, db)), aligned=True)
+    sta, da = _sort(pos, sa, _check_direction(dir_a))
+    stb, db = _sort(pos, sb, _check_direction(dir_b))
+    va10, va01 = _placements(sta, aligned=True)
+    vb10, vb01 = _placements(stb, aligned=True)
     v10 = np.vstack((va10[pos], vb10[pos]))
     v01 = np.vstack((va01[~pos], vb01[~pos]))
     auc_a, auc_b = float(v10[0].mean()), float(v10[1].mean())
@@ -507,7 +521,7 @@ class RocCurve(Result):
 def _coords(pos: np.ndarray, s: np.ndarray, d: Direction) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Thresholds (on the original scale) and the counts of true positives and true
     negatives at each, for direction ``d``."""
-    st = _sort(pos, _oriented(s, d))
+    st, _ = _sort(pos, s, d)
     t = _midpoints(st.values)
     pos_before = np.concatenate(([0], st.pos_through))  # cases below threshold j
     neg_before = np.concatenate(([0], st.neg_through))
