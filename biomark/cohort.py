@@ -8,7 +8,7 @@ imputation happen inside :mod:`biomark.preprocess`, fitted on training rows only
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -44,6 +44,19 @@ class Cohort:
         Name of the spike-in column for Ct normalisation, if the user named one.
     name
         A label for reports (file stem or "synthetic").
+    reference_markers
+        Columns of ``expression`` that are qPCR reference markers (canonical ids), for −ΔCt.
+        When empty, :meth:`levels` uses the panel's reference markers found among the columns.
+    library_size
+        Counts only: per-sample library size (sum over *all* features of the file, not only the
+        panel's markers), indexed like ``expression``. ``None``: :meth:`levels` falls back to the sum
+        over the columns present and says so.
+    ct_cutoff
+        qPCR only: the Ct cutoff applied at read time (``Undetermined``/empty/above set to it).
+
+    Values are kept as measured; :meth:`levels` gives them on an expression scale where higher
+    means more (−ΔCt, log2 CPM, log2 intensity), which is what directions are judged on and what
+    :class:`biomark.PanelModel` takes.
     """
 
     expression: pd.DataFrame
@@ -56,6 +69,9 @@ class Cohort:
     sources: dict[str, str] = field(default_factory=dict)
     spike_in: str | None = None
     name: str = "cohort"
+    reference_markers: list[str] = field(default_factory=list)
+    library_size: pd.Series | None = None
+    ct_cutoff: float | None = None
 
     @property
     def n_samples(self) -> int:
@@ -70,11 +86,46 @@ class Cohort:
         return [str(c) for c in self.expression.columns]
 
     def subset(self, rows: Any) -> Cohort:
-        """The cohort restricted to some samples (positional indices or a boolean mask)."""
+        """The cohort restricted to some samples (positional indices or a boolean mask, or an Index of ids)."""
         expr = self.expression.iloc[rows] if not isinstance(rows, pd.Index) else self.expression.loc[rows]
         clin = None if self.clinical is None else self.clinical.loc[expr.index]
-        return Cohort(
-            expression=expr, clinical=clin, assay=self.assay, panel_id=self.panel_id,
-            missing_markers=list(self.missing_markers), warnings=list(self.warnings), qc=dict(self.qc),
-            sources=dict(self.sources), spike_in=self.spike_in, name=self.name,
+        lib = None if self.library_size is None else self.library_size.loc[expr.index]
+        return replace(
+            self, expression=expr, clinical=clin, missing_markers=list(self.missing_markers),
+            warnings=list(self.warnings), qc=dict(self.qc), sources=dict(self.sources),
+            reference_markers=list(self.reference_markers), library_size=lib,
+        )
+
+    def levels(self, panel: Any = None, *, markers: list[str] | None = None) -> pd.DataFrame:
+        """Marker values on an expression scale where higher means more, one row per sample.
+
+        A per-sample conversion that uses no statistic of other samples (so it is leakage-free
+        whenever it is applied), chosen by :attr:`assay`:
+
+        * ``qpcr_ct``: −ΔCt = (reference Ct) − (marker Ct), the reference being the spike-in column
+          when one was named, else the mean Ct of the reference markers present in that sample
+          (``NaN`` when none is); with neither, −Ct (a warning says the values are unnormalised).
+        * ``counts``: log2 CPM = log2((count + 0.5) / (library size + 1) × 10⁶), the prior of limma's
+          ``voom`` (Law et al. 2014, Genome Biology 15:R29).
+        * ``intensity``: log2(intensity).
+        * ``log2_expression``, ``ihc_score``: unchanged.
+
+        Reference and spike-in columns are not returned. ``markers`` (default: the panel's markers
+        present, else every non-reference column) selects and orders the columns. The rule applied
+        is in ``result.attrs["conversion"]`` and any caveat in ``result.attrs["warnings"]``.
+        """
+        from biomark.preprocess import assay_levels
+
+        refs = list(self.reference_markers)
+        if panel is not None and not refs:
+            refs = [r.id for r in panel.reference_markers if r.id in self.expression.columns]
+        excluded = set(refs) | ({self.spike_in} if self.spike_in else set())
+        if markers is None:
+            if panel is not None:
+                markers = [m for m in panel.marker_ids if m in self.expression.columns]
+            else:
+                markers = [c for c in self.expression.columns if c not in excluded]
+        return assay_levels(
+            self.expression, self.assay, markers=markers, reference=refs, spike_in=self.spike_in,
+            library_size=self.library_size,
         )
