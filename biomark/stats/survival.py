@@ -640,7 +640,7 @@ def kaplan_meier(time: Any, event: Any, *, conf_level: float = 0.95) -> KaplanMe
     with np.errstate(over="ignore", invalid="ignore"):
         lower = np.where(pos, surv * np.exp(-z * se_log), np.nan)
         upper = np.where(pos, np.minimum(1.0, surv * np.exp(z * se_log)), np.nan)
-    std_err = np.where(pos, surv * se_log, np.nan)
+        std_err = np.where(pos, surv * se_log, np.nan)
     return KaplanMeierCurve(
         time=uniq,
         n_risk=n_risk.astype(np.int64),
