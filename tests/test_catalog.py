@@ -84,7 +84,8 @@ def find_quote(quote: str, seed: str) -> tuple[int, int] | None:
 _BRACKETS = re.compile(r"\[([0-9,\s–\-]{1,40})\]")
 _SUPERSCRIPT = re.compile(r"(?<=[A-Za-z)%\]])(\d{1,3}(?:,\d{1,3})*)(?=[\s.,;:)]|$)")
 _REF_PAREN = re.compile(r"\(ref\. (\d{1,3})\)")
-WINDOW = 600  # characters either side of the quote
+WINDOW = 700  # characters either side of the quote (a ~450-character figure caption of seed 002
+# can stand between a citation and the rest of its sentence, e.g. ref [46] and Fig. 3)
 
 
 def _expand(group: str) -> set[int]:
