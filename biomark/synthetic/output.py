@@ -1,7 +1,8 @@
 """Writing a simulated cohort as the files a user would bring: expression.csv, clinical.csv, truth.json.
 
-The CSVs are deterministic byte for byte: numbers printed with ``'%.6g'`` (the simulator already
-rounds to 6 significant digits, so the files hold exactly the Cohort's values), missing cells as
+The CSVs are deterministic byte for byte: numbers printed with ``'%.6g'``, whole numbers as
+integers (the simulator already rounds to 6 significant digits, so the files hold exactly the
+Cohort's values), missing cells as
 ``NA``, ``\\n`` line endings, the sample id in the first column (``sample_id``). In a ``qpcr_ct``
 cohort every cell equal to the cutoff (``cohort.qc["ct_cutoff"]``) is written as the literal
 string ``Undetermined``, as qPCR instruments export it, so that reading the files back exercises
@@ -37,9 +38,16 @@ def _fmt_column(col: pd.Series, undetermined_at: float | None = None) -> list[st
             elif undetermined_at is not None and v == undetermined_at:
                 out.append("Undetermined")
             else:
-                out.append(f"{v:.6g}")
+                out.append(format_number(v))
         return out
     return [_quote(str(v)) for v in col]
+
+
+def format_number(v: float) -> str:
+    """``'%d'`` for whole numbers below 1e15 (counts stay exact), else ``'%.6g'``."""
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.6g}"
 
 
 def _quote(s: str) -> str:
@@ -59,10 +67,20 @@ def frame_to_csv(frame: pd.DataFrame, undetermined_at: float | None = None) -> s
 
 
 def expression_csv(cohort: Cohort) -> str:
+    """The expression file. Counts with known library sizes get a last column ``other_features``
+    (library size minus the counts written) so that row sums are the library sizes, as in a full
+    count matrix, and the reader recovers them."""
     undetermined_at = None
+    frame = cohort.expression
     if cohort.assay == "qpcr_ct":
-        undetermined_at = float(cohort.qc.get("ct_cutoff", 40.0))
-    return frame_to_csv(cohort.expression, undetermined_at)
+        undetermined_at = float(cohort.ct_cutoff if cohort.ct_cutoff is not None
+                                else cohort.qc.get("ct_cutoff", 40.0))
+    if cohort.assay == "counts" and cohort.library_size is not None:
+        rest = cohort.library_size.to_numpy(float) - np.nansum(frame.to_numpy(float), axis=1)
+        if np.any(rest < 0):
+            raise BiomarkError("library sizes smaller than the counts written; cannot write a count matrix")
+        frame = frame.assign(other_features=rest)
+    return frame_to_csv(frame, undetermined_at)
 
 
 def clinical_csv(cohort: Cohort) -> str:

@@ -4,10 +4,10 @@
 runs the checks a validation of the panel's *fixed* literature score must pass:
 
 * the panel score: mean over the markers with a direction of ``sign_j * z_j``, each marker first put
-  on its analysis scale (qPCR: −ΔCt against the mean of the reference markers, or the spike-in;
-  counts: log2 CPM with a prior count of 0.5 against the ``library_size`` column; intensity: log2),
-  missing values replaced by the marker's median, then z-scored (this is the spec's ``signed_z``
-  rule; nothing is fitted, so there is no optimism to correct);
+  on its expression scale by :meth:`biomark.cohort.Cohort.levels` (qPCR: −ΔCt against the spike-in
+  or the mean of the reference markers; counts: log2 CPM; intensity: log2), missing values replaced
+  by the marker's median, then z-scored (the spec's ``signed_z`` rule; nothing is fitted, so there
+  is no optimism to correct);
 * binary: the DeLong 95 % CI of the AUC of that score (direction fixed by the spec,
   :func:`biomark.stats.roc_auc` with ``direction="<"``) lies above 0.5;
 * survival: the Cox model of the score gives p < ``alpha`` with a hazard ratio > 1 (the score is
@@ -185,27 +185,10 @@ def riley_binary_sample_size(
 
 
 def analysis_values(cohort: Cohort, truth: Truth, panel: Panel) -> dict[str, np.ndarray]:
-    """Every panel marker on its analysis scale (see the module docstring), NaN where missing."""
-    expr = cohort.expression
-    out: dict[str, np.ndarray] = {}
-    if cohort.assay == "qpcr_ct":
-        refs = [r for r in truth.reference_markers if r in expr.columns]
-        if not refs and cohort.spike_in and cohort.spike_in in expr.columns:
-            refs = [cohort.spike_in]
-        ref = expr[refs].to_numpy(float).mean(axis=1) if refs else 0.0
-        for mk in panel.marker_ids:
-            out[mk] = -(expr[mk].to_numpy(float) - ref)
-    elif cohort.assay == "counts":
-        lib = cohort.clinical["library_size"].to_numpy(float)
-        for mk in panel.marker_ids:
-            out[mk] = np.log2((expr[mk].to_numpy(float) + 0.5) / (lib + 1.0) * 1e6)
-    elif cohort.assay == "intensity":
-        for mk in panel.marker_ids:
-            out[mk] = np.log2(np.maximum(expr[mk].to_numpy(float), 1e-300))
-    else:
-        for mk in panel.marker_ids:
-            out[mk] = expr[mk].to_numpy(float)
-    return out
+    """Every panel marker on its expression scale (:meth:`Cohort.levels`: −ΔCt, log2 CPM, log2
+    intensity), NaN where missing."""
+    lv = cohort.levels(panel, markers=[m for m in panel.marker_ids if m in cohort.expression.columns])
+    return {mk: lv[mk].to_numpy(dtype=float) for mk in lv.columns}
 
 
 def panel_score(values: Mapping[str, np.ndarray], signs: Mapping[str, int]) -> np.ndarray:
@@ -248,12 +231,7 @@ def _cox_p_coef(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> tuple[flo
     from biomark.stats import cox
 
     res = cox(time, event, {"score": x})
-    term = res.terms[0] if hasattr(res, "terms") else res
-    coef = term.coef
-    p = term.p
-    if not np.isscalar(coef):
-        coef, p = np.asarray(coef).ravel()[0], np.asarray(p).ravel()[0]
-    return float(coef), float(p)
+    return float(np.asarray(res.coef).ravel()[0]), float(np.asarray(res.p).ravel()[0])
 
 
 def evaluate_replicate(

@@ -181,12 +181,14 @@ def _seed_record(seed: Any) -> Any:
 
 
 def _round6(a: np.ndarray) -> np.ndarray:
-    """Round to 6 significant digits exactly as ``'%.6g'`` prints (NaN kept)."""
+    """Round to 6 significant digits exactly as ``'%.6g'`` prints; whole numbers below 1e15 (counts,
+    library sizes) and NaN are kept as they are (:func:`biomark.synthetic.output.format_number`)."""
     a = np.asarray(a, dtype=float)
     if a.size == 0:
         return a
     flat = a.ravel()
-    out = np.array([float(f"{v:.6g}") if v == v else np.nan for v in flat.tolist()])
+    out = np.array([v if (v != v or (v == int(v) and abs(v) < 1e15)) else float(f"{v:.6g}")
+                    for v in flat.tolist()])
     return out.reshape(a.shape)
 
 
@@ -620,6 +622,7 @@ def simulate(
     layer: dict[str, Any] = {"assay": assay}
     qc: dict[str, Any] = {"synthetic": True}
     extra_cols: dict[str, np.ndarray] = {}
+    library: np.ndarray | None = None
     refs: list[str] = []
     spike_name: str | None = None
     if assay == "log2_expression":
@@ -642,11 +645,11 @@ def simulate(
         mu = lib[:, None] * prop[None, :] * np.exp2(X)
         size_nb = 1.0 / nb_dispersion
         values = rng.negative_binomial(size_nb, size_nb / (size_nb + mu)).astype(float)
-        clinical["library_size"] = lib
-        columns["library_size"] = "library_size"
+        library = lib
         layer.update(library_size_median=library_size, library_size_cv=library_size_cv,
                      nb_dispersion=nb_dispersion, proportion=dict(zip(all_markers, prop.tolist(), strict=True)))
-        qc["library_size"] = "clinical column 'library_size'"
+        qc["library_size_rule"] = ("simulated library sizes; the CSV carries them as the column sums "
+                                   "(column 'other_features' holds the counts of every other feature)")
     else:  # qpcr_ct
         if not (ct_lod <= ct_cutoff):
             raise SimulationError(f"ct_lod ({ct_lod}) must not exceed ct_cutoff ({ct_cutoff})")
@@ -673,7 +676,8 @@ def simulate(
         qc["undetermined"] = {mk: int(undetermined[:, j].sum()) for j, mk in enumerate(all_markers)}
         qc["undetermined"].update({rid: int((col == ct_cutoff).sum()) for rid, col in extra_cols.items()})
         qc["ct_cutoff"] = ct_cutoff
-        qc["undetermined_rule"] = f"Undetermined (Ct above the limit of detection {ct_lod}) set to {ct_cutoff}"
+        qc["undetermined_rule"] = (f"Ct above the limit of detection {ct_lod} is Undetermined "
+                                   f"('Undetermined' in the CSV) and set to the cutoff {ct_cutoff}")
         layer.update(ct_constant=dict(zip(all_markers, c.tolist(), strict=True)),
                      reference_ct_mean=ref_ct_mean, ct_lod=ct_lod, ct_cutoff=ct_cutoff,
                      ct_technical_sd=ct_technical_sd, ct_input_sd=ct_input_sd,
@@ -695,6 +699,9 @@ def simulate(
             layer["undetermined"] = dict(qc["undetermined"])
         assumptions.append("Missing values: completely at random in marker cells (not references).")
 
+    if assay == "qpcr_ct":  # the keys read_cohort uses for the same facts
+        qc["ct_set_to_cutoff"] = {k: v for k, v in qc["undetermined"].items() if v}
+        qc["ct_set_to_cutoff_total"] = int(sum(qc["undetermined"].values()))
     values = _round6(values)
     expr = pd.DataFrame(values, index=pd.Index(sample_ids, name="sample_id"), columns=all_markers)
     for rid, col in extra_cols.items():
@@ -703,6 +710,9 @@ def simulate(
     cohort = Cohort(
         expression=expr, clinical=clin, assay=assay, panel_id=panel.id, missing_markers=[],
         warnings=[], qc=qc, sources={}, spike_in=spike_name, name=name,
+        reference_markers=refs,
+        library_size=None if library is None else pd.Series(library, index=expr.index, name="library_size"),
+        ct_cutoff=float(ct_cutoff) if assay == "qpcr_ct" else None,
     )
     truth = Truth(
         seed=seed_rec, panel_id=panel.id, panel_hash=panel.content_hash(), endpoint=ep.id,
