@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 _TAIL_BITS = 4
 
 
@@ -42,8 +41,6 @@ def pair_counts(val: np.ndarray, w_later: np.ndarray) -> dict[str, np.ndarray]:
     n = int(val.shape[0])
     w_in = np.asarray(w_later)
     w_later = w_in.astype(np.float64)
-    out_later_less = np.zeros(n)
-    out_earlier_leq = np.zeros(n)
     if n == 0:
         z = np.zeros(0)
         return dict(later_less=z, later_eq=z, later_greater=z, earlier_less=z, earlier_eq=z,
@@ -125,7 +122,7 @@ def pair_counts(val: np.ndarray, w_later: np.ndarray) -> dict[str, np.ndarray]:
         tri = np.tri(bsz, k=-1, dtype=bool)  # tri[p, q] = q placed before p
         later = pb[:, None, :] > pb[:, :, None]  # later[., p, q] = pos[q] > pos[p]
         acc_ll += ((later & tri) * wb[:, None, :]).sum(axis=2).ravel().astype(w_dtype)
-        acc_el += ((~later & tri) ).sum(axis=2).ravel().astype(idx_t)
+        acc_el += (~later & tri).sum(axis=2).ravel().astype(idx_t)
     # the arrangement now sorts each tail block by value; put the results in position order
     res_ll = np.empty(big_n, dtype=np.float64)
     res_ll[pos] = acc_ll

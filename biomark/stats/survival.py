@@ -141,11 +141,9 @@ class CoxResult(Result):
         """Per-term table as a pandas DataFrame (one row per term)."""
         import pandas as pd
 
-        return pd.DataFrame({k: v for k, v in self.term(self.terms[0]).items()} and {
-            k: getattr(self, k) for k in ("coef", "se", "z", "p", "hr", "hr_ci_low",
-                                          "hr_ci_high", "hr_per_sd", "hr_per_sd_ci_low",
-                                          "hr_per_sd_ci_high")
-        }, index=list(self.terms))
+        cols = ("coef", "se", "z", "p", "hr", "hr_ci_low", "hr_ci_high", "sd", "hr_per_sd",
+                "hr_per_sd_ci_low", "hr_per_sd_ci_high")
+        return pd.DataFrame({k: getattr(self, k) for k in cols}, index=list(self.terms))
 
 
 def _newton(data: CoxData, *, max_iter: int = 50) -> tuple[np.ndarray, dict, dict, int]:

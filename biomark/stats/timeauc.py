@@ -76,10 +76,10 @@ def time_dependent_auc(time: Any, event: Any, marker: Any, times: Any) -> TimeAU
         n_cases[k] = int(case.sum())
         n_ctrl[k] = ctrl_m.shape[0]
         if n_cases[k] == 0:
-            raise StatsError(f"no events at or before time {tk!r}: AUC({tk!r}) is undefined")
+            raise StatsError(f"no events at or before time {float(tk):g}: AUC({float(tk):g}) is undefined")
         if n_ctrl[k] == 0:
             raise StatsError(
-                f"nobody is still under observation after time {tk!r}: AUC({tk!r}) is undefined"
+                f"nobody is still under observation after time {float(tk):g}: AUC({float(tk):g}) is undefined"
             )
         w = 1.0 / g_minus[case]
         mc = mk[case]
