@@ -237,7 +237,6 @@ def read_cohort(
     n_samples = len(sample_ids)
     out_cols = [mid for _, mid in keep]
     values = np.empty((n_samples, len(keep)), dtype=np.float64)
-    ct_state = {"undetermined": np.zeros(len(keep), dtype=np.int64), "above": np.zeros(len(keep), dtype=np.int64)}
     blank_masks: list[np.ndarray] = []
     parser = _CellParser(src, assay, table.decimal)
     if orientation == "rows":
