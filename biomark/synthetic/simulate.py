@@ -53,6 +53,7 @@ Every random choice comes from ``numpy.random.default_rng(seed)`` in a fixed ord
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -240,6 +241,7 @@ def _correlation_matrix(
     return R
 
 
+@functools.lru_cache(maxsize=256)
 def _censoring_rate(
     target: float, lp_sd: float, lam: float, shape: float, follow_up: float
 ) -> tuple[float, float]:
