@@ -66,7 +66,7 @@ def quote_regex(quote: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def seed_text(name: str) -> str:
     return normalise_seed((SEEDS / name).read_text(encoding="utf-8"))
 
@@ -334,3 +334,17 @@ def test_canonical_ids():
                 assert gene_aliases[m.id] in m.aliases, (p.id, m.id)
                 seen.add(m.id)
     assert seen == set(gene_aliases)
+
+
+def test_reference_check_rejects_a_wrong_number():
+    # The miR-96 sentence of seed 002 cites [50]; [99] is cited only in the breast-cancer paragraph
+    # and Table 2's last row, thousands of characters away.
+    p = catalog()["nsclc_mir96_radioresistance"]
+    ev = next(e for e in p.evidence if e.location == "text")
+    seed = seed_text(ev.seed)
+    span = find_quote(ev.sentence, seed)
+    assert span is not None and reference_near(ev, seed, span)
+    wrong = ev.model_copy(update={"reference": 99})
+    assert not reference_near(wrong, seed, span)
+    # and a quote that is not in the seed is not found
+    assert find_quote(ev.sentence.replace("markedly higher", "markedly lower"), seed) is None
