@@ -168,6 +168,14 @@ def read_cohort(
     if spike_in is not None:
         key = normalize(spike_in)
         hits = [i for i, f in enumerate(feature_names) if normalize(f) == key]
+        spike_ref: str | None = None
+        if panel_obj is not None and panel_obj.reference_markers:
+            from biomark.panel.names import match_name
+
+            ref_targets = [(r.id, list(r.aliases)) for r in panel_obj.reference_markers]
+            spike_ref, _ = match_name(spike_in, ref_targets)
+            if spike_ref is not None and not hits:
+                hits = [i for i, f in enumerate(feature_names) if match_name(f, ref_targets)[0] == spike_ref]
         if not hits:
             close = _closest(spike_in, feature_names)
             raise InputError(f"{src}: spike-in '{spike_in}' not found among the "
@@ -178,7 +186,7 @@ def read_cohort(
                              f"{'columns' if orientation == 'rows' else 'rows'}: "
                              + ", ".join(_where(orientation, h, feature_names) for h in hits))
         spike_pos = hits[0]
-        spike_col = feature_names[spike_pos].strip()
+        spike_col = spike_ref if spike_ref is not None else feature_names[spike_pos].strip()
 
     reference_ids: list[str] = []
     if targets is not None:
@@ -213,8 +221,11 @@ def read_cohort(
         if missing:
             warnings.append(f"{src}: {len(missing)} of {len(panel_obj.markers)} panel markers are not in the file: "
                             + ", ".join(missing))
-        reference_ids = [mid for _, mid in chosen if mid in ref_set]
-        missing_refs = [r.id for r in panel_obj.reference_markers if r.id not in reference_ids]
+        refs_found = [mid for _, mid in chosen if mid in ref_set]
+        spike_flag = {r.id: r.spike_in for r in panel_obj.reference_markers}
+        # the mean of the (endogenous) reference markers; spike-in references only when no other is present
+        reference_ids = [m for m in refs_found if not spike_flag[m]] or refs_found
+        missing_refs = [r.id for r in panel_obj.reference_markers if r.id not in refs_found and r.id != spike_col]
         if missing_refs and assay == "qpcr_ct" and spike_in is None:
             warnings.append(f"{src}: reference marker(s) not in the file: {', '.join(missing_refs)}")
         qc["matched"] = {f: {"marker": mid, "how": match.how.get(f, "")} for f, mid in match.columns.items()}
