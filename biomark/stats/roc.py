@@ -209,8 +209,10 @@ def _placements(st: _Sorted, aligned: bool = False) -> tuple[np.ndarray, np.ndar
 
     ``v10[i]`` = (controls below case i + 0.5 * controls tied with it) / n_neg,
     ``v01[j]`` = (cases above control j + 0.5 * cases tied with it) / n_pos.
-    With ``aligned`` the values follow the original order of cases and of controls (needed to
-    pair two scores), otherwise they are in sorted order (enough for one AUC and its variance).
+    With ``aligned`` two full-length arrays indexed like the input are returned (``v10[pos]``
+    and ``v01[~pos]`` are then the placements of cases and controls in input order, needed to
+    pair two scores); otherwise the placements of cases and of controls in sorted order
+    (enough for one AUC and its variance).
     """
     m, k = float(st.n_pos), float(st.n_neg)
     if st.group is None:
@@ -232,7 +234,6 @@ def _placements(st: _Sorted, aligned: bool = False) -> tuple[np.ndarray, np.ndar
         inv10[st.order] = v10_all
         inv01 = np.empty_like(v01_all)
         inv01[st.order] = v01_all
-        # original order of cases / controls
         return inv10, inv01
     return v10_all[sp], v01_all[~sp]
 
