@@ -348,3 +348,25 @@ def test_reference_check_rejects_a_wrong_number():
     assert not reference_near(wrong, seed, span)
     # and a quote that is not in the seed is not found
     assert find_quote(ev.sentence.replace("markedly higher", "markedly lower"), seed) is None
+
+
+# --- docs/panels.md stays in step with the catalog -------------------------------------------------
+
+DOCS = ROOT / "docs" / "panels.md"
+
+
+def test_docs_example_is_a_valid_spec_equal_to_its_catalog_panel():
+    from biomark.panel.catalog import panel_from_data, parse_yaml
+
+    text = DOCS.read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, re.S)
+    assert block is not None
+    example = panel_from_data(parse_yaml(block.group(1), "docs/panels.md"), "docs/panels.md")
+    assert example == catalog()[example.id]
+
+
+def test_docs_catalog_table_lists_every_panel():
+    text = DOCS.read_text(encoding="utf-8").split("## The built-in catalog", 1)[1]
+    rows = re.findall(r"^\| `([a-z0-9_]+)` \|", text, re.M)
+    assert sorted(rows) == sorted(catalog())
+    assert f"{len(catalog())} panels read off" in text
