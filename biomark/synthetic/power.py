@@ -144,7 +144,7 @@ def riley_binary_sample_size(
     phi = prevalence
     l_null = phi * math.log(phi) + (1 - phi) * math.log(1 - phi)
     max_r2 = -math.expm1(2.0 * l_null)
-    if not (0.0 < r2 < max_r2):
+    if not (1e-9 < r2 < max_r2):
         raise SimulationError(
             f"the anticipated R²_CS ({r2:.4g}) must lie in (0, {max_r2:.4g}) for prevalence {phi}; "
             "an AUC of 0.5 gives no information"
@@ -516,7 +516,7 @@ def _dask_client(scheduler: Any) -> tuple[Any, bool]:
     if isinstance(scheduler, Client):
         return scheduler, False
     try:
-        return Client(str(scheduler), timeout="10s"), True
+        return Client(str(scheduler), timeout="3s"), True
     except (OSError, TimeoutError) as err:
         raise BiomarkError(
             f"--scheduler {scheduler}: cannot connect to a dask scheduler ({err}); check the address"
