@@ -54,7 +54,7 @@ def test_unknown_panel_suggests_closest():
     r = run("panels", "show", "escc_mir339")
     assert r.returncode == 2
     assert r.stdout == ""
-    assert r.stderr.startswith("error: unknown panel 'escc_mir339'; did you mean: escc_mir339_radiotherapy?")
+    assert r.stderr.startswith("error: unknown panel 'escc_mir339'; did you mean: escc_mir339_radiotherapy")
     assert len(r.stderr.strip().splitlines()) == 1
     assert "Traceback" not in r.stderr
 
