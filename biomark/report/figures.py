@@ -378,7 +378,15 @@ def correlation_figure(corr: Mapping[str, Any]) -> str:
     with _style():
         fig = _fig(size + 0.9, size)
         ax = fig.add_subplot()
-        im = ax.imshow(np.ma.masked_invalid(mat), cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+        # vector cells (pcolormesh) and a stepped colour bar (< 50 levels, so matplotlib keeps it
+        # vector too): crisp at any zoom and no embedded raster images
+        from matplotlib.colors import BoundaryNorm
+        norm = BoundaryNorm(np.linspace(-1, 1, 21), ncolors=256)
+        im = ax.pcolormesh(np.arange(k + 1) - 0.5, np.arange(k + 1) - 0.5, np.ma.masked_invalid(mat),
+                           cmap="RdBu_r", norm=norm, edgecolors="white", linewidth=0.5)
+        ax.set_xlim(-0.5, k - 0.5)
+        ax.set_ylim(k - 0.5, -0.5)
+        ax.set_aspect("equal")
         ax.set_xticks(range(k))
         ax.set_yticks(range(k))
         ax.set_xticklabels([label(n, 18) for n in names], rotation=45, ha="right", fontsize=7)
@@ -392,7 +400,7 @@ def correlation_figure(corr: Mapping[str, Any]) -> str:
                                 color="white" if abs(v) > 0.6 else "#222222")
         for s in ax.spines.values():
             s.set_visible(False)
-        cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+        cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, ticks=[-1, -0.5, 0, 0.5, 1])
         cb.set_label("Spearman ρ")
         cb.ax.tick_params(labelsize=7)
         ax.set_title("Marker correlation")
@@ -468,17 +476,18 @@ def direction_forest_figure(direction: Mapping[str, Any], positive: str = "posit
             exp = e.get("expected") or "—"
             status = str(e.get("status") or "")
             txt = f"exp. {exp}   q {_fmt_p(e.get('p_adjusted'))}   {status.replace('_', ' ')}"
-            ax.annotate(txt, xy=(1.0, i), xycoords=("axes fraction", "data"), xytext=(8, 0),
-                        textcoords="offset points", va="center", fontsize=7.5,
-                        color=COLORS.get(status, "#333333") if status == "contradicting" else "#333333",
-                        fontweight="bold" if status == "contradicting" else "normal")
+            ann = ax.annotate(txt, xy=(1.0, i), xycoords=("axes fraction", "data"), xytext=(8, 0),
+                              textcoords="offset points", va="center", fontsize=7.5,
+                              color=COLORS.get(status, "#333333") if status == "contradicting" else "#333333",
+                              fontweight="bold" if status == "contradicting" else "normal")
+            ann.set_in_layout(False)
         ax.set_xlabel(xlabel)
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         ax.text(0.0, 1.0, "◀ lower", transform=ax.transAxes, ha="left", va="bottom", fontsize=7, color="#555555")
         ax.text(1.0, 1.0, "higher ▶", transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="#555555")
-        fig.subplots_adjust(left=0.24, right=0.68, top=1 - 0.32 / (0.42 * k + 1.15),
-                            bottom=0.62 / (0.42 * k + 1.15))
+        # labels on the left are measured by tight_layout; the status column needs the right 30 %
+        fig.tight_layout(rect=(0.0, 0.0, 0.70, 1.0), pad=0.6)
     return to_svg(fig, "fig-direction", "Forest plot of observed marker effects against the expected direction")
 
 
@@ -537,6 +546,7 @@ def km_figure(km: Mapping[str, Any], time_unit: str = "", p_text: str = "") -> s
         axr.set_yticklabels([label(g, 12) for g in rows], fontsize=8)
         axr.set_xticks(times[np.isfinite(times)] if len(times) else [])
         axr.tick_params(axis="both", length=0, labelbottom=False)
+        axr.tick_params(axis="y", pad=14)
         for s in axr.spines.values():
             s.set_visible(False)
         axr.set_title("Number at risk", fontsize=8, fontweight="normal")
@@ -561,17 +571,19 @@ def hr_forest_figure(models: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
         ax.set_xscale("log")
         ax.axvline(1.0, color="#333333", linewidth=0.9)
         prev = None
-        for i, (term, hr, l, h, title) in enumerate(rows):
+        for i, (_term, hr, lo_i, hi_i, title) in enumerate(rows):
             col = COLORS["panel"] if title == (rows[0][4] if rows else "") else "#333333"
             if prev is not None and title != prev:
                 ax.axhline(i - 0.5, color="#cccccc", linewidth=0.6)
             prev = title
-            if math.isfinite(l) and math.isfinite(h) and l > 0:
-                ax.plot([l, h], [i, i], color=col, linewidth=1.4)
+            if math.isfinite(lo_i) and math.isfinite(hi_i) and lo_i > 0:
+                ax.plot([lo_i, hi_i], [i, i], color=col, linewidth=1.4)
             if math.isfinite(hr) and hr > 0:
                 ax.plot([hr], [i], "s", color=col, markersize=5.5)
-            ax.annotate(f"{_fmt(hr)} ({_fmt(l)}–{_fmt(h)})", xy=(1.0, i), xycoords=("axes fraction", "data"),
-                        xytext=(8, 0), textcoords="offset points", va="center", fontsize=7.5)
+            ann = ax.annotate(f"{_fmt(hr)} ({_fmt(lo_i)}–{_fmt(hi_i)})", xy=(1.0, i),
+                              xycoords=("axes fraction", "data"), xytext=(8, 0), textcoords="offset points",
+                              va="center", fontsize=7.5)
+            ann.set_in_layout(False)
         ax.set_xlim(lo, hi)
         ax.set_ylim(k - 0.5, -0.5)
         ax.set_yticks(range(len(rows)))
@@ -583,8 +595,7 @@ def hr_forest_figure(models: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
         ax.xaxis.set_major_locator(LogLocator(base=10, subs=(0.25, 0.5, 1.0, 2.0, 4.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-        fig.subplots_adjust(left=0.36, right=0.78, top=1 - 0.2 / (0.36 * k + 1.0),
-                            bottom=0.6 / (0.36 * k + 1.0))
+        fig.tight_layout(rect=(0.0, 0.0, 0.80, 1.0), pad=0.6)
     return to_svg(fig, "fig-hr", "Forest plot of Cox hazard ratios")
 
 
@@ -625,6 +636,8 @@ def cv_figure(values: Sequence[Any], apparent: Any = None, corrected: Any = None
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_xlabel(what)
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         fig.subplots_adjust(left=0.05, right=0.62, bottom=0.32, top=0.95)
     return to_svg(fig, "fig-cv", f"Cross-validated {what} per repeat")
