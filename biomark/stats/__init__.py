@@ -3,13 +3,14 @@
 Every function takes arrays and returns a frozen dataclass with ``to_dict()``. This package
 imports nothing else of biomark (see DESIGN.md: one direction, no back-edges).
 
-Names are resolved lazily so that importing :mod:`biomark.stats` stays cheap.
+The functions are imported eagerly: several share their module's name (``calibration``,
+``concordance``), and binding the function after the submodule import keeps
+``biomark.stats.calibration`` the function however the submodules are imported later.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 _EXPORTS: dict[str, str] = {
     # classification (roc.py, calibration.py, decision.py)
@@ -29,19 +30,18 @@ _EXPORTS: dict[str, str] = {
     "concordance": "concordance",
     "optimal_cutpoint": "cutpoint",
     "time_dependent_auc": "timeauc",
+    # direction consistency and meta-analysis (direction.py, meta.py)
+    "direction_consistency": "direction",
+    "hedges_g": "direction",
+    "dersimonian_laird": "meta",
+    "pool_auc": "meta",
+    "pool_log_hr": "meta",
     # errors
     "StatsError": "_errors",
 }
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'biomark.stats' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+for _name, _module in _EXPORTS.items():
+    globals()[_name] = getattr(importlib.import_module(f"{__name__}.{_module}"), _name)
+del _name, _module

@@ -28,8 +28,6 @@ Definitions (p = predicted probability, y = 0/1 outcome, L = logit(p)):
 
 from __future__ import annotations
 
-import sys
-import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -399,17 +397,3 @@ def calibration_curve(
         n_boot=int(n_boot),
         ci=float(ci),
     )
-
-
-class _CallableModule(types.ModuleType):
-    """This module shares its name with its main function. ``import biomark.stats.calibration``
-    (or importing anything from it) makes the package attribute ``biomark.stats.calibration`` the
-    module, which shadows the lazily exported function; making the module callable keeps
-    ``biomark.stats.calibration(y, prob)`` working whichever way it was imported (the same
-    device as biomark.stats.concordance)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Calibration:
-        return calibration(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

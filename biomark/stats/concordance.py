@@ -6,8 +6,6 @@ higher ``risk`` means shorter survival (R's ``reverse = TRUE``).
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -211,16 +209,3 @@ def _run_last(start: np.ndarray) -> np.ndarray:
     end[:-1] = start[1:]
     idx = np.where(end, np.arange(m), m)
     return np.minimum.accumulate(idx[::-1])[::-1]
-
-
-class _CallableModule(types.ModuleType):
-    """This module shares its name with its function: ``import biomark.stats.concordance`` makes
-    the package attribute ``biomark.stats.concordance`` the module, which would shadow the lazily
-    exported function. Making the module callable keeps ``biomark.stats.concordance(...)``
-    working whichever way it was imported."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> ConcordanceResult:
-        return concordance(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
