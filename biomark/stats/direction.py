@@ -107,10 +107,7 @@ def _survival(values, time, event, ci):
     if not sd > 0:
         raise StatsError("the marker is constant; no hazard ratio")
     r = cox(time[ok], event[ok], {"marker": (v - v.mean()) / sd})
-    t = r.terms[0] if hasattr(r, "terms") else None
-    coef = float(t.coef if t is not None else r.coef[0])
-    se = float(t.se if t is not None else r.se[0])
-    p = float(t.p if t is not None else r.p[0])
+    coef, se, p = float(r.coef[0]), float(r.se[0]), float(r.p[0])
     zc = sps.norm.ppf(0.5 + ci / 2)
     return "log_hr_per_sd", coef, coef - zc * se, coef + zc * se, p, int(ok.sum())
 

@@ -1,0 +1,178 @@
+"""``biomark validate`` and ``biomark demo``."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from biomark.atomic import write_text_atomic
+from biomark.cli._common import check_output_path
+from biomark.cli._progress import ProgressBar
+from biomark.errors import BiomarkError
+
+
+def _write_outputs(result, report: str | None, json_path: str | None) -> None:
+    """Render everything in memory first, then write each file atomically."""
+    text = result.to_json()
+    html = None
+    if report:
+        from biomark.report import render_html
+
+        html = render_html(result.to_dict())
+    if json_path and json_path != "-":
+        write_text_atomic(json_path, text)
+    if html is not None:
+        write_text_atomic(report, html)
+    if json_path == "-":
+        click.echo(text, nl=False)
+
+
+def _summary(result, quiet: bool, to_stderr: bool) -> None:
+    if quiet:
+        return
+    click.echo(result.summary(), err=to_stderr)
+
+
+@click.command()
+@click.option("--panel", "panel_name", required=True, help="Catalog id or path of a panel spec YAML.")
+@click.option("--expression", required=True, type=click.Path(dir_okay=False), help="Expression file (CSV, TSV, Parquet; .gz ok).")
+@click.option("--clinical", type=click.Path(dir_okay=False), help="Clinical file joined on sample id.")
+@click.option("--endpoint", help="Endpoint id of the panel (default: chosen from --outcome / --time).")
+@click.option("--outcome", help="Clinical column with the binary outcome.")
+@click.option("--time", "time_col", help="Clinical column with the survival time.")
+@click.option("--event", "event_col", help="Clinical column with the event indicator (0/1).")
+@click.option("--covariate", "covariates", multiple=True, help="Clinical column to adjust the Cox model for (repeatable).")
+@click.option("--method", type=click.Choice(["signed_z", "weights", "logistic"]), default="signed_z", show_default=True,
+              help="signed_z: the literature's rule; logistic: coefficients fitted (penalised).")
+@click.option("--penalty", type=click.Choice(["l2", "l1", "elasticnet", "none"]), default="l2", show_default=True,
+              help="Penalty of the logistic method (chosen by inner CV).")
+@click.option("--cv", "folds", type=click.IntRange(2, 100), default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--repeats", type=click.IntRange(1, 1000), default=10, show_default=True, help="Cross-validation repeats.")
+@click.option("--bootstrap", type=click.IntRange(0, 100000), default=200, show_default=True, help="Bootstrap resamples (0: skip).")
+@click.option("--bootstrap-method", type=click.Choice(["optimism", ".632+"]), default="optimism", show_default=True)
+@click.option("--permutations", type=click.IntRange(0, 100000), default=200, show_default=True,
+              help="Label permutations for the p-value of the CV AUC (0: skip).")
+@click.option("--times", help="Comma-separated times for time-dependent AUC (survival).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random choice.")
+@click.option("--n-jobs", type=int, default=1, show_default=True, help="Parallel workers (-1: all cores).")
+@click.option("--scheduler", help="dask.distributed scheduler address to run resampling on a cluster.")
+@click.option("--samples-as", type=click.Choice(["auto", "rows", "columns"]), default="auto", show_default=True)
+@click.option("--spike-in", help="qPCR: column (or row) holding a spike-in control for -ΔCt.")
+@click.option("--ct-cutoff", type=float, default=40.0, show_default=True, help="qPCR: Undetermined/blank/above set to this Ct.")
+@click.option("--validation-expression", multiple=True, type=click.Path(dir_okay=False),
+              help="Expression file of an external validation cohort (repeatable; pair with --validation-clinical).")
+@click.option("--validation-clinical", multiple=True, type=click.Path(dir_okay=False),
+              help="Clinical file of an external validation cohort (same order as --validation-expression).")
+@click.option("--report", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write results JSON here ('-' prints it to stdout for scripts).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars and no summary.")
+def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, method, penalty,
+             folds, repeats, bootstrap, bootstrap_method, permutations, times, seed, n_jobs, scheduler, samples_as,
+             spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet) -> None:
+    """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
+
+    \b
+    Example:
+      biomark validate --panel escc_mir339_radiotherapy --expression expr.csv \\
+          --clinical clinical.csv --outcome response --report report.html --json results.json
+    """
+    import biomark
+
+    if not report and not json_path:
+        raise click.UsageError("give --report FILE and/or --json FILE (or --json - for stdout)")
+    inputs = [expression, clinical, *validation_expression, *validation_clinical]
+    for out in (report, json_path):
+        if out and out != "-":
+            check_output_path(out, inputs)
+    if report and json_path and report == json_path:
+        raise BiomarkError(f"{report}: --report and --json name the same file; choose two paths")
+    if len(validation_expression) != len(validation_clinical):
+        raise click.UsageError("give one --validation-clinical for each --validation-expression")
+    tlist = None
+    if times:
+        try:
+            tlist = [float(x) for x in times.split(",") if x.strip()]
+        except ValueError:
+            raise click.BadParameter(f"'{times}' is not a comma-separated list of numbers", param_hint="--times") from None
+    panel = biomark.load_panel(panel_name)
+    kw = dict(panel=panel, samples_as=samples_as, spike_in=spike_in, ct_cutoff=ct_cutoff)
+    cohorts = [biomark.read_cohort(expression, clinical, **kw)]
+    for ve, vc in zip(validation_expression, validation_clinical, strict=True):
+        cohorts.append(biomark.read_cohort(ve, vc, **kw))
+    bar = ProgressBar(enabled=False if quiet else None)
+    try:
+        result = biomark.validate(
+            panel, cohorts if len(cohorts) > 1 else cohorts[0], endpoint=endpoint, outcome=outcome, time=time_col,
+            event=event_col, covariates=covariates, method=method, penalty=None if penalty == "none" else penalty,
+            cv=(folds, repeats), bootstrap=bootstrap, bootstrap_method=bootstrap_method, permutations=permutations,
+            times=tlist, seed=seed, n_jobs=n_jobs, scheduler=scheduler, progress=bar,
+            command=shlex.join(["biomark", *sys.argv[1:]]) if sys.argv and Path(sys.argv[0]).name == "biomark" else None,
+        )
+    finally:
+        bar.close()
+    _write_outputs(result, report, json_path)
+    _summary(result, quiet, to_stderr=json_path == "-")
+    if not quiet:
+        for p in (report, json_path):
+            if p and p != "-":
+                click.echo(f"wrote {p}", err=json_path == "-")
+
+
+@click.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for report.html, results.json and the data.")
+@click.option("--panel", "panel_name", default=None, help="Catalog panel to simulate (default: a multi-marker NSCLC panel).")
+@click.option("--n", "n", type=click.IntRange(20, 100000), default=240, show_default=True, help="Simulated patients.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--n-jobs", type=int, default=1, show_default=True)
+@click.option("--quiet", "-q", is_flag=True)
+def demo(out, panel_name, n, seed, n_jobs, quiet) -> None:
+    """Simulate a cohort for a catalog panel, validate it, and write DIR/report.html and DIR/results.json.
+
+    No input needed: this is the quickest way to see what biomark does.
+    """
+    import biomark
+    from biomark.synthetic import simulate, write_cohort
+
+    outdir = Path(out)
+    if outdir.exists() and not outdir.is_dir():
+        raise BiomarkError(f"{outdir}: exists and is not a directory; choose another --out")
+    if not outdir.parent.exists():
+        raise BiomarkError(f"{outdir}: parent directory '{outdir.parent}' does not exist; create it first")
+    panel = biomark.load_panel(panel_name or _default_demo_panel())
+    ep = next((e for e in panel.endpoints if e.kind == "binary"), panel.endpoints[0])
+    against = _demo_against(panel, ep)
+    cohort, truth = simulate(panel, n, seed=seed, endpoint=ep.id, against_spec=against)
+    outdir.mkdir(exist_ok=True)
+    bar = ProgressBar(enabled=False if quiet else None)
+    try:
+        result = biomark.validate(panel, cohort, endpoint=ep.id, seed=seed, n_jobs=n_jobs, progress=bar,
+                                  command=f"biomark demo --out {out} --seed {seed} --n {n}")
+    finally:
+        bar.close()
+    write_cohort(cohort, truth, outdir)
+    _write_outputs(result, str(outdir / "report.html"), str(outdir / "results.json"))
+    if not quiet:
+        click.echo(result.summary())
+        if against:
+            click.echo(f"  (the demo simulated {', '.join(against)} against its spec, to show how a contradiction is flagged)")
+        click.echo(f"wrote {outdir / 'report.html'}, {outdir / 'results.json'} and the simulated data in {outdir}/")
+
+
+def _default_demo_panel() -> str:
+    from biomark.panel import panel_ids
+
+    ids = panel_ids()
+    for pref in ("nsclc_exosomal_radioresistance", "nsclc", "npc_circmyc", "escc_mir339_radiotherapy"):
+        for i in ids:
+            if i.startswith(pref):
+                return i
+    return ids[0]
+
+
+def _demo_against(panel, ep) -> list[str]:
+    marked = [m.id for m in panel.markers if m.direction.get(ep.id)]
+    return [marked[-1]] if len(marked) >= 3 else []

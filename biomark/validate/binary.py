@@ -1,0 +1,246 @@
+"""Validation of a binary endpoint: CV, bootstrap optimism, ROC, calibration, decision curve.
+
+* Repeated stratified k-fold CV (``sklearn.model_selection.RepeatedStratifiedKFold``); every
+  preprocessing step lives inside the estimator, so it is fitted on training folds only. The
+  out-of-fold probabilities are averaged over repeats for the ROC, calibration and decision-curve
+  figures; the CV AUC is the mean over repeats of the AUC of each repeat's out-of-fold predictions.
+* Harrell's bootstrap optimism correction (Harrell, Lee & Mark 1996; rms ``validate``): for each of
+  B resamples the model is refitted and the optimism of each index is its value on the resample
+  minus its value on the original data; corrected = apparent − mean optimism. Indices: AUC, Brier,
+  calibration intercept and slope (logistic recalibration of y on logit(p)).
+* ``.632+`` (Efron & Tibshirani 1997) on request for AUC and Brier, with out-of-bag estimates.
+* Permutation p-value of the CV AUC: labels permuted, the same CV folds refitted;
+  p = (1 + #{perm ≥ observed}) / (1 + P).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
+
+from biomark import stats
+from biomark.validate import metrics
+from biomark.validate.parallel import pmap, task_seeds
+
+Progress = Callable[[str, int, int], None] | None
+
+
+def _fit_predict(est: Any, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+    m = clone(est).fit(X.iloc[train], y[train])
+    return m.predict_proba(X.iloc[test])[:, 1]
+
+
+def _boot_task(est: Any, X: pd.DataFrame, y: np.ndarray, seed: int) -> dict[str, Any] | None:
+    rng = np.random.default_rng(seed)
+    n = y.size
+    idx = rng.integers(0, n, n)
+    if np.unique(y[idx]).size < 2:
+        return None
+    try:
+        m = clone(est).fit(X.iloc[idx], y[idx])
+    except Exception:  # noqa: BLE001 - a resample the model cannot fit counts as failed
+        return None
+    p_boot = m.predict_proba(X.iloc[idx])[:, 1]
+    p_orig = m.predict_proba(X)[:, 1]
+    oob = np.setdiff1d(np.arange(n), idx)
+    out = {"boot": metrics.all_metrics(y[idx], p_boot), "orig": metrics.all_metrics(y, p_orig)}
+    if oob.size and np.unique(y[oob]).size == 2:
+        p_oob = p_orig[oob]
+        out["oob"] = {"auc": metrics.auc(y[oob], p_oob), "brier": metrics.brier(y[oob], p_oob)}
+    return out
+
+
+def _perm_task(est: Any, X: pd.DataFrame, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]], seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    yp = rng.permutation(y)
+    oof = np.empty(y.size)
+    for tr, te in folds:
+        if np.unique(yp[tr]).size < 2:
+            return float("nan")
+        oof[te] = _fit_predict(est, X, yp, tr, te)
+    return metrics.auc(yp, oof)
+
+
+def _prog(progress: Progress, label: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda done, total: progress(label, done, total)
+
+
+def cross_validate(est, X, y, *, folds: int, repeats: int, seed: int, n_jobs: int, progress: Progress = None):
+    """Out-of-fold probabilities for each repeat (array repeats x n)."""
+    rskf = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed % (2**32))
+    splits = list(rskf.split(np.zeros(y.size), y))
+    preds = pmap(_fit_predict, [(est, X, y, tr, te) for tr, te in splits], n_jobs=n_jobs,
+                 progress=_prog(progress, "cross-validation"))
+    oof = np.empty((repeats, y.size))
+    for k, ((_, te), p) in enumerate(zip(splits, preds, strict=True)):
+        oof[k // folds, te] = p
+    return oof
+
+
+def bootstrap(est, X, y, *, B: int, seed: int, n_jobs: int, method: str, apparent: dict[str, float],
+              progress: Progress = None) -> dict[str, Any]:
+    seeds = task_seeds(seed, B, stream=2)
+    reps = pmap(_boot_task, [(est, X, y, s) for s in seeds], n_jobs=n_jobs, progress=_prog(progress, "bootstrap"))
+    ok = [r for r in reps if r is not None]
+    out: dict[str, Any] = {"B": B, "method": method, "n_failed": B - len(ok), "metrics": {}}
+    for name in ("auc", "brier", "intercept", "slope"):
+        diffs = np.array([r["boot"][name] - r["orig"][name] for r in ok], dtype=float)
+        diffs = diffs[np.isfinite(diffs)]
+        opt = float(diffs.mean()) if diffs.size else float("nan")
+        out["metrics"][name] = {"apparent": apparent[name], "optimism": opt, "corrected": apparent[name] - opt,
+                                "n": int(diffs.size)}
+    if method == ".632+":
+        y_mean = y.mean()
+        for name in ("auc", "brier"):
+            oob = np.array([r["oob"][name] for r in ok if "oob" in r], dtype=float)
+            oob = oob[np.isfinite(oob)]
+            app = apparent[name]
+            if name == "auc":  # work with the error 1 − AUC; no-information error 0.5
+                err_app, err_oob, gamma = 1 - app, 1 - float(oob.mean()), 0.5
+            else:
+                p = apparent["_p"]
+                gamma = float(y_mean * np.mean((1 - p) ** 2) + (1 - y_mean) * np.mean(p**2))
+                err_app, err_oob = app, float(oob.mean())
+            err_oob_c = min(err_oob, gamma)
+            R = (err_oob_c - err_app) / (gamma - err_app) if err_oob_c > err_app and gamma > err_app else 0.0
+            w = 0.632 / (1 - 0.368 * R)
+            est632 = (1 - w) * err_app + w * err_oob_c
+            value = 1 - est632 if name == "auc" else est632
+            out["metrics"][name].update({"corrected": value, "optimism": app - value, "oob": float(oob.mean())})
+        for name in ("intercept", "slope"):
+            out["metrics"][name]["corrected"] = out["metrics"][name]["corrected"]  # optimism-based
+        out["note"] = ".632+ for AUC and Brier (Efron & Tibshirani 1997); intercept and slope by optimism"
+    return out
+
+
+def permutation_p(est, X, y, *, folds: int, n_perm: int, seed: int, n_jobs: int, observed: float,
+                  progress: Progress = None) -> dict[str, Any]:
+    skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed % (2**32))
+    fl = list(skf.split(np.zeros(y.size), y))
+    seeds = task_seeds(seed, n_perm, stream=3)
+    vals = np.array(pmap(_perm_task, [(est, X, y, fl, s) for s in seeds], n_jobs=n_jobs,
+                         progress=_prog(progress, "permutations")), dtype=float)
+    vals = vals[np.isfinite(vals)]
+    p = (1 + int((vals >= observed).sum())) / (1 + vals.size)
+    return {"n": int(vals.size), "p": float(p), "observed_auc": float(observed),
+            "null_mean": float(vals.mean()) if vals.size else None}
+
+
+def _curve(y: np.ndarray, s: np.ndarray, direction: str, max_points: int = 400) -> dict[str, list[float]]:
+    rc = stats.roc_curve(y, s, direction=direction)
+    fpr = 1 - np.asarray(rc.specificities)
+    tpr = np.asarray(rc.sensitivities)
+    thr = np.asarray(rc.thresholds, dtype=float)
+    order = np.lexsort((tpr, fpr))
+    fpr, tpr, thr = fpr[order], tpr[order], thr[order]
+    if fpr.size > max_points:  # thin for plotting; keep the ends
+        keep = np.unique(np.r_[0, np.linspace(0, fpr.size - 1, max_points).astype(int), fpr.size - 1])
+        fpr, tpr, thr = fpr[keep], tpr[keep], thr[keep]
+    return {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thr.tolist()}
+
+
+def evaluate(
+    est: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    raw_markers: pd.DataFrame,
+    marker_directions: dict[str, str | None],
+    folds: int,
+    repeats: int,
+    B: int,
+    boot_method: str,
+    permutations: int,
+    seed: int,
+    n_jobs: int,
+    ci: float,
+    progress: Progress = None,
+) -> tuple[dict[str, Any], Any]:
+    """All binary-endpoint numbers for one cohort; returns (section dict, model fitted on all rows)."""
+    n = y.size
+    fitted = clone(est).fit(X, y)
+    p_app = fitted.predict_proba(X)[:, 1]
+    apparent = metrics.all_metrics(y, p_app)
+    out: dict[str, Any] = {"n": int(n), "n_pos": int(y.sum()), "n_neg": int(n - y.sum()),
+                           "prevalence": float(y.mean()), "apparent": dict(apparent)}
+
+    oof_all = cross_validate(est, X, y, folds=folds, repeats=repeats, seed=seed, n_jobs=n_jobs, progress=progress)
+    per_rep = [metrics.auc(y, o) for o in oof_all]
+    oof = oof_all.mean(axis=0)
+    out["cv"] = {"folds": folds, "repeats": repeats, "auc_mean": float(np.mean(per_rep)),
+                 "auc_sd": float(np.std(per_rep, ddof=1)) if repeats > 1 else None,
+                 "auc_per_repeat": [float(a) for a in per_rep],
+                 "brier_mean": float(np.mean([metrics.brier(y, o) for o in oof_all]))}
+
+    if B > 0:
+        app = dict(apparent)
+        app["_p"] = p_app
+        out["bootstrap"] = bootstrap(est, X, y, B=B, seed=seed, n_jobs=n_jobs, method=boot_method,
+                                     apparent=app, progress=progress)
+
+    roc = stats.roc_auc(y, oof, direction="<", ci=ci)
+    out["roc"] = {**roc.to_dict(), "curve": _curve(y, oof, "<"), "predictions": "out-of-fold, averaged over repeats"}
+
+    singles = []
+    for mk in raw_markers.columns:
+        v = raw_markers[mk].to_numpy(dtype=float)
+        ok = np.isfinite(v)
+        exp = marker_directions.get(mk)
+        direction = {"up": "<", "down": ">"}.get(exp or "", "auto")
+        try:
+            r = stats.roc_auc(y[ok], v[ok], direction=direction, ci=ci)
+            row: dict[str, Any] = {"marker": mk, **r.to_dict(), "expected": exp,
+                                   "curve": {k: v2 for k, v2 in _curve(y[ok], v[ok], r.direction).items() if k != "thresholds"}}
+            try:
+                t = stats.delong_test(y[ok], oof[ok], v[ok], direction=("<", r.direction), ci=ci)
+                row["vs_panel"] = {"diff": -t.diff, "z": -t.z, "p": t.p, "ci_low": -t.ci_high, "ci_high": -t.ci_low,
+                                   "note": "marker AUC minus panel AUC (paired DeLong)"}
+            except stats.StatsError as err:
+                row["vs_panel"] = {"error": str(err)}
+        except stats.StatsError as err:
+            row = {"marker": mk, "error": str(err)}
+        singles.append(row)
+    out["single_markers"] = singles
+
+    if permutations > 0:
+        out["permutation"] = permutation_p(est, X, y, folds=folds, n_perm=permutations, seed=seed, n_jobs=n_jobs,
+                                           observed=float(per_rep[0]), progress=progress)
+
+    out["calibration"] = _calibration(y, oof)
+    grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
+    try:
+        nb = stats.net_benefit(y, oof, grid).to_dict()
+        out["decision_curve"] = nb
+    except stats.StatsError as err:
+        out["decision_curve"] = {"error": str(err)}
+    yt = stats.youden_threshold(y, oof)
+    out["youden"] = yt.to_dict()
+    rows = []
+    for thr in sorted({round(float(yt.threshold), 6), 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}):
+        try:
+            rows.append(stats.threshold_metrics(y, oof, thr).to_dict())
+        except stats.StatsError:
+            continue
+    out["thresholds"] = rows
+    return out, fitted
+
+
+def _calibration(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+    try:
+        cal = stats.calibration(y, p).to_dict()
+    except stats.StatsError as err:
+        return {"error": str(err)}
+    try:
+        cc = stats.calibration_curve(y, p).to_dict()
+        cal.update({k: v for k, v in cc.items() if k in ("smooth", "binned")})
+    except stats.StatsError as err:
+        cal["curve_error"] = str(err)
+    cal["predictions"] = [float(x) for x in p[:5000]]
+    return cal
