@@ -120,11 +120,15 @@ class PanelModel(ClassifierMixin, BaseEstimator):
     markers_ : list of str
         The features used, in order (the panel's markers found in ``X``, in panel order).
     classes_ : ndarray of shape (2,)
-        ``[negative, positive]``; ``decision_function > 0`` leans to ``classes_[1]``.
+        The labels of ``y``, sorted (scikit-learn's convention); ``decision_function > 0`` leans
+        to ``classes_[1]``.
+    positive_class_, positive_index_
+        The label the score predicts and its position in ``classes_``.
     medians_, mean_, scale_ : ndarray
         Training medians (imputation), means and SDs (z-scores) per marker.
     coef_ : ndarray of shape (n_markers,)
-        Per-marker coefficient on the z-score (linear methods; ``estimator=`` models that have one).
+        Per-marker coefficient on the z-score, oriented toward the positive class (linear
+        methods; ``estimator=`` models that have one). ``coef_ / scale_`` is per unit of level.
     intercept_ : float
         Intercept of the linear score.
     method_ : str
@@ -191,6 +195,12 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         columns are ignored) or an array whose columns are the panel's markers in panel order.
         ``y``: binary labels; optional for ``signed_z``/``weights``/``boolean``.
         """
+        # panels are small: BLAS threads only add contention to the tiny solver steps (L-BFGS
+        # iterations ran ~4x slower with OpenBLAS threading on a busy 2-core machine)
+        with _blas_single_thread(X):
+            return self._fit(X, y)
+
+    def _fit(self, X: Any, y: Any) -> PanelModel:
         panel = self._panel()
         method = self._method(panel)
         warn: list[str] = []
@@ -363,8 +373,9 @@ class PanelModel(ClassifierMixin, BaseEstimator):
             kind = type_of_target(y_arr)
             raise ModelInputError(f"y has {classes.size} classes ({kind}). Only binary classification is supported.")
         pos = self._positive(classes, panel)
-        neg = classes[0] if classes[1] == pos else classes[1]
-        self.classes_ = np.asarray([neg, pos], dtype=classes.dtype)
+        self.classes_ = classes  # sorted, as scikit-learn's scorers expect
+        self.positive_index_ = int(np.flatnonzero(classes == pos)[0])
+        self.positive_class_ = pos
         return (y_arr == pos).astype(np.float64)
 
     def _endpoint_kind(self, panel: Any) -> str | None:
@@ -531,33 +542,36 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         p = len(self.markers_)
         if type(X) is np.ndarray and X.ndim == 2 and X.shape[1] == p and X.dtype == np.float64 and (
                 self.panel_ is not None or not hasattr(self, "feature_names_in_")):
-            if np.isinf(X).any():
-                r, c = np.argwhere(np.isinf(X))[0]
-                raise ModelInputError(f"infinite value in row {r}, marker '{self.markers_[c]}'")
-            return X
+            # fast path (infinite values are caught in _decision); C order, so that every input
+            # form gives the same floating-point operations and bit-identical scores
+            return X if X.flags.c_contiguous else np.ascontiguousarray(X)
         if self.panel_ is not None and isinstance(X, pd.DataFrame):
             cols = set(map(str, X.columns))
             if not any(m in cols for m in self.markers_):
                 raise ModelInputError(f"none of the model's markers ({', '.join(self.markers_[:6])}) is a column of X")
             frame = X.reindex(columns=self.markers_)  # a missing marker: NaN, imputed by the training median
-            return check_array(frame, dtype=np.float64, ensure_all_finite="allow-nan")
+            return check_array(frame, dtype=np.float64, ensure_all_finite="allow-nan", order="C")
         if self.panel_ is not None:
-            arr = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
+            arr = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan", order="C")
             if arr.shape[1] != p:
                 raise ModelInputError(f"X has {arr.shape[1]} features, but PanelModel is expecting {p} features "
                                       f"as input ({', '.join(self.markers_[:6])})")
             return arr
-        return _validate_data(self, X, reset=False, dtype=np.float64,
+        return _validate_data(self, X, reset=False, dtype=np.float64, order="C",
                               ensure_all_finite="allow-nan" if self.impute else True)
 
     def _decision(self, arr: np.ndarray) -> np.ndarray:
-        nan = np.isnan(arr)
-        if nan.any():
-            if not self.impute:
-                raise ModelInputError("X has missing values and the model was fitted with impute=False")
-            arr = np.where(nan, self.medians_, arr)
         if self._w is not None:
-            return arr @ self._w + self._b
+            # one matrix-vector product; NaN and inf propagate into the score, so only the rows
+            # whose score is not finite are looked at again (imputed, or rejected when infinite)
+            score = arr @ self._w + self._b
+            bad = ~np.isfinite(score)
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                sub = self._fill(arr[rows], rows)
+                score[rows] = sub @ self._w + self._b
+            return score
+        arr = self._fill(arr, None)
         if self.method_ == "boolean":
             hits = [(arr[:, j] > cut) if level == "high" else (arr[:, j] <= cut) for j, level, cut in self.conditions_]
             stack = np.column_stack(hits)
@@ -569,46 +583,74 @@ class PanelModel(ClassifierMixin, BaseEstimator):
             return np.asarray(est.decision_function(z), dtype=np.float64).reshape(-1)
         return np.asarray(est.predict_proba(z)[:, 1], dtype=np.float64)
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The panel score; larger leans to ``classes_[1]`` (the positive class / higher risk).
+    def _fill(self, arr: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        """Training medians in place of NaN; an infinite value is an error naming row and marker."""
+        inf = np.isinf(arr)
+        if inf.any():
+            r, c = np.argwhere(inf)[0]
+            row = int(rows[r]) if rows is not None else int(r)
+            raise ModelInputError(f"infinite value in row {row} (0-based), marker '{self.markers_[c]}'; "
+                                  "replace it by a finite number or leave it missing")
+        nan = np.isnan(arr)
+        if nan.any():
+            if not self.impute:
+                raise ModelInputError("X has missing values and the model was fitted with impute=False")
+            arr = np.where(nan, self.medians_, arr)
+        return arr
 
-        A C-ordered float64 ndarray whose columns are ``markers_`` takes a fast path (one NaN
-        fill and one matrix-vector product for linear methods), suitable for scoring chunks of
-        a large file.
+    def panel_score(self, X: Any) -> np.ndarray:
+        """The panel score, oriented by the spec: larger means the positive class (or higher risk).
+
+        This is what reports and ``biomark score`` show. A C-ordered float64 ndarray whose
+        columns are ``markers_`` takes a fast path (one matrix-vector product for linear methods;
+        only rows whose score is not finite are looked at again), for scoring chunks of large files.
         """
         return self._decision(self._matrix(X))
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """scikit-learn's decision function: larger leans to ``classes_[1]``.
+
+        Equal to :meth:`panel_score` unless the positive class sorts first among string labels
+        (e.g. ``radioresistant`` < ``radiosensitive``), where it is its negation, as scikit-learn's
+        scorers (``roc_auc``) assume. Pass ``y`` as 0/1 to avoid the question altogether.
+        """
+        score = self._decision(self._matrix(X))
+        return -score if getattr(self, "positive_index_", 1) == 0 else score
+
+    def _positive_proba(self, arr: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "classes_"):
+            raise NotFittedError("this PanelModel was fitted without y: it has a score but no probabilities; "
+                                 "fit with binary labels to get predict_proba")
+        if self.method_ == "logistic":
+            return expit(self._decision(arr))
+        if self.method_ == "estimator" and hasattr(self.estimator_, "predict_proba"):
+            arr = self._fill(arr, None)
+            return np.asarray(self.estimator_.predict_proba((arr - self.mean_) / self.scale_)[:, 1], dtype=np.float64)
+        if self.calibration_ is not None:
+            a, b = self.calibration_
+            return expit(a + b * self._decision(arr))
+        raise NotFittedError("no probability model: fit with y and calibrate=True")
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """``[P(classes_[0]), P(classes_[1])]`` per row (logistic, estimator, or recalibrated rule)."""
         check_is_fitted(self, "markers_")
-        if not hasattr(self, "classes_"):
-            raise NotFittedError("this PanelModel was fitted without y: it has a score but no probabilities; "
-                                 "fit with binary labels to get predict_proba")
-        arr = self._matrix(X)
-        if self.method_ == "logistic":
-            p = expit(self._decision(arr))
-        elif self.method_ == "estimator" and hasattr(self.estimator_, "predict_proba"):
-            nan = np.isnan(arr)
-            if nan.any():
-                arr = np.where(nan, self.medians_, arr)
-            p = np.asarray(self.estimator_.predict_proba((arr - self.mean_) / self.scale_)[:, 1], dtype=np.float64)
-        elif self.calibration_ is not None:
-            a, b = self.calibration_
-            p = expit(a + b * self._decision(arr))
-        else:
-            raise NotFittedError("no probability model: fit with y and calibrate=True")
+        p = self._positive_proba(self._matrix(X))
+        if self.positive_index_ == 0:
+            return np.column_stack([p, 1.0 - p])
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
-        """``classes_[1]`` where the probability exceeds 0.5 (score > 0.5 for ``boolean`` without y)."""
+        """The positive class where its probability exceeds 0.5, else the other class."""
         check_is_fitted(self, "markers_")
         if not hasattr(self, "classes_"):
             raise NotFittedError("this PanelModel was fitted without y: it has no class labels")
+        arr = self._matrix(X)
         if self.method_ == "estimator" and not hasattr(self.estimator_, "predict_proba") and self.calibration_ is None:
-            pos = self._decision(self._matrix(X)) > 0
+            pos = self._decision(arr) > 0
         else:
-            pos = self.predict_proba(X)[:, 1] > 0.5
-        return self.classes_[pos.astype(np.intp)]
+            pos = self._positive_proba(arr) > 0.5
+        k = self.positive_index_
+        return self.classes_[np.where(pos, k, 1 - k)]
 
     def n_imputed(self, X: Any) -> np.ndarray:
         """Per row, how many of the model's markers are missing in ``X`` (filled with the training median)."""
@@ -619,7 +661,7 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         arr = self._matrix(levels)
         out = pd.DataFrame({"score": self._decision(arr)}, index=levels.index)
         if hasattr(self, "classes_") and (self.method_ in ("logistic", "estimator") or self.calibration_ is not None):
-            out["probability"] = self.predict_proba(arr)[:, 1]
+            out["probability"] = self._positive_proba(arr)
         out["n_imputed"] = np.isnan(arr).sum(axis=1)
         return out
 
@@ -677,6 +719,7 @@ class PanelModel(ClassifierMixin, BaseEstimator):
             "markers": list(self.markers_),
             "feature_names_in": None if not hasattr(self, "feature_names_in_") else [str(c) for c in self.feature_names_in_],
             "classes": None if not hasattr(self, "classes_") else _encode_classes(self.classes_),
+            "positive_index": getattr(self, "positive_index_", None),
             "imputer": {"medians": _floats(self.medians_)},
             "scaler": {"mean": _floats(self.mean_), "scale": _floats(self.scale_)},
             "coef": _floats(self.coef_) if hasattr(self, "coef_") else None,
@@ -769,6 +812,8 @@ class PanelModel(ClassifierMixin, BaseEstimator):
                 model.feature_names_in_ = np.asarray(doc["feature_names_in"], dtype=object)
             if doc.get("classes") is not None:
                 model.classes_ = _decode_classes(doc["classes"])
+                model.positive_index_ = int(doc["positive_index"])
+                model.positive_class_ = model.classes_[model.positive_index_]
             model.medians_ = _array(doc["imputer"]["medians"])
             model.mean_ = _array(doc["scaler"]["mean"])
             model.scale_ = _array(doc["scaler"]["scale"])
@@ -808,6 +853,19 @@ class PanelModel(ClassifierMixin, BaseEstimator):
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _blas_single_thread(X: Any) -> Any:
+    import contextlib
+
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[0] * max(shape[1], 1) > 5_000_000:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
 
 
 def _logistic_cv(penalty: str, Cs: Any, l1_ratios: Sequence[float], cv: Any, random_state: Any, max_iter: int) -> Any:
