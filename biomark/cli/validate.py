@@ -122,57 +122,52 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
                 click.echo(f"wrote {p}", err=json_path == "-")
 
 
+DEMO_SCENARIO = "nsclc_marker_against_spec"
+
+
 @click.command()
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for report.html, results.json and the data.")
-@click.option("--panel", "panel_name", default=None, help="Catalog panel to simulate (default: a multi-marker NSCLC panel).")
-@click.option("--n", "n", type=click.IntRange(20, 100000), default=240, show_default=True, help="Simulated patients.")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--n-jobs", type=int, default=1, show_default=True)
+@click.option("--scenario", default=None,
+              help=f"Scenario YAML to simulate (default: the built-in '{DEMO_SCENARIO}': a four-marker NSCLC panel in "
+                   "which one marker is simulated against its spec).")
+@click.option("--n", "n", type=click.IntRange(20, 100000), default=None, help="Simulated patients [scenario's n].")
+@click.option("--seed", type=int, default=None, help="Seed [scenario's seed].")
+@click.option("--n-jobs", type=int, default=2, show_default=True, help="Parallel workers.")
 @click.option("--quiet", "-q", is_flag=True)
-def demo(out, panel_name, n, seed, n_jobs, quiet) -> None:
-    """Simulate a cohort for a catalog panel, validate it, and write DIR/report.html and DIR/results.json.
+def demo(out, scenario, n, seed, n_jobs, quiet) -> None:
+    """Simulate a cohort, validate its panel, and write DIR/report.html and DIR/results.json.
 
-    No input needed: this is the quickest way to see what biomark does.
+    No input needed: the quickest way to see what biomark does. The simulated data
+    (DIR/expression.csv, DIR/clinical.csv, DIR/truth.json) are written too, so that
+    'biomark validate' can be tried on them.
     """
     import biomark
-    from biomark.synthetic import simulate, write_cohort
+    from biomark.synthetic import write_cohort
+    from biomark.synthetic.scenario import load_scenario, scenario_dir
 
     outdir = Path(out)
     if outdir.exists() and not outdir.is_dir():
-        raise BiomarkError(f"{outdir}: exists and is not a directory; choose another --out")
-    if not outdir.parent.exists():
-        raise BiomarkError(f"{outdir}: parent directory '{outdir.parent}' does not exist; create it first")
-    panel = biomark.load_panel(panel_name or _default_demo_panel())
-    ep = next((e for e in panel.endpoints if e.kind == "binary"), panel.endpoints[0])
-    against = _demo_against(panel, ep)
-    cohort, truth = simulate(panel, n, seed=seed, endpoint=ep.id, against_spec=against)
-    outdir.mkdir(exist_ok=True)
+        raise BiomarkError(f"--out {outdir}: exists and is not a directory; choose another --out")
+    parent = outdir.parent if str(outdir.parent) else Path(".")
+    if not parent.is_dir():
+        raise BiomarkError(f"--out {outdir}: parent directory '{parent}' does not exist; create it first")
+    sc = load_scenario(scenario or scenario_dir() / f"{DEMO_SCENARIO}.yaml")
+    panel = sc.load_panel()
+    cohort, truth = sc.run(n=n, seed=seed)
+    ep = truth.endpoint
+    seed_used = seed if seed is not None else sc.seed
     bar = ProgressBar(enabled=False if quiet else None)
     try:
-        result = biomark.validate(panel, cohort, endpoint=ep.id, seed=seed, n_jobs=n_jobs, progress=bar,
-                                  command=f"biomark demo --out {out} --seed {seed} --n {n}")
+        result = biomark.validate(panel, cohort, endpoint=ep, seed=seed_used, n_jobs=n_jobs, progress=bar,
+                                  command=f"biomark demo --out {out}" + (f" --seed {seed}" if seed is not None else ""))
     finally:
         bar.close()
+    outdir.mkdir(exist_ok=True)
     write_cohort(cohort, truth, outdir)
     _write_outputs(result, str(outdir / "report.html"), str(outdir / "results.json"))
     if not quiet:
         click.echo(result.summary())
+        against = list(getattr(truth, "against_spec", []) or [])
         if against:
-            click.echo(f"  (the demo simulated {', '.join(against)} against its spec, to show how a contradiction is flagged)")
+            click.echo(f"  (the scenario simulates {', '.join(against)} against its spec: the flag above is the point)")
         click.echo(f"wrote {outdir / 'report.html'}, {outdir / 'results.json'} and the simulated data in {outdir}/")
-
-
-def _default_demo_panel() -> str:
-    from biomark.panel import panel_ids
-
-    ids = panel_ids()
-    for pref in ("nsclc_exosomal_radioresistance", "nsclc", "npc_circmyc", "escc_mir339_radiotherapy"):
-        for i in ids:
-            if i.startswith(pref):
-                return i
-    return ids[0]
-
-
-def _demo_against(panel, ep) -> list[str]:
-    marked = [m.id for m in panel.markers if m.direction.get(ep.id)]
-    return [marked[-1]] if len(marked) >= 3 else []
