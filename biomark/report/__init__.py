@@ -16,6 +16,7 @@ dict are left out, and the TRIPOD-style checklist says what was and was not asse
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -51,7 +52,8 @@ def fmt_num(x: Any, digits: int = 3) -> str:
         return f"{x:,}".replace(",", "\u2009")
     if not _finite(x):
         return "—"
-    return f"{x:.{digits}f}"
+    out = f"{x:.{digits}f}"
+    return out[1:] if out.startswith("-") and not out.strip("-0.") else out  # no "-0.000"
 
 
 def fmt_p(p: Any) -> str:
@@ -66,8 +68,9 @@ def fmt_p(p: Any) -> str:
 def fmt_ci(lo: Any, hi: Any, digits: int = 3) -> str:
     if not (_finite(lo) and _finite(hi)):
         return ""
-    sep = " to " if lo < 0 or hi < 0 else "–"
-    return f"{lo:.{digits}f}{sep}{hi:.{digits}f}"
+    a, b = fmt_num(float(lo), digits), fmt_num(float(hi), digits)
+    sep = " to " if a.startswith("-") or b.startswith("-") else "–"
+    return f"{a}{sep}{b}"
 
 
 def fmt_pct(x: Any, digits: int = 1) -> str:
@@ -173,11 +176,12 @@ def _figures(r: Mapping[str, Any], strict: bool) -> tuple[dict[str, Markup], dic
         add("direction", lambda: figures.direction_forest_figure(d, pos, neg))
     b = r.get("binary")
     if isinstance(b, Mapping):
-        if b.get("roc"):
-            add("roc", lambda: figures.roc_figure(b["roc"], b.get("single_markers") or []))
-        if b.get("calibration"):
+        if b.get("roc") and not _has_error(b["roc"]):
+            singles = [m for m in b.get("single_markers") or [] if not _has_error(m)]
+            add("roc", lambda: figures.roc_figure(b["roc"], singles))
+        if b.get("calibration") and not _has_error(b["calibration"]):
             add("calibration", lambda: figures.calibration_figure(b["calibration"]))
-        if b.get("decision_curve"):
+        if b.get("decision_curve") and not _has_error(b["decision_curve"]):
             add("decision", lambda: figures.decision_curve_figure(b["decision_curve"], b.get("prevalence")))
         cv = b.get("cv") or {}
         if cv.get("auc_per_repeat"):
@@ -187,18 +191,58 @@ def _figures(r: Mapping[str, Any], strict: bool) -> tuple[dict[str, Markup], dic
     s = r.get("survival")
     if isinstance(s, Mapping):
         unit = s.get("time_unit") or endpoint.get("time_unit") or ""
-        if s.get("km"):
+        if s.get("km") and not _has_error(s["km"]):
             lr = s.get("cutpoint") or {}
             p_text = f"maxstat p = {fmt_p(lr.get('p'))}" if lr.get("p") is not None else ""
             add("km", lambda: figures.km_figure(s["km"], unit, p_text))
         models = [(name, s[key]) for key, name in (("cox", "unadjusted"), ("cox_adjusted", "adjusted"))
-                  if s.get(key)]
+                  if s.get(key) and not _has_error(s[key])]
         if models:
             add("hr", lambda: figures.hr_forest_figure(models))
         ta = s.get("time_auc") or {}
         if ta.get("times"):
             add("time_auc", lambda: figures.time_auc_figure(ta, unit))
     return figs, errors
+
+
+def _normalise(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``result`` with known near-variants of the schema mapped onto it.
+
+    Accepted besides the documented layout (so that the report never depends on which of two
+    equivalent spellings the engine used):
+
+    * ``binary.calibration`` with the flat fields of ``biomark.stats.calibration_curve``
+      (``grid``, ``smooth`` as a list, ``smooth_low``/``smooth_high``, ``bin_predicted``,
+      ``bin_observed``, ``bin_low``, ``bin_high``, ``bin_n``) instead of ``smooth``/``binned`` dicts;
+    * ``binary.decision_curve.threshold`` for ``thresholds``;
+    * ``cohort.by_class`` for ``cohort.qc.by_class``.
+
+    Nothing is computed; values are only moved.
+    """
+    r = copy.deepcopy(dict(result))
+    b = r.get("binary")
+    if isinstance(b, dict):
+        cal = b.get("calibration")
+        if isinstance(cal, dict):
+            if isinstance(cal.get("smooth"), list):
+                cal["smooth"] = {"x": cal.get("grid") or [], "y": cal["smooth"],
+                                 "lower": cal.get("smooth_low"), "upper": cal.get("smooth_high")}
+            if "binned" not in cal and cal.get("bin_predicted") is not None:
+                cal["binned"] = {"x": cal.get("bin_predicted"), "y": cal.get("bin_observed"),
+                                 "lower": cal.get("bin_low"), "upper": cal.get("bin_high"), "n": cal.get("bin_n")}
+        dc = b.get("decision_curve")
+        if isinstance(dc, dict) and "thresholds" not in dc and "threshold" in dc:
+            dc["thresholds"] = dc["threshold"]
+    cohort = r.get("cohort")
+    if isinstance(cohort, dict) and cohort.get("by_class"):
+        qc = cohort.setdefault("qc", {}) or {}
+        cohort["qc"] = qc
+        qc.setdefault("by_class", cohort["by_class"])
+    return r
+
+
+def _has_error(x: Any) -> bool:
+    return isinstance(x, Mapping) and "error" in x
 
 
 _KIND_TITLE = {"binary": "binary outcome", "survival": "time to event", "change": "paired change",
@@ -249,6 +293,7 @@ def render_html(result: Mapping[str, Any], *, strict: bool = False) -> str:
         raise ReportError(f"not a biomark validation result (schema {schema!r})")
     if _ENV is None:
         _ENV = _env()
+    result = _normalise(result)
     figs, fig_errors = _figures(result, strict)
     html = _ENV.get_template("report.html.j2").render(
         r=result,

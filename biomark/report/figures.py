@@ -254,6 +254,8 @@ def calibration_figure(cal: Mapping[str, Any]) -> str:
         ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=0.9, label="Ideal")
         sm = cal.get("smooth") or {}
         x, y = _arr(sm.get("x")), _arr(sm.get("y"))
+        if len(x) == 0:  # a curve without its grid cannot be placed; draw the rest
+            y = x
         _same_len("calibration smooth", x, y)
         lo, hi = _arr(sm.get("lower")), _arr(sm.get("upper"))
         if len(lo) == len(x) and len(hi) == len(x) and len(x):

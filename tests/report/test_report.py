@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from biomark.report import ReportError, direction_verdict, fmt_ci, fmt_p, render_html, write_html
+from biomark.report import (
+    ReportError,
+    direction_verdict,
+    fmt_ci,
+    fmt_num,
+    fmt_p,
+    render_html,
+    write_html,
+)
 from biomark.report import figures as F
 from tests.report._fixtures import (
     MARKERS,
@@ -359,6 +367,31 @@ def test_formatters() -> None:
     assert fmt_ci(0.75, 0.874) == "0.750–0.874"
     assert fmt_ci(-0.5, 0.1, 2) == "-0.50 to 0.10"  # an en dash next to a minus sign is unreadable
     assert fmt_ci(None, 1.0) == ""
+    assert fmt_ci(-0.0001, 0.2) == "0.000–0.200"  # no "-0.000"
+    assert fmt_num(-1.6e-8) == "0.000" and fmt_num(-0.5) == "-0.500" and fmt_num(1200) == "1\u2009200"
+
+
+def test_engine_layout_variants_are_read() -> None:
+    """Flat calibration-curve fields, decision_curve.threshold and cohort.by_class (see _normalise)."""
+    d = binary_result()
+    cal = d["binary"]["calibration"]
+    sm, bn = cal.pop("smooth"), cal.pop("binned")
+    cal.update(grid=sm["x"], smooth=sm["y"], smooth_low=sm["lower"], smooth_high=sm["upper"],
+               bin_predicted=bn["x"], bin_observed=bn["y"], bin_low=bn["lower"], bin_high=bn["upper"], bin_n=bn["n"])
+    dc = d["binary"]["decision_curve"]
+    dc["threshold"] = dc.pop("thresholds")
+    d["cohort"]["by_class"] = d["cohort"]["qc"].pop("by_class")
+    assert render_html(d, strict=True) == render_html(binary_result(), strict=True)
+
+
+def test_error_entries_say_not_assessed() -> None:
+    d = binary_result()
+    d["binary"]["decision_curve"] = {"error": "all predictions identical"}
+    d["binary"]["single_markers"][1] = {"marker": "hsa-miR-21-5p", "error": "constant marker"}
+    html = render_html(d, strict=True)
+    assert "Not assessed: all predictions identical" in html
+    assert "not assessed: constant marker" in html
+    assert html.count("<svg") == BINARY_FIGS - 1  # no decision curve figure
 
 
 @pytest.mark.parametrize("counts,tone,title", [
