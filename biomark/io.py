@@ -307,7 +307,7 @@ def read_cohort(
     if clinical is not None:
         expr, clin_df, jq, jw = _join_clinical(expr, Path(clinical), str(clinical),
                                                clinical_id_column or id_column, src,
-                                               library_size)
+                                               strict_id=clinical_id_column is not None)
         if library_size is not None:
             library_size = library_size.loc[expr.index]
         qc.update(jq)
@@ -835,18 +835,16 @@ def _neg_count(arr: np.ndarray, src: str, header: str, sample_ids: list[str]) ->
 
 
 def read_clinical(path: str | os.PathLike[str], *, id_column: str | None = None, sep: str | None = None,
-                  decimal: str | None = None) -> pd.DataFrame:
+                  decimal: str | None = None, strict_id: bool = True) -> pd.DataFrame:
     """Read a clinical file: one row per sample, indexed by the sample id (``str``)."""
     p = Path(path)
     src = str(path)
     table = _read_table(p, src, sep=sep, decimal=decimal, id_column=id_column)
     names = table.names
-    if id_column is not None and id_column not in names:
-        id_idx = None
+    if id_column is not None and id_column not in names and not strict_id:
+        id_idx = 0  # the expression file's id column name is only a default for the clinical file
     else:
         id_idx = _id_index(names, id_column, src)
-    if id_idx is None:
-        id_idx = 0
     ids = table.column_strings(id_idx)
     _check_ids(ids, src, table, id_name=names[id_idx], axis="rows")
     data: dict[str, Any] = {}
@@ -874,9 +872,8 @@ def read_clinical(path: str | os.PathLike[str], *, id_column: str | None = None,
 
 
 def _join_clinical(expr: pd.DataFrame, path: Path, src: str, id_column: str | None, expr_src: str,
-                   library_size: pd.Series | None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], list[str]]:
-    table_id = id_column
-    clin = read_clinical(path, id_column=table_id)
+                   *, strict_id: bool) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], list[str]]:
+    clin = read_clinical(path, id_column=id_column, strict_id=strict_id)
     e_ids = [str(i) for i in expr.index]
     c_ids = [str(i) for i in clin.index]
     c_set = set(c_ids)

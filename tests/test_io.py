@@ -411,3 +411,12 @@ def test_cohort_subset_keeps_library_size(tmp_path):
     sub = c.subset(np.array([2, 0]))
     assert sub.sample_ids == ["S3", "S1"] and sub.library_size.tolist() == [10.0, 10.0]
     assert sub.assay == "counts" and sub.panel_id == ESCC
+
+
+def test_clinical_id_column(tmp_path):
+    e = write(tmp_path / "e.csv", "id,miR-339-5p\nP1,1\nP2,2\n")
+    cl = write(tmp_path / "c.csv", "age,patient\n60,P2\n70,P1\n")
+    c = read_cohort(e, cl, panel=ESCC, clinical_id_column="patient")
+    assert c.clinical["age"].tolist() == [70, 60]
+    with pytest.raises(InputError, match="no column named 'pid'"):
+        read_cohort(e, cl, panel=ESCC, clinical_id_column="pid")
