@@ -141,7 +141,7 @@ def _headline(r: Mapping[str, Any]) -> list[dict[str, Any]]:
             t = terms[0]
             cards.append({"label": "Hazard ratio per SD", "value": fmt_num(t.get("hr"), 2),
                           "sub": f"95% CI {fmt_ci(t.get('hr_ci_low'), t.get('hr_ci_high'), 2)}, p {fmt_p(t.get('p'))}"})
-        if s.get("cv_harrell"):
+        if s.get("cv_harrell") and not _has_error(s["cv_harrell"]):
             cards.append({"label": "Cross-validated C", "value": fmt_num((s.get("cv_harrell") or {}).get("c")),
                           "sub": "Harrell, out-of-fold risk scores"})
     verdict = direction_verdict(r.get("direction"))
@@ -192,15 +192,17 @@ def _figures(r: Mapping[str, Any], strict: bool) -> tuple[dict[str, Markup], dic
     if isinstance(s, Mapping):
         unit = s.get("time_unit") or endpoint.get("time_unit") or ""
         if s.get("km") and not _has_error(s["km"]):
-            lr = s.get("cutpoint") or {}
-            p_text = f"maxstat p = {fmt_p(lr.get('p'))}" if lr.get("p") is not None else ""
+            split = str((s["km"] or {}).get("split") or "")
+            lr = (s.get("logrank_median") if "median" in split else s.get("cutpoint")) or {}
+            test = "log-rank" if "median" in split else "maxstat"
+            p_text = f"{test} p = {fmt_p(lr.get('p'))}" if lr.get("p") is not None else ""
             add("km", lambda: figures.km_figure(s["km"], unit, p_text))
         models = [(name, s[key]) for key, name in (("cox", "unadjusted"), ("cox_adjusted", "adjusted"))
                   if s.get(key) and not _has_error(s[key])]
         if models:
             add("hr", lambda: figures.hr_forest_figure(models))
         ta = s.get("time_auc") or {}
-        if ta.get("times"):
+        if ta.get("times") and not _has_error(ta):
             add("time_auc", lambda: figures.time_auc_figure(ta, unit))
     return figs, errors
 

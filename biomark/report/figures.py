@@ -518,6 +518,10 @@ def km_figure(km: Mapping[str, Any], time_unit: str = "", p_text: str = "") -> s
             tmax = max(tmax, float(np.nanmax(t)))
             col = palette.get(g, _SINGLE[j % len(_SINGLE)])
             lo, hi = _arr(d.get("lower")), _arr(d.get("upper"))
+            if t[0] > 0:  # a KM curve starts at S(0) = 1; results may list event times only
+                t, s = np.r_[0.0, t], np.r_[1.0, s]
+                if len(lo) == len(t) - 1 and len(hi) == len(t) - 1:
+                    lo, hi = np.r_[1.0, lo], np.r_[1.0, hi]
             if len(lo) == len(t) and len(hi) == len(t):
                 ax.fill_between(t, lo, hi, step="post", color=col, alpha=0.12, linewidth=0)
             med = d.get("median")

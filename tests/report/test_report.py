@@ -384,6 +384,20 @@ def test_engine_layout_variants_are_read() -> None:
     assert render_html(d, strict=True) == render_html(binary_result(), strict=True)
 
 
+def test_km_split_at_the_median_and_curves_from_time_zero() -> None:
+    d = survival_result()
+    km = d["survival"]["km"]
+    km["split"] = "median of the panel score"
+    for g in km["groups"].values():  # event times only, as biomark.stats.kaplan_meier lists them
+        for k in ("time", "surv", "lower", "upper"):
+            g[k] = g[k][1:]
+    html = render_html(d, strict=True)
+    assert "split: median of the panel score" in html
+    assert ">log-rank p = 0.002</text>" in html  # logrank_median.p = 0.0017 in the fixture
+    km_svg = html[html.index('aria-label="Kaplan'):]
+    assert ">maxstat p" not in km_svg[:km_svg.index("</svg>")]
+
+
 def test_error_entries_say_not_assessed() -> None:
     d = binary_result()
     d["binary"]["decision_curve"] = {"error": "all predictions identical"}
