@@ -5,7 +5,7 @@ Public API (see DESIGN.md)::
     load_panel, list_panels      panel specs (biomark.panel)
     read_cohort, Cohort          expression + clinical files (biomark.io, biomark.cohort)
     PanelModel                   scikit-learn estimator (biomark.model)
-    validate, ValidationResult   the validation engine (biomark.validate)
+    validate, ValidationResult   the validation engine (biomark.validation)
     biomark.stats                pure statistical functions
     biomark.synthetic            simulated cohorts with known truth
 """
@@ -24,8 +24,8 @@ _EXPORTS: dict[str, str] = {
     "Cohort": "biomark.cohort",
     "read_cohort": "biomark.io",
     "PanelModel": "biomark.model",
-    "validate": "biomark.validate",
-    "ValidationResult": "biomark.validate",
+    "validate": "biomark.validation",
+    "ValidationResult": "biomark.validation",
     "BiomarkError": "biomark.errors",
 }
 
@@ -35,7 +35,7 @@ __all__ = sorted([*_EXPORTS, "__version__"])
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        if name in ("stats", "synthetic", "report", "preprocess", "model", "io", "panel", "cli"):
+        if name in ("stats", "synthetic", "report", "preprocess", "model", "io", "panel", "cli", "validation"):
             return importlib.import_module(f"biomark.{name}")
         raise AttributeError(f"module 'biomark' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)

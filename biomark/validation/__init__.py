@@ -19,7 +19,7 @@ import pandas as pd
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.panel import Panel, load_panel
-from biomark.validate.result import SCHEMA, ValidationResult, _clean
+from biomark.validation.result import SCHEMA, ValidationResult, _clean
 
 __all__ = ["ValidationResult", "validate"]
 
@@ -215,9 +215,9 @@ def validate(
     progress
         Callback ``progress(stage, done, total)`` (the CLI draws a bar with it).
     """
-    from biomark.validate import binary as binary_mod
-    from biomark.validate import survival as survival_mod
-    from biomark.validate.parallel import backend
+    from biomark.validation import binary as binary_mod
+    from biomark.validation import survival as survival_mod
+    from biomark.validation.parallel import backend
 
     panel = load_panel(panel)
     cohorts = [cohort] if isinstance(cohort, Cohort) else list(cohort)
@@ -413,7 +413,7 @@ def _change_or_dose(cohort: Cohort, X: pd.DataFrame, ep: Any, directions: dict, 
 def _external(cohorts, panel, ep, fitted, data, outcome, time, event, ci):
     from biomark import stats
     from biomark.stats.meta import pool_auc, pool_log_hr
-    from biomark.validate.survival import cox_section
+    from biomark.validation.survival import cox_section
 
     rows = []
     if ep.kind == "binary":

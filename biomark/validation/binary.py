@@ -27,8 +27,8 @@ from sklearn.base import clone
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
 from biomark import stats
-from biomark.validate import metrics
-from biomark.validate.parallel import pmap, task_seeds
+from biomark.validation import metrics
+from biomark.validation.parallel import pmap, task_seeds
 
 Progress = Callable[[str, int, int], None] | None
 
