@@ -348,7 +348,8 @@ class _Table:
         col = self._columns[i]
         if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
             raise InputError(f"column '{self.names[i]}' is not UTF-8 text; save the file as UTF-8")
-        return ["" if v is None else str(v) for v in col.to_pylist()]
+        # surrounding spaces in ids and names are never meaningful: ' P1 ' is 'P1'
+        return ["" if v is None else str(v).strip() for v in col.to_pylist()]
 
 
 def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, id_column: str | None) -> _Table:
@@ -398,8 +399,9 @@ def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, i
     if decimal == sep:
         raise InputError(f"decimal mark and separator are both {decimal!r}; pass sep=';' for decimal commas")
     header = next(csv.reader([header_line], delimiter=sep))
-    _check_header(header, src)
-    column_types = {header[0] if id_column is None else id_column: pa.string()}
+    _check_header([h.strip() for h in header], src)
+    raw_id = header[0] if id_column is None else next((h for h in header if h.strip() == id_column), id_column)
+    column_types = {raw_id: pa.string()}
     try:
         tbl = pacsv.read_csv(
             str(path),
@@ -415,9 +417,9 @@ def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, i
         raise _csv_error(err, path, src, sep) from None
     except (OSError, EOFError, gzip.BadGzipFile) as err:
         raise InputError(f"{src}: cannot read ({err}); check that the file is complete") from None
-    names = [str(n) for n in tbl.column_names]
+    names = [str(n).strip() for n in tbl.column_names]
     if bom:
-        names[0] = names[0].lstrip("\ufeff")
+        names[0] = names[0].lstrip("\ufeff").strip()
         notes.append(f"{src}: starts with a UTF-8 byte-order mark (Excel 'CSV UTF-8'); ignored it")
     cols = [tbl.column(i) for i in range(tbl.num_columns)]
     for i, c in enumerate(cols):
@@ -435,7 +437,7 @@ def _read_parquet(path: Path, src: str) -> _Table:
         raise InputError(f"{src}: not a readable Parquet file ({err})") from None
     meta = tbl.schema.pandas_metadata or {}
     index_cols = [c for c in meta.get("index_columns", []) if isinstance(c, str)]
-    names = [str(n) for n in tbl.column_names]
+    names = [str(n).strip() for n in tbl.column_names]
     cols = [tbl.column(i) for i in range(tbl.num_columns)]
     if index_cols and index_cols[0] in names:  # a pandas index written by to_parquet: make it the id column
         k = names.index(index_cols[0])

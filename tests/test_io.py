@@ -285,9 +285,16 @@ def test_clinical_with_extra_and_missing_ids(tmp_path):
 
 def test_clinical_ids_differing_in_case_or_spaces_are_an_error(tmp_path):
     e = write(tmp_path / "e.csv", "id,miR-339-5p\nP1,1\nP2,2\n")
-    cl = write(tmp_path / "c.csv", "id,y\np1,a\nP2 ,b\n")
-    with pytest.raises(InputError, match=r"differ only in case or spaces \('P1' vs 'p1', 'P2' vs 'P2 '\)"):
+    cl = write(tmp_path / "c.csv", "id,y\np1,a\nP 2,b\n")
+    with pytest.raises(InputError, match=r"differ only in case or spaces \('P1' vs 'p1', 'P2' vs 'P 2'\)"):
         read_cohort(e, cl, panel=ESCC)
+
+
+def test_surrounding_spaces_in_ids_and_names_are_ignored(tmp_path):
+    e = write(tmp_path / "e.csv", "id , miR-339-5p \n P1 ,1\n007 ,2\n")
+    cl = write(tmp_path / "c.csv", "id,y\nP1,a\n 007,b\n")
+    c = read_cohort(e, cl, panel=ESCC, id_column="id")
+    assert c.sample_ids == ["P1", "007"] and c.clinical["y"].tolist() == ["a", "b"]
 
 
 def test_clinical_without_common_ids_is_an_error(tmp_path):
