@@ -49,7 +49,8 @@ class CDPError(RuntimeError):
 def find_chromium() -> str | None:
     env = os.environ.get("BIOMARK_CHROMIUM")
     if env:
-        return env
+        path = shutil.which(env)
+        return path if path and os.access(path, os.X_OK) else None
     for name in CHROMIUM_CANDIDATES:
         path = shutil.which(name)
         if path:
@@ -96,7 +97,12 @@ class Browser:
     def _write(self, msg: dict[str, Any]) -> None:
         data = json.dumps(msg).encode() + b"\0"
         while data:
-            n = os.write(self._to_child, data)
+            try:
+                n = os.write(self._to_child, data)
+            except BrokenPipeError:
+                self._stderr.seek(0)
+                err = self._stderr.read().decode(errors="replace")
+                raise CDPError(f"chromium is not reading the DevTools pipe (did it start?); stderr:\n{err[-2000:]}") from None
             data = data[n:]
 
     def _read_message(self, deadline: float) -> dict[str, Any]:

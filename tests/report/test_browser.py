@@ -29,8 +29,8 @@ ACTIVE_ELEMENTS = "document.querySelectorAll('script, img, iframe, object, embed
 def browser() -> Iterator[Browser]:
     exe = find_chromium()
     if exe is None:
-        msg = ("headless chromium not found (looked for chromium, chromium-browser, google-chrome; "
-               "set BIOMARK_CHROMIUM or `apt-get install -y chromium`)")
+        msg = ("headless chromium not found (looked for $BIOMARK_CHROMIUM, chromium, chromium-browser, "
+               "google-chrome; install it with `apt-get install -y chromium`)")
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but {msg}", pytrace=False)
         pytest.skip(msg)
