@@ -191,8 +191,9 @@ class PanelModel(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> PanelModel:
         """Fit imputation, z-scoring and the scoring rule on these rows.
 
-        ``X``: a DataFrame with marker columns (names matched to the panel's canonical ids; other
-        columns are ignored) or an array whose columns are the panel's markers in panel order.
+        ``X``: a DataFrame of levels with marker columns (names matched to the panel's canonical
+        ids; other columns are ignored), an array whose columns are the panel's markers in panel
+        order, or a :class:`~biomark.Cohort` (converted with :meth:`Cohort.levels` first).
         ``y``: binary labels; optional for ``signed_z``/``weights``/``boolean``.
         """
         # panels are small: BLAS threads only add contention to the tiny solver steps (L-BFGS
@@ -330,6 +331,14 @@ class PanelModel(ClassifierMixin, BaseEstimator):
             markers = [str(n) for n in names] if names is not None else [f"x{i}" for i in range(arr.shape[1])]
             return arr, markers
         ids = panel.marker_ids
+        if _is_cohort(X):
+            X = X.levels(panel)
+        elif isinstance(X, pd.DataFrame) and panel.assay == "qpcr_ct" and "conversion" not in X.attrs:
+            vals = X.loc[:, [c for c in X.columns if c in ids]].to_numpy(dtype=np.float64, na_value=np.nan)
+            fin = vals[np.isfinite(vals)]
+            if fin.size and fin.min() >= 8 and fin.max() <= 45:
+                warn.append("the values look like raw Ct (all between 8 and 45) but a Ct falls as expression "
+                            "rises: fit on cohort.levels(panel) (−ΔCt), or pass the Cohort itself")
         if isinstance(X, pd.DataFrame):
             cols = [str(c) for c in X.columns]
             present = [m for m in ids if m in cols]
@@ -540,6 +549,9 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         """X as float64 (n, n_markers) in ``markers_`` order; an ndarray in that order passes through."""
         check_is_fitted(self, "markers_")
         p = len(self.markers_)
+        if _is_cohort(X):
+            present = [m for m in self.markers_ if m in X.expression.columns]
+            X = X.levels(self.panel_, markers=present) if present else X.expression
         if type(X) is np.ndarray and X.ndim == 2 and X.shape[1] == p and X.dtype == np.float64 and (
                 self.panel_ is not None or not hasattr(self, "feature_names_in_")):
             # fast path (infinite values are caught in _decision); C order, so that every input
@@ -853,6 +865,12 @@ class PanelModel(ClassifierMixin, BaseEstimator):
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _is_cohort(X: Any) -> bool:
+    from biomark.cohort import Cohort
+
+    return isinstance(X, Cohort)
 
 
 def _blas_single_thread(X: Any) -> Any:

@@ -414,4 +414,8 @@ def test_score_cohort_converts_ct_first(tmp_path):
     # (most mA, least mB) and lowest for S2; S3 is in between (mC, Undetermined, has no direction)
     assert s["score"].idxmax() == "S1" and s["score"].idxmin() == "S2"
     assert list(s.columns) == ["score", "n_imputed"]
+    # a Cohort can be given directly (converted to −ΔCt first); raw Ct in a DataFrame is flagged
+    np.testing.assert_array_equal(PanelModel(panel).fit(cohort).panel_score(cohort), s["score"].to_numpy())
+    raw = PanelModel(panel).fit(cohort.expression)
+    assert any("look like raw Ct" in w for w in raw.warnings_)
     assert isinstance(ModelInputError("x"), InputError)
