@@ -459,7 +459,7 @@ def _tripod(d: dict[str, Any]) -> list[dict[str, Any]]:
         ("Optimism correction (bootstrap)", bool(b and b.get("bootstrap")), "Harrell's optimism bootstrap" if b and b.get("bootstrap") else "not run"),
         ("Discrimination with confidence interval", bool(b) or bool(s), "AUC with DeLong CI" if b else ("Harrell's and Uno's C" if s else "")),
         ("Calibration (intercept, slope, curve)", bool(b and "slope" in (b.get("calibration") or {})), "rms val.prob definitions" if b else "not assessed"),
-        ("Clinical usefulness (decision curve)", bool(b and "thresholds" in (b.get("decision_curve") or {})), "net benefit" if b else "not assessed"),
+        ("Clinical usefulness (decision curve)", bool(b and "threshold" in (b.get("decision_curve") or {})), "net benefit" if b else "not assessed"),
         ("Proportional hazards checked", bool(s and "global" in (s.get("ph") or {})), "Grambsch–Therneau" if s else "not applicable"),
         ("External validation (other cohorts)", "cohorts" in d, f"{len(d.get('cohorts', [])) - 1} validation cohorts" if "cohorts" in d else "not assessed"),
         ("Direction consistency with the literature", True, "per-marker effect vs spec, BH-adjusted"),

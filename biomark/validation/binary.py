@@ -235,7 +235,7 @@ def evaluate(
         out["permutation"] = permutation_p(est, X, y, folds=folds, n_perm=permutations, seed=seed, n_jobs=n_jobs,
                                            progress=progress)
 
-    out["calibration"] = _calibration(y, oof)
+    out["calibration"] = _calibration(y, oof, seed)
     grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
     try:
         nb = stats.net_benefit(y, oof, grid).to_dict()
@@ -254,14 +254,17 @@ def evaluate(
     return out, fitted
 
 
-def _calibration(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+def _calibration(y: np.ndarray, p: np.ndarray, seed: int) -> dict[str, Any]:
     try:
         cal = stats.calibration(y, p).to_dict()
     except stats.StatsError as err:
         return {"error": str(err)}
     try:
-        cc = stats.calibration_curve(y, p).to_dict()
-        cal.update({k: v for k, v in cc.items() if k in ("smooth", "binned")})
+        cc = stats.calibration_curve(y, p, seed=seed)
+        cal["smooth"] = {"x": cc.grid, "y": cc.smooth, "lower": cc.smooth_low, "upper": cc.smooth_high,
+                         "band": f"bootstrap percentile ({cc.n_boot} resamples)"}
+        cal["binned"] = {"x": cc.bin_predicted, "y": cc.bin_observed, "lower": cc.bin_low, "upper": cc.bin_high,
+                         "n": cc.bin_n}
     except stats.StatsError as err:
         cal["curve_error"] = str(err)
     cal["predictions"] = [float(x) for x in p[:5000]]
