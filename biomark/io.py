@@ -804,6 +804,17 @@ def _check_intensity(values: np.ndarray, cols: list[str], src: str, sample_ids: 
 def _library_size(table: _Table, parser: _CellParser, orientation: str, id_idx: int, names: list[str],
                   feature_pos: list[int], sample_ids: list[str], values: np.ndarray, src: str) -> pd.Series:
     """Sum of the counts of every feature in the file, per sample (NaN counted as 0)."""
+    try:
+        return _library_size_unchecked(table, parser, orientation, id_idx, names, feature_pos, sample_ids, src)
+    except InputError as err:
+        if "library size" in str(err):
+            raise
+        raise InputError(f"{err} (for counts every column of the file is summed into the library size, so "
+                         "every column must hold counts: move other columns to the clinical file)") from None
+
+
+def _library_size_unchecked(table: _Table, parser: _CellParser, orientation: str, id_idx: int, names: list[str],
+                            feature_pos: list[int], sample_ids: list[str], src: str) -> pd.Series:
     if orientation == "rows":
         total = np.zeros(len(sample_ids))
         for pos in feature_pos:

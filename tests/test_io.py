@@ -427,3 +427,11 @@ def test_clinical_id_column(tmp_path):
     assert c.clinical["age"].tolist() == [70, 60]
     with pytest.raises(InputError, match="no column named 'pid'"):
         read_cohort(e, cl, panel=ESCC, clinical_id_column="pid")
+
+
+def test_counts_with_a_text_column_explain_the_library_size(tmp_path):
+    f = write(tmp_path / "counts.csv", "id,miR-339-5p,group\nS1,1,case\nS2,2,control\n")
+    with pytest.raises(InputError, match=r"'case' is not a number.*summed into the library size"):
+        read_cohort(f, panel=ESCC, assay="counts")
+    # the same column is simply ignored for log2 values
+    assert read_cohort(f, panel=ESCC).qc["unmatched"] == ["group"]
