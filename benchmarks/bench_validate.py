@@ -164,8 +164,8 @@ def main() -> None:
 
     from sklearn.base import clone
 
-    from biomark.validation import binary, metrics
     from biomark.validation import _model as make_model
+    from biomark.validation import binary, metrics
     from biomark.validation.parallel import backend
 
     expr, clin, y_int = make_data(args.n)
@@ -253,7 +253,7 @@ def main() -> None:
         print(f"\ndask / loky (best): bootstrap {min(t_bd) / min(t_boot):.2f}, validate {min(t_vd) / min(t_val):.2f}")
 
     m = r_boot["metrics"]
-    print(f"\nsanity (optimism-corrected; the resamples differ between programs, so expect Monte-Carlo noise):")
+    print("\nsanity (optimism-corrected; the resamples differ between programs, so expect Monte-Carlo noise):")
     print(f"biomark: AUC {m['auc']['corrected']:.4f}, slope {m['slope']['corrected']:.4f}, "
           f"intercept {m['intercept']['corrected']:.4f}, Brier {m['brier']['corrected']:.4f}; "
           f"scikit-learn loop AUC optimism {sk_opt:.4f} (biomark {m['auc']['optimism']:.4f})")
