@@ -231,6 +231,9 @@ def validate(
     ep = _choose_endpoint(panel, endpoint, outcome, time)
     if estimator is not None:
         method = "estimator"
+    if ep.kind != "binary" and method in ("logistic", "estimator"):
+        raise InputError(f"method '{method}' fits a classifier and needs a binary endpoint; endpoint '{ep.id}' is "
+                         f"{ep.kind}: use --method signed_z (the literature's rule) or weights")
     train = cohorts[0]
     est = _model(panel, ep, method, penalty, seed, estimator)
     settings = {"endpoint": ep.id, "kind": ep.kind, "outcome": outcome, "time": time, "event": event,

@@ -181,3 +181,10 @@ def test_result_is_strict_json_with_reproducibility(lrm_panel, lrm_cohort, tmp_p
     assert rep["seed"] == 1 and {"biomark", "numpy", "scikit-learn"} <= set(rep["versions"])
     assert d["panel"]["content_hash"] == lrm_panel.content_hash()
     assert [t["item"] for t in d["tripod"] if not t["assessed"]]  # something is honestly "not assessed"
+
+
+def test_fitted_classifier_on_survival_endpoint_is_refused():
+    panel = biomark.load_panel("escc_mir339_radiotherapy")
+    cohort, _ = simulate(panel, 60, seed=1, endpoint="overall_survival")
+    with pytest.raises(InputError, match="method 'logistic' fits a classifier and needs a binary endpoint"):
+        biomark.validate(panel, cohort, endpoint="overall_survival", method="logistic")
