@@ -440,7 +440,7 @@ def _external(cohorts, panel, ep, fitted, data, outcome, time, event, ci):
         for c in cohorts[1:]:
             X = _marker_matrix(panel, c)
             tv, ev, present, _, _ = survival_outcome(c, time, event, ep.id)
-            s = fitted.decision_function(X[present])
+            s = fitted.panel_score(X[present])
             sd_train = sd_train or 1.0
             z = (s - s.mean()) / s.std(ddof=1)
             r = cox_section(stats.cox(tv[present], ev[present], pd.DataFrame({"panel_score_per_sd": z})))["terms"][0]

@@ -137,7 +137,7 @@ def permutation_p(est, X, y, *, folds: int, n_perm: int, seed: int, n_jobs: int,
     if _label_free(est):
         score = np.empty(y.size)
         for tr, te in fl:
-            score[te] = clone(est).fit(X.iloc[tr]).decision_function(X.iloc[te])
+            score[te] = clone(est).fit(X.iloc[tr]).panel_score(X.iloc[te])
         observed = metrics.auc(y, score)
         vals = np.array([metrics.auc(np.random.default_rng(s).permutation(y), score) for s in seeds])
         how = "labels permuted against the out-of-fold scores of the fixed rule"

@@ -22,7 +22,7 @@ def _cv_scores(est: Any, X: pd.DataFrame, *, folds: int, seed: int) -> np.ndarra
     out = np.empty(len(X))
     for tr, te in kf.split(X):
         m = clone(est).fit(X.iloc[tr])
-        out[te] = m.decision_function(X.iloc[te])
+        out[te] = m.panel_score(X.iloc[te])
     return out
 
 
@@ -62,7 +62,7 @@ def evaluate(
 ) -> tuple[dict[str, Any], Any]:
     """All survival-endpoint numbers for one cohort; returns (section dict, score model fitted on all rows)."""
     fitted = clone(est).fit(X)
-    score = fitted.decision_function(X)
+    score = fitted.panel_score(X)
     sd = float(np.std(score, ddof=1))
     z = (score - score.mean()) / sd if sd > 0 else score * 0
     out: dict[str, Any] = {"n": int(time.size), "events": int(event.sum()), "time_unit": time_unit}
