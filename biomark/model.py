@@ -38,6 +38,7 @@ only with ``trust=True`` because unpickling runs code stored in the file.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import platform
@@ -879,11 +880,21 @@ def _blas_single_thread(X: Any) -> Any:
     shape = getattr(X, "shape", None)
     if shape is not None and len(shape) == 2 and shape[0] * max(shape[1], 1) > 5_000_000:
         return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+    controller = _threadpool_controller()
+    if controller is None:  # pragma: no cover - threadpoolctl ships with scikit-learn
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
+    return controller.limit(limits=1)
+
+
+@functools.lru_cache(maxsize=1)
+def _threadpool_controller() -> Any:
+    """One ThreadpoolController per process: building one scans the loaded libraries (~4 ms), so
+    a fresh ``threadpool_limits`` per fit cost more than the small fits it wrapped."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover
+        return None
+    return ThreadpoolController()
 
 
 def _logistic_cv(penalty: str, Cs: Any, l1_ratios: Sequence[float], cv: Any, random_state: Any, max_iter: int) -> Any:
