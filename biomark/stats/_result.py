@@ -9,20 +9,29 @@ from typing import Any
 import numpy as np
 
 
-def _plain(value: Any) -> Any:
-    """Convert numpy scalars/arrays and nested dataclasses to JSON-ready Python values."""
+def _plain(value: Any, *, inf_as_string: bool = True) -> Any:
+    """Convert numpy scalars/arrays and nested dataclasses to JSON-ready Python values.
+
+    nan becomes ``None``; ±inf becomes ``"inf"``/``"-inf"`` (or ``None`` with
+    ``inf_as_string=False``), so the output is always strict JSON.
+    """
+    def rec(v: Any) -> Any:
+        return _plain(v, inf_as_string=inf_as_string)
+
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: rec(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): rec(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [rec(v) for v in value]
     if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
+        return [rec(v) for v in value.tolist()]
     if isinstance(value, np.generic):
-        return _plain(value.item())
+        return rec(value.item())
     if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        if math.isnan(value) or not inf_as_string:
+            return None
+        return "inf" if value > 0 else "-inf"
     return value
 
 

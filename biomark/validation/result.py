@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from biomark.atomic import write_text_atomic
+from biomark.stats._result import _plain
 
 SCHEMA = "biomark.validation/1"
 
 
 def _clean(value: Any) -> Any:
-    """Strict-JSON version of nested data: non-finite floats -> None, numpy -> Python."""
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_clean(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "to_dict") and callable(value.to_dict):
-        return _clean(value.to_dict())
-    return value
+    """Strict-JSON version of nested data: every non-finite float -> None, numpy -> Python."""
+    return _plain(value, inf_as_string=False)
 
 
 @dataclass(frozen=True)
