@@ -1,0 +1,242 @@
+"""``biomark fit`` and ``biomark score``: thin shells over :class:`biomark.PanelModel` and
+:func:`biomark.scoring.score_file`."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from biomark.atomic import write_text_atomic
+from biomark.cli._common import check_output_path
+from biomark.errors import InputError
+
+_ASSAYS = ["qpcr_ct", "log2_expression", "counts", "intensity", "ihc_score"]
+
+
+def _echo_json(doc: Any) -> None:
+    click.echo(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False, default=str))
+
+
+@click.command("fit")
+@click.option("--panel", "panel_name", required=True, metavar="NAME", help="Catalog panel id or spec file.")
+@click.option("--expression", required=True, type=click.Path(dir_okay=False),
+              help="Expression file (CSV, TSV, Parquet; .gz ok).")
+@click.option("--clinical", type=click.Path(dir_okay=False),
+              help="Clinical file with the binary outcome (optional for signed_z, weights, boolean).")
+@click.option("--outcome", metavar="COL", help="Clinical column with the binary outcome [endpoint id, outcome, response, ...].")
+@click.option("--endpoint", metavar="ID", help="Panel endpoint whose directions sign the score [the panel's scoring endpoint].")
+@click.option("--method", type=click.Choice(["signed_z", "weights", "logistic", "boolean"]),
+              help="Scoring rule [the panel's scoring.rule].")
+@click.option("--penalty", type=click.Choice(["l2", "l1", "elasticnet", "none"]), default="l2", show_default=True,
+              help="logistic: penalty, its strength chosen by inner stratified CV ('none': plain maximum likelihood).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the inner CV folds (logistic).")
+@click.option("--id-column", metavar="COL", help="Sample-id column [first column].")
+@click.option("--assay", type=click.Choice(_ASSAYS), help="What the numbers are [the panel's assay].")
+@click.option("--spike-in", metavar="COL", help="qPCR: spike-in column for −ΔCt (instead of the reference markers).")
+@click.option("--ct-cutoff", type=float, default=40.0, show_default=True,
+              help="qPCR: Undetermined, empty and higher Ct set to this.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Model file to write (JSON).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
+def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | None, endpoint: str | None,
+        method: str | None, penalty: str, seed: int, id_column: str | None, assay: str | None, spike_in: str | None,
+        ct_cutoff: float, out: str, quiet: bool, as_json: bool) -> None:
+    """Fit a panel's scoring rule on a cohort and write model.json.
+
+    The model is fitted on the assay-converted levels (−ΔCt for qPCR Ct, log2 CPM for counts,
+    log2 intensity), with training-median imputation and z-scores from these samples. With
+    --clinical the binary outcome also calibrates probabilities (logistic needs it); without it
+    the model gives scores and risk groups but no probability.
+
+    \b
+    Examples:
+      biomark fit --panel nsclc_mir96_radioresistance --expression expr.csv \\
+          --clinical clinical.csv --outcome radioresistance --out model.json
+      biomark fit --panel escc_mir339_radiotherapy --expression expr.csv --out model.json
+    """
+    import numpy as np
+
+    from biomark import load_panel, read_cohort
+    from biomark.model import PanelModel
+
+    out_p = check_output_path(out, [expression, clinical])
+    panel = load_panel(panel_name)
+    method = method or panel.scoring.rule
+    ep_id = endpoint or panel.scoring.endpoint
+    try:
+        ep = panel.endpoint(ep_id)
+    except KeyError:
+        raise InputError(f"panel '{panel.id}' has no endpoint '{ep_id}'; endpoints are: "
+                         + ", ".join(panel.endpoint_ids)) from None
+    if clinical is None and outcome is not None:
+        raise click.UsageError("--outcome needs --clinical FILE")
+    if clinical is None and method == "logistic":
+        raise click.UsageError("--method logistic fits coefficients to an outcome: give --clinical FILE (and --outcome COL)")
+    cohort = read_cohort(expression, clinical, panel=panel, assay=assay, id_column=id_column, spike_in=spike_in,
+                         ct_cutoff=ct_cutoff)
+    levels = cohort.levels(panel)
+    if levels.shape[1] == 0:
+        raise InputError(f"{expression}: none of the markers of panel '{panel.id}' is in the expression data")
+    y = None
+    ycol = None
+    dropped = 0
+    if clinical is not None:
+        if ep.kind != "binary":
+            binary = [e.id for e in panel.endpoints if e.kind == "binary"]
+            raise InputError(f"endpoint '{ep.id}' of panel '{panel.id}' is {ep.kind}, not binary; "
+                             + (f"pass --endpoint {binary[0]}" if binary else "this panel has no binary endpoint: "
+                                "fit without --clinical for the panel score")
+                             + " (survival panels are assessed with 'biomark validate')")
+        from biomark.validation import binary_outcome
+
+        y_full, present, ycol = binary_outcome(cohort, outcome, ep)
+        dropped = int((~present).sum())
+        levels = levels.loc[present]
+        y = y_full[present].astype(int)
+    model = PanelModel(panel=panel, method=method, endpoint=ep.id, penalty=None if penalty == "none" else penalty,
+                       random_state=seed).fit(levels, y)
+    conversion = {"assay": cohort.assay, "reference_markers": list(cohort.reference_markers),
+                  "spike_in": cohort.spike_in, "ct_cutoff": cohort.ct_cutoff,
+                  "rule": levels.attrs.get("conversion")}
+    _save_with_conversion(model, out_p, conversion)
+
+    has_prob = y is not None and (method == "logistic" or model.calibration_ is not None)
+    doc = {
+        "model": str(out_p), "panel": panel.id, "endpoint": ep.id, "method": model.method_,
+        "n_samples": int(levels.shape[0]), "samples_without_outcome_dropped": dropped,
+        "outcome": ycol, "positive_class": ep.positive_class if y is not None else None,
+        "markers": list(model.markers_), "missing_markers": [m for m in panel.marker_ids if m not in model.markers_],
+        "conversion": conversion, "probability": bool(has_prob),
+        "coef_per_sd": None if getattr(model, "coef_", None) is None else [float(c) for c in np.ravel(model.coef_)],
+        "warnings": [*cohort.warnings, *model.warnings_],
+    }
+    if as_json:
+        _echo_json(doc)
+        return
+    if quiet:
+        return
+    click.echo(f"fitted {model.method_} for panel '{panel.id}', endpoint '{ep.id}', on {doc['n_samples']} samples "
+               f"({len(model.markers_)} marker(s): {', '.join(model.markers_)})")
+    if dropped:
+        click.echo(f"  {dropped} sample(s) without an outcome in '{ycol}' were left out")
+    if y is None:
+        click.echo("  no outcome given: no probability calibration; 'biomark score' will write the score and a risk "
+                   "group by the training mean score, without a probability column")
+    elif has_prob:
+        what = "logistic regression" if method == "logistic" else "logistic recalibration of the score"
+        click.echo(f"  probability of '{ep.positive_class}' ({ycol}): {what}")
+    click.echo(f"  conversion: {conversion['rule']}")
+    for w in doc["warnings"]:
+        click.echo(f"  warning: {w}")
+    click.echo(f"wrote {out_p}")
+
+
+def _save_with_conversion(model: Any, out: Path, conversion: dict[str, Any]) -> None:
+    """PanelModel.save, plus a ``conversion`` record that ``biomark score`` reads (written atomically)."""
+    if model.method_ == "estimator":  # pragma: no cover - the CLI fits built-in methods only
+        model.save(out)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        p = model.save(Path(tmp) / "model.json")
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    doc["conversion"] = conversion
+    write_text_atomic(out, json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False) + "\n")
+
+
+@click.command("score")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), help="Model file written by 'biomark fit'.")
+@click.option("--panel", "panel_name", metavar="NAME",
+              help="Score with a panel's signed_z/weights rule instead, z-scored with the file's own means and SDs "
+                   "(reads the file twice).")
+@click.option("--method", type=click.Choice(["signed_z", "weights"]), help="With --panel: the rule [the panel's].")
+@click.option("--endpoint", metavar="ID", help="With --panel: endpoint whose directions sign the score.")
+@click.option("--expression", required=True, type=click.Path(dir_okay=False),
+              help="Samples as rows: CSV, TSV (.gz ok) or Parquet.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Scores file: .csv, .tsv (.gz ok) or .parquet.")
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=None,
+              help="Rows per chunk; memory grows with it, results do not change [262144].")
+@click.option("--id-column", metavar="COL", help="Sample-id column [first column].")
+@click.option("--threshold", type=float, metavar="P",
+              help="Risk group 'high' when probability > P [0.5]; on the score when the model has no probability.")
+@click.option("--assay", type=click.Choice(_ASSAYS), help="With --panel or a model file without a conversion record.")
+@click.option("--spike-in", metavar="COL", help="qPCR (with --panel): spike-in column for −ΔCt.")
+@click.option("--ct-cutoff", type=float, help="qPCR (with --panel): Undetermined/empty/higher Ct set to this [40].")
+@click.option("--sep", metavar="CHAR", help="Field separator of a text file [sniffed].")
+@click.option("--trust-model", is_flag=True,
+              help="Allow a pickled (joblib) model: unpickling runs code from the file; only for files you trust.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
+def score(model_path: str | None, panel_name: str | None, method: str | None, endpoint: str | None, expression: str,
+          out: str, chunk_rows: int | None, id_column: str | None, threshold: float | None, assay: str | None,
+          spike_in: str | None, ct_cutoff: float | None, sep: str | None, trust_model: bool, quiet: bool,
+          as_json: bool) -> None:
+    """Score every sample of a file with a fitted model (or a panel's rule), streaming in chunks.
+
+    Writes one row per sample: sample_id, score, probability (when the model has one),
+    risk_group (high/low) and n_missing (markers imputed with the training median). Marker
+    columns are matched through the panel's aliases; the assay conversion is the one the model
+    was fitted with. Sample ids that a spreadsheet would run as a formula (starting with = + - @)
+    are written with a leading '. See docs/scoring.md.
+
+    \b
+    Examples:
+      biomark score --model model.json --expression new_samples.csv --out scores.csv
+      biomark score --panel escc_mir339_radiotherapy --expression big.parquet --out scores.parquet
+    """
+    from biomark.model import PanelModel
+    from biomark.scoring import DEFAULT_CHUNK_ROWS, read_model_conversion, score_file
+
+    if (model_path is None) == (panel_name is None):
+        raise click.UsageError("give exactly one of --model FILE and --panel NAME")
+    if model_path is not None and (method or endpoint):
+        raise click.UsageError("--method and --endpoint go with --panel; a model file carries its own")
+    if threshold is not None and threshold != threshold:
+        raise click.BadParameter("must be a number", param_hint="--threshold")
+    out_p = check_output_path(out, [expression, model_path])
+    if not Path(expression).exists():
+        raise InputError(f"{expression}: no such file; check the path")
+    if model_path is not None:
+        obj: Any = PanelModel.load(model_path, trust=trust_model)
+        conversion = read_model_conversion(model_path)
+        if conversion is None and obj.panel_ is not None and not quiet and not as_json:
+            click.echo(f"note: {model_path} records no conversion (not written by 'biomark fit'): using the panel's "
+                       "assay and its reference markers found in the file", err=True)
+    else:
+        from biomark import load_panel
+
+        obj = load_panel(panel_name)
+        conversion = None
+    summary = score_file(obj, expression, out_p, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS, id_column=id_column,
+                         threshold=threshold, method=method, endpoint=endpoint, assay=assay, spike_in=spike_in,
+                         ct_cutoff=ct_cutoff, sep=sep, conversion=conversion)
+    if as_json:
+        _echo_json(summary.to_dict())
+        return
+    if quiet:
+        return
+    s = summary
+    src = model_path if model_path is not None else f"panel '{panel_name}' ({s.method}, statistics from the file)"
+    click.echo(f"scored {s.n_samples} sample(s) with {src} in {s.seconds:.2f} s")
+    click.echo(f"  markers: {len(s.markers) - len(s.absent)} of {len(s.markers)} found; conversion: {s.conversion}")
+    if s.n_missing_total:
+        per = ", ".join(f"{m} {k}" for m, k in s.missing_by_marker.items())
+        click.echo(f"  imputed: {s.n_missing_total} value(s) in {s.n_samples_with_missing} sample(s) ({per})")
+    else:
+        click.echo("  imputed: none")
+    click.echo(f"  risk group: {s.risk_rule}; high {s.n_high}, low {s.n_samples - s.n_high}")
+    if not s.has_probability:
+        click.echo("  no probability column: no outcome was used to fit the rule")
+    if s.neutralised_ids:
+        click.echo(f"  {s.neutralised_ids} sample id(s) began with = + - @ (a spreadsheet formula) and were written "
+                   "with a leading '")
+    for w in s.warnings:
+        click.echo(f"  warning: {w}")
+    click.echo(f"wrote {s.output}")
+
+
+__all__ = ["fit", "score"]
