@@ -58,10 +58,7 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
           --clinical clinical.csv --outcome radioresistance --out model.json
       biomark fit --panel escc_mir339_radiotherapy --expression expr.csv --out model.json
     """
-    import numpy as np
-
-    from biomark import load_panel, read_cohort
-    from biomark.model import PanelModel
+    from biomark.panel import load_panel
 
     out_p = check_output_path(out, [expression, clinical])
     panel = load_panel(panel_name)
@@ -76,6 +73,11 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
         raise click.UsageError("--outcome needs --clinical FILE")
     if clinical is None and method == "logistic":
         raise click.UsageError("--method logistic fits coefficients to an outcome: give --clinical FILE (and --outcome COL)")
+    import numpy as np
+
+    from biomark.io import read_cohort
+    from biomark.model import PanelModel
+
     cohort = read_cohort(expression, clinical, panel=panel, assay=assay, id_column=id_column, spike_in=spike_in,
                          ct_cutoff=ct_cutoff)
     levels = cohort.levels(panel)
@@ -167,13 +169,14 @@ def _save_with_conversion(model: Any, out: Path, conversion: dict[str, Any]) -> 
 @click.option("--spike-in", metavar="COL", help="qPCR (with --panel): spike-in column for −ΔCt.")
 @click.option("--ct-cutoff", type=float, help="qPCR (with --panel): Undetermined/empty/higher Ct set to this [40].")
 @click.option("--sep", metavar="CHAR", help="Field separator of a text file [sniffed].")
+@click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of a text file [sniffed: ',' only with sep ';'].")
 @click.option("--trust-model", is_flag=True,
               help="Allow a pickled (joblib) model: unpickling runs code from the file; only for files you trust.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
 def score(model_path: str | None, panel_name: str | None, method: str | None, endpoint: str | None, expression: str,
           out: str, chunk_rows: int | None, id_column: str | None, threshold: float | None, assay: str | None,
-          spike_in: str | None, ct_cutoff: float | None, sep: str | None, trust_model: bool, quiet: bool,
+          spike_in: str | None, ct_cutoff: float | None, sep: str | None, decimal: str | None, trust_model: bool, quiet: bool,
           as_json: bool) -> None:
     """Score every sample of a file with a fitted model (or a panel's rule), streaming in chunks.
 
@@ -188,9 +191,6 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
       biomark score --model model.json --expression new_samples.csv --out scores.csv
       biomark score --panel escc_mir339_radiotherapy --expression big.parquet --out scores.parquet
     """
-    from biomark.model import PanelModel
-    from biomark.scoring import DEFAULT_CHUNK_ROWS, read_model_conversion, score_file
-
     if (model_path is None) == (panel_name is None):
         raise click.UsageError("give exactly one of --model FILE and --panel NAME")
     if model_path is not None and (method or endpoint):
@@ -200,6 +200,15 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
     out_p = check_output_path(out, [expression, model_path])
     if not Path(expression).exists():
         raise InputError(f"{expression}: no such file; check the path")
+    if model_path is not None and not Path(model_path).is_file():
+        raise InputError(f"{model_path}: no such model file; check the path")
+    if panel_name is not None:
+        from biomark.panel import load_panel
+
+        panel_obj = load_panel(panel_name)  # an unknown panel fails before the heavy imports
+    from biomark.model import PanelModel
+    from biomark.scoring import DEFAULT_CHUNK_ROWS, read_model_conversion, score_file
+
     if model_path is not None:
         obj: Any = PanelModel.load(model_path, trust=trust_model)
         conversion = read_model_conversion(model_path)
@@ -207,13 +216,11 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
             click.echo(f"note: {model_path} records no conversion (not written by 'biomark fit'): using the panel's "
                        "assay and its reference markers found in the file", err=True)
     else:
-        from biomark import load_panel
-
-        obj = load_panel(panel_name)
+        obj = panel_obj
         conversion = None
     summary = score_file(obj, expression, out_p, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS, id_column=id_column,
                          threshold=threshold, method=method, endpoint=endpoint, assay=assay, spike_in=spike_in,
-                         ct_cutoff=ct_cutoff, sep=sep, conversion=conversion)
+                         ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, conversion=conversion)
     if as_json:
         _echo_json(summary.to_dict())
         return
