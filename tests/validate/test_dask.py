@@ -61,16 +61,22 @@ def _comparable(result) -> str:
     return json.dumps(d, sort_keys=True)
 
 
-def _n_tasks(events) -> int:
-    return sum(1 for e in events if e.get("key"))
+def _functions_run(events) -> set[str]:
+    """Names of the functions in the joblib batches that ran on the cluster (keys 'batch_of_<fn>_<k>_calls-...')."""
+    out = set()
+    for e in events:
+        key = str(e["key"])
+        if key.startswith("batch_of_"):
+            out.add(key[len("batch_of_"):].rsplit("_", 2)[0])
+    return out
 
 
 def test_client_gives_the_serial_result_and_runs_on_the_workers(panel, cohort, client, serial_json):
     with distributed.get_task_stream(client) as ts:
         r = biomark.validate(panel, cohort, n_jobs=2, scheduler=client, **SETTINGS)
     assert _comparable(r) == serial_json
-    # the work really went to the cluster: at least one task per bootstrap replicate batch ran there
-    assert _n_tasks(ts.data) > 0
+    # the work really went to the cluster: CV folds, bootstrap refits and permutations all ran there
+    assert _functions_run(ts.data) == {"_fit_predict", "_boot_task", "_perm_task"}
     workers = {e["worker"] for e in ts.data}
     assert workers <= set(client.scheduler_info()["workers"])
     assert r["settings"]["bootstrap"] == 12 and r["binary"]["bootstrap"]["n_failed"] == 0
