@@ -1036,16 +1036,66 @@ def _chunk_levels(ids: pa.Array, cols: dict[int, pa.Array], offset: int, lay: _L
     return rows, conv.levels(raw, markers, n, lib)
 
 
-def _check_ids(ids: pa.Array, rows: _RowInfo) -> pa.Array:
-    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
-        ids = ids.cast(pa.string())
-    ids = pc.utf8_trim_whitespace(ids)  # as read_cohort: ' P1 ' is 'P1'
-    empty = pc.fill_null(pc.equal(ids, ""), True)
-    if pc.any(empty).as_py():
-        r = int(np.flatnonzero(_to_numpy(empty).astype(bool, copy=False))[0])
-        raise InputError(f"{rows.src}: row {rows.row(r)}, column '{rows.id_header}': empty sample id; give every "
-                         "sample an id")
-    return ids
+_WS_OR_NON_ASCII = np.zeros(256, dtype=bool)
+_WS_OR_NON_ASCII[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_WS_OR_NON_ASCII[0x80:] = True  # a non-ASCII first/last byte may be Unicode whitespace: let pyarrow look
+_FORMULA_BYTE = np.zeros(256, dtype=bool)
+_FORMULA_BYTE[[ord(c) for c in FORMULA_PREFIXES]] = True
+
+
+def _prepare_ids(ids: pa.Array | pa.ChunkedArray, rows: _RowInfo) -> tuple[pa.ChunkedArray, int]:
+    """Sample ids as written: trimmed (as read_cohort), never empty, formula prefixes neutralised.
+
+    The common case (ASCII ids without surrounding spaces or formula prefixes) is decided from
+    the first and last byte of every id, read straight from the Arrow buffers with numpy.
+    """
+    if isinstance(ids, pa.Array):
+        ids = pa.chunked_array([ids])
+    if not pa.types.is_string(ids.type):
+        ids = ids.cast(pa.string()) if not pa.types.is_large_string(ids.type) else ids
+    out = []
+    n_neutral = 0
+    start = 0
+    for chunk in ids.chunks:
+        n = len(chunk)
+        flags = _id_bytes(chunk) if pa.types.is_string(chunk.type) and chunk.null_count == 0 else None
+        if flags is None or flags[0].any():  # something to trim (or unusual ids): pyarrow's Unicode trim
+            chunk = pc.utf8_trim_whitespace(chunk)
+            empty = _to_numpy(pc.fill_null(pc.equal(chunk, ""), True)).astype(bool, copy=False)
+            flags = _id_bytes(chunk) if pa.types.is_string(chunk.type) and chunk.null_count == 0 else None
+        else:
+            empty = flags[1]
+        if empty.any():
+            r = start + int(np.flatnonzero(empty)[0])
+            raise InputError(f"{rows.src}: row {rows.row(r)}, column '{rows.id_header}': empty sample id; give every "
+                             "sample an id")
+        if flags is None or flags[2].any():
+            chunk, k = neutralise_formulas(chunk)
+            n_neutral += k
+        out.append(chunk)
+        start += n
+    return pa.chunked_array(out, type=pa.string() if not out else out[0].type), n_neutral
+
+
+def _id_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(needs trimming, empty, starts like a formula) per id, from the offsets and data buffers."""
+    bufs = chunk.buffers()
+    n = len(chunk)
+    if n == 0:
+        return np.zeros(0, bool), np.zeros(0, bool), np.zeros(0, bool)
+    offs = np.frombuffer(bufs[1], dtype=np.int32)[chunk.offset: chunk.offset + n + 1]
+    lengths = np.diff(offs)
+    empty = lengths == 0
+    if bufs[2] is None or bufs[2].size == 0:
+        return np.zeros(n, bool), empty, np.zeros(n, bool)
+    data = np.frombuffer(bufs[2], dtype=np.uint8)
+    first_idx = np.where(empty, 0, offs[:-1])
+    last_idx = np.where(empty, 0, offs[1:] - 1)
+    first = data[first_idx]
+    last = data[last_idx]
+    trim = (_WS_OR_NON_ASCII[first] | _WS_OR_NON_ASCII[last]) & ~empty
+    formula = _FORMULA_BYTE[first] & ~empty
+    return trim, empty, formula
 
 
 def _score_pass(scorer: _ModelScorer, lay: _Layout, wanted: list[int], name_of: dict[int, str], conv: _Conversion,
@@ -1066,7 +1116,7 @@ def _score_pass(scorer: _ModelScorer, lay: _Layout, wanted: list[int], name_of: 
     try:
         for offset, ids, cols in reader.chunks():
             rows, levels = _chunk_levels(ids, cols, offset, lay, name_of, conv, cells, headers, markers, assay)
-            ids = _check_ids(ids, rows)
+            safe_ids, k = _prepare_ids(ids, rows)
             score, prob, n_missing = scorer.score(levels, rows)
             if n_missing.any():
                 idx = np.flatnonzero(n_missing)
@@ -1076,7 +1126,6 @@ def _score_pass(scorer: _ModelScorer, lay: _Layout, wanted: list[int], name_of: 
                 miss_samples += int(idx.size)
             high = scorer.high(score, prob)
             n_high += int(np.count_nonzero(high))
-            safe_ids, k = neutralise_formulas(ids)
             n_neutral += k
             arrays = [safe_ids, pa.array(score)]
             if prob is not None:
