@@ -109,6 +109,10 @@ def parse_yaml(text: str, source: str = "<spec>") -> Any:
         mark = err.problem_mark or err.context_mark
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = err.problem or err.context or "invalid YAML"
+        if isinstance(err, yaml.constructor.ConstructorError) and "constructor for the tag" in what:
+            tag = what.split("tag ", 1)[-1].replace("tag:yaml.org,2002:", "!!")
+            raise SpecError(f"{source}:{where}: could not determine a constructor for the tag {tag}: YAML tags "
+                            "are not allowed in panel specs; remove the tag and write plain values") from None
         raise SpecError(f"{source}:{where}: {what}; fix the YAML syntax") from None
     except yaml.YAMLError as err:
         raise SpecError(f"{source}: invalid YAML ({err}); fix the YAML syntax") from None
@@ -196,7 +200,8 @@ def panel_from_data(data: Any, source: str = "<spec>") -> Panel:
     if data is None:
         raise SpecError(f"{source}: the spec is empty; see docs/panels.md for the format")
     if not isinstance(data, dict):
-        raise SpecError(f"{source}: a panel spec must be a mapping of keys (got {type(data).__name__})")
+        raise SpecError(f"{source}: a panel spec must be a mapping of keys (got {type(data).__name__}); "
+                        "see docs/panels.md or 'biomark panels show ID' for the format")
     try:
         panel = Panel.model_validate(data)
     except ValidationError as exc:
