@@ -62,6 +62,12 @@ def _choose_endpoint(panel: Panel, endpoint: str | None, outcome: str | None, ti
                      + ", ".join(f"{e.id} ({e.kind})" for e in panel.endpoints))
 
 
+def _clin_src(cohort: Cohort) -> str:
+    """The clinical file's path for messages (the cohort's name when it was not read from files)."""
+    srcs = list(getattr(cohort, "sources", None) or {})
+    return srcs[1] if len(srcs) > 1 else cohort.name
+
+
 def _clinical_column(cohort: Cohort, column: str | None, default_candidates: Sequence[str], what: str) -> pd.Series:
     clin = cohort.clinical
     if clin is None:
@@ -73,9 +79,9 @@ def _clinical_column(cohort: Cohort, column: str | None, default_candidates: Seq
                 column = c
                 break
         else:
-            raise InputError(f"{cohort.name}: name the {what} column (clinical columns are: {', '.join(map(str, cols))})")
+            raise InputError(f"{_clin_src(cohort)}: name the {what} column (clinical columns are: {', '.join(map(str, cols))})")
     if column not in cols:
-        raise InputError(f"{cohort.name}: clinical file has no column '{column}'; columns are: {', '.join(map(str, cols))}")
+        raise InputError(f"{_clin_src(cohort)}: no column '{column}'; columns are: {', '.join(map(str, cols))}")
     return clin[column]
 
 
@@ -92,17 +98,17 @@ def binary_outcome(cohort: Cohort, column: str | None, endpoint: Any) -> tuple[n
     else:
         if pos not in labels:
             raise InputError(
-                f"{cohort.name}: column '{name}': the positive class '{pos}' does not occur; labels are: "
+                f"{_clin_src(cohort)}: column '{name}': the positive class '{pos}' does not occur; labels are: "
                 f"{', '.join(labels)}; recode the column or use 0/1 with 1 = {pos}"
             )
         if len(labels) > 2:
             raise InputError(
-                f"{cohort.name}: column '{name}' has {len(labels)} labels ({', '.join(labels[:6])}); a binary "
+                f"{_clin_src(cohort)}: column '{name}' has {len(labels)} labels ({', '.join(labels[:6])}); a binary "
                 f"endpoint needs two: '{pos}' and one other"
             )
         y = np.array([1.0 if str(v).strip() == pos else 0.0 for v in vals])
     if np.unique(y).size < 2:
-        raise InputError(f"{cohort.name}: column '{name}' has one class only ({labels[0] if labels else 'none'}); "
+        raise InputError(f"{_clin_src(cohort)}: column '{name}' has one class only ({labels[0] if labels else 'none'}); "
                          "a binary endpoint needs cases and controls")
     full = np.full(present.size, np.nan)
     full[present] = y
@@ -121,22 +127,23 @@ def survival_outcome(cohort: Cohort, time_col: str | None, event_col: str | None
     bad_t = t.notna() & tn.isna()
     if bad_t.any():
         i = bad_t.to_numpy().nonzero()[0][0]
-        raise InputError(f"{cohort.name}: column '{t.name}', sample '{t.index[i]}': time {t.iloc[i]!r} is not a number")
+        raise InputError(f"{_clin_src(cohort)}: column '{t.name}', sample '{t.index[i]}': time {t.iloc[i]!r} is not a number; "
+                         f"write the time as a number (in the endpoint's unit) or leave the cell empty")
     present = (tn.notna() & en.notna()).to_numpy()
     tv, ev = tn.to_numpy(float), en.to_numpy(float)
     if (tv[present] <= 0).any():
         i = np.flatnonzero(present & (tv <= 0))[0]
-        raise InputError(f"{cohort.name}: column '{t.name}', sample '{t.index[i]}': survival time {tv[i]:g} is not "
+        raise InputError(f"{_clin_src(cohort)}: column '{t.name}', sample '{t.index[i]}': survival time {tv[i]:g} is not "
                          "positive; times must be > 0")
     codes = set(np.unique(ev[present]).tolist())
     if codes == {1.0, 2.0} or codes == {2.0}:
-        raise InputError(f"{cohort.name}: column '{e.name}' is coded 1/2 as in R's survival::lung (2 = event); "
+        raise InputError(f"{_clin_src(cohort)}: column '{e.name}' is coded 1/2 as in R's survival::lung (2 = event); "
                          "recode it to 0 = censored, 1 = event")
     if not codes <= {0.0, 1.0}:
-        raise InputError(f"{cohort.name}: column '{e.name}' must be 0 (censored) or 1 (event); found "
+        raise InputError(f"{_clin_src(cohort)}: column '{e.name}' must be 0 (censored) or 1 (event); found "
                          + ", ".join(f"{c:g}" for c in sorted(codes)))
     if ev[present].sum() == 0:
-        raise InputError(f"{cohort.name}: column '{e.name}': every sample is censored; survival analysis needs events")
+        raise InputError(f"{_clin_src(cohort)}: column '{e.name}': every sample is censored; survival analysis needs events")
     return tv, ev, present, str(t.name), str(e.name)
 
 
@@ -245,7 +252,7 @@ def validate(
 
     X_all = _marker_matrix(panel, train)
     directions = panel.directions(ep.id)
-    warnings = list(train.warnings)
+    warnings = list(train.warnings) + _marker_warnings(X_all)
     flags: list[str] = []
     data: dict[str, Any] = {"schema": SCHEMA, "panel": _panel_dict(panel), "endpoint": ep.model_dump(mode="json")}
     cohort_info = _cohort_info(train, X_all)
@@ -259,6 +266,7 @@ def validate(
             X = X_all[present]
             y = y_full[present]
             _check_size(train, y)
+            warnings += _missing_warning(X) + _separation_warnings(X, y, ep)
             cohort_info["by_class"] = _by_class(X, y, ep)
             section, fitted = binary_mod.evaluate(
                 est, X, y, raw_markers=X, marker_directions=directions, folds=folds, repeats=repeats, B=bootstrap,
@@ -277,8 +285,7 @@ def validate(
                 warnings.append(f"{int((~present).sum())} samples without time or event were left out")
             X = X_all[present]
             cov = _covariates(train, covariates, present)
-            if X.isna().any().any():
-                warnings.append("missing marker values were imputed by the training median inside the score")
+            warnings += _missing_warning(X)
             section, fitted = survival_mod.evaluate(
                 est, X, tv[present], ev[present], covariates=cov, folds=folds, seed=seed, ci=ci,
                 times=list(times) if times is not None else None, time_unit=ep.time_unit)
@@ -328,6 +335,47 @@ def validate(
                                "settings": settings}
     data["biomark_version"] = data["reproducibility"]["versions"]["biomark"]
     return ValidationResult(_clean(data))
+
+
+def _marker_warnings(X: pd.DataFrame) -> list[str]:
+    """Markers that cannot carry information: no value at all, or one value in every sample."""
+    out = []
+    for m in X.columns:
+        v = X[m].to_numpy(float)
+        f = v[np.isfinite(v)]
+        if f.size == 0:
+            out.append(f"marker {m} has no value in any sample: it adds nothing to the score and its direction is "
+                       "not estimable (check the column in the expression file)")
+        elif f.size > 1 and np.ptp(f) == 0:
+            out.append(f"marker {m} is constant ({f[0]:g} in every sample with a value): it adds nothing to the "
+                       "score and its direction is not estimable")
+    return out
+
+
+def _missing_warning(X: pd.DataFrame) -> list[str]:
+    n = X.isna().sum()
+    n = n[(n > 0) & (n < len(X))]
+    if n.empty:
+        return []
+    per = ", ".join(f"{m}: {int(k)}" for m, k in n.items())
+    return [f"{int(n.sum())} missing marker value(s) ({per}) were imputed by the training median inside the score"]
+
+
+def _separation_warnings(X: pd.DataFrame, y: np.ndarray, ep: Any) -> list[str]:
+    """Markers whose values separate the two classes completely (AUC 0 or 1)."""
+    out = []
+    for m in X.columns:
+        v = X[m].to_numpy(float)
+        ok = np.isfinite(v)
+        a, b = v[ok & (y == 1)], v[ok & (y == 0)]
+        if a.size < 2 or b.size < 2 or (np.ptp(a) == 0 and np.ptp(b) == 0):
+            continue
+        if a.min() > b.max() or a.max() < b.min():
+            out.append(f"marker {m} separates the classes perfectly (every '{ep.positive_class}' sample "
+                       f"{'above' if a.min() > b.max() else 'below'} every other): an unpenalised logistic fit has "
+                       "no finite coefficient and so clean a split in one cohort is rarely reproduced; check that "
+                       "the outcome was not defined from this marker")
+    return out
 
 
 def _check_size(cohort: Cohort, y: np.ndarray) -> None:
