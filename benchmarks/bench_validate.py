@@ -16,15 +16,17 @@ B = 500 resamples, n = 2,000 samples, 10 markers (benchmarks/bench_validate_pane
     python benchmarks/bench_validate.py [--B 500] [--n 2000] [--repeats 3] [--no-r] [--no-dask]
                                         [--serial] [--profile 100]
 
-Every mode is warmed first (loky and dask workers started and biomark imported in them), then run
-``--repeats`` times; the table gives best and median wall-clock seconds and ratios of the best
-times. The loky and dask results must be identical (checked). ``--profile K`` runs K bootstrap
+Every mode is warmed first (loky and dask workers started and biomark imported in them); then the
+modes run interleaved, one round per repeat, so that other load on the machine hits them alike.
+The table gives best and median wall-clock seconds and ratios of the best times; dask/loky is also
+given as the median of the per-round ratios. The loky and dask results must be identical (checked). ``--profile K`` runs K bootstrap
 replicates serially under cProfile and prints where the time goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import os
@@ -76,15 +78,6 @@ def make_data(n: int, seed: int = 20240601) -> tuple[pd.DataFrame, pd.DataFrame,
     return expr, clin, y
 
 
-def timed(fn, repeats: int) -> tuple[list[float], object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return times, out
-
-
 def sklearn_loop(X: np.ndarray, y: np.ndarray, B: int, seed: int) -> float:
     """The same work per resample as biomark's bootstrap, written as a plain scikit-learn loop."""
     import warnings
@@ -106,29 +99,34 @@ def sklearn_loop(X: np.ndarray, y: np.ndarray, B: int, seed: int) -> float:
     return float(np.mean(opt))
 
 
-def run_r(csv: Path, B: int, seed: int, repeats: int) -> dict | None:
+def r_available(tmp: Path) -> Path | None:
+    """Path of the R script when Rscript and rms are installed, else None."""
     if shutil.which("Rscript") is None:
         return None
     check = subprocess.run(["Rscript", "-e", "suppressMessages(library(rms))"], capture_output=True, text=True)
     if check.returncode != 0:
         return None
-    script = csv.parent / "validate.R"
+    script = tmp / "validate.R"
     script.write_text(R_SCRIPT)
-    inner, outer, index, version = [], [], {}, ""
-    for _ in range(repeats):
-        t = time.perf_counter()
-        res = subprocess.run(["Rscript", str(script), str(csv), str(B), str(seed)], capture_output=True, text=True,
-                             check=True)
-        outer.append(time.perf_counter() - t)
-        for line in res.stdout.splitlines():
-            parts = line.split()
-            if parts[:1] == ["ELAPSED"]:
-                inner.append(float(parts[1]))
-            elif parts[:1] == ["INDEX"]:
-                index[parts[1]] = (float(parts[2]), float(parts[3]))
-            elif parts[:1] == ["VERSION"]:
-                version = " ".join(parts[1:])
-    return {"inner": inner, "outer": outer, "index": index, "version": version}
+    return script
+
+
+def run_r_once(script: Path, csv: Path, B: int, seed: int) -> tuple[float, float, dict]:
+    """(system.time elapsed inside R, whole Rscript process seconds, {index, version})."""
+    t = time.perf_counter()
+    res = subprocess.run(["Rscript", str(script), str(csv), str(B), str(seed)], capture_output=True, text=True,
+                         check=True)
+    outer = time.perf_counter() - t
+    inner, info = float("nan"), {"index": {}, "version": ""}
+    for line in res.stdout.splitlines():
+        parts = line.split()
+        if parts[:1] == ["ELAPSED"]:
+            inner = float(parts[1])
+        elif parts[:1] == ["INDEX"]:
+            info["index"][parts[1]] = (float(parts[2]), float(parts[3]))
+        elif parts[:1] == ["VERSION"]:
+            info["version"] = " ".join(parts[1:])
+    return inner, outer, info
 
 
 def profile(est, X: pd.DataFrame, y: np.ndarray, k: int) -> None:
@@ -192,65 +190,90 @@ def main() -> None:
 
     if args.profile:
         profile(est, X, y, args.profile)
-
-    rows: list[tuple[str, list[float]]] = []
+    serial_t: list[float] = []
     if args.serial:
-        t, _ = timed(lambda: boot(1), 1)
-        rows.append(("biomark bootstrap(), n_jobs=1", t))
+        t0 = time.perf_counter()
+        boot(1)
+        serial_t.append(time.perf_counter() - t0)
 
-    boot(args.jobs) if B <= 50 else binary.bootstrap(est, X, y, B=20, seed=0, n_jobs=args.jobs, method="optimism",
-                                                     apparent=apparent)  # start loky workers
-    t_boot, r_boot = timed(lambda: boot(args.jobs), R)
-    rows.append((f"biomark bootstrap(), loky n_jobs={args.jobs}", t_boot))
-    t_val, v_loky = timed(lambda: whole(n_jobs=args.jobs), R)
-    rows.append((f"biomark validate(), loky n_jobs={args.jobs}", t_val))
-
-    dask_rows: list[tuple[str, list[float]]] = []
+    # warm every mode (loky workers started, dask workers import biomark), then run the modes
+    # interleaved, one round per repeat, so that a change in machine load hits all of them alike
+    binary.bootstrap(est, X, y, B=20, seed=0, n_jobs=args.jobs, method="optimism", apparent=apparent)
+    stack = contextlib.ExitStack()
+    client = None
     if not args.no_dask:
         from dask.distributed import Client, LocalCluster
 
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
-                Client(lc) as client:
-            with backend(client):  # warm: workers import biomark and scikit-learn
-                binary.bootstrap(est, X, y, B=20, seed=0, n_jobs=args.jobs, method="optimism", apparent=apparent)
+        lc = stack.enter_context(LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                              dashboard_address=None))
+        client = stack.enter_context(Client(lc))
+        with backend(client):
+            binary.bootstrap(est, X, y, B=20, seed=0, n_jobs=args.jobs, method="optimism", apparent=apparent)
 
-            def boot_dask():
-                with backend(client):
-                    return boot(args.jobs)
+    def boot_dask():
+        with backend(client):
+            return boot(args.jobs)
 
-            t_bd, r_bd = timed(boot_dask, R)
-            t_vd, v_dask = timed(lambda: whole(n_jobs=args.jobs, scheduler=client), R)
-        assert r_bd["metrics"] == r_boot["metrics"], "dask and loky bootstrap results differ"
-        assert v_dask.to_dict()["binary"] == v_loky.to_dict()["binary"], "dask and loky validate results differ"
-        dask_rows = [("biomark bootstrap(), dask LocalCluster 2 workers", t_bd),
-                     ("biomark validate(), dask LocalCluster 2 workers", t_vd)]
-        rows += dask_rows
-
-    Xa = X.to_numpy()
-    t_sk, sk_opt = timed(lambda: sklearn_loop(Xa, y, B, args.seed), R)
-    rows.append(("scikit-learn plain loop, serial", t_sk))
-
-    r_res = None
+    r_script = None
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
     if not args.no_r:
-        with tempfile.TemporaryDirectory() as td:
-            csv = Path(td) / "bench_validate.csv"
-            pd.concat([X.reset_index(drop=True), pd.Series(y_int, name="y")], axis=1).to_csv(csv, index=False)
-            r_res = run_r(csv, B, args.seed, R)
-        if r_res is None:
+        csv = tmp / "bench_validate.csv"
+        pd.concat([X.reset_index(drop=True), pd.Series(y_int, name="y")], axis=1).to_csv(csv, index=False)
+        r_script = r_available(tmp)
+        if r_script is None:
             print("R with rms not found: ratios are against the scikit-learn loop")
-        else:
-            rows.append((f"R {r_res['version']}: validate(lrm), system.time", r_res["inner"]))
-            rows.append(("R: whole Rscript process", r_res["outer"]))
 
-    ref_name, ref = ("rms system.time", min(r_res["inner"])) if r_res else ("scikit-learn loop", min(t_sk))
+    modes = [(f"biomark bootstrap(), loky n_jobs={args.jobs}", "boot_loky", lambda: boot(args.jobs)),
+             (f"biomark validate(), loky n_jobs={args.jobs}", "val_loky", lambda: whole(n_jobs=args.jobs))]
+    if client is not None:
+        modes += [("biomark bootstrap(), dask LocalCluster 2 workers", "boot_dask", boot_dask),
+                  ("biomark validate(), dask LocalCluster 2 workers", "val_dask",
+                   lambda: whole(n_jobs=args.jobs, scheduler=client))]
+    Xa = X.to_numpy()
+    modes.append(("scikit-learn plain loop, serial", "sklearn", lambda: sklearn_loop(Xa, y, B, args.seed)))
+    times: dict[str, list[float]] = {key: [] for _, key, _ in modes}
+    outs: dict[str, object] = {}
+    r_inner: list[float] = []
+    r_outer: list[float] = []
+    r_info: dict = {}
+    with stack:
+        for _ in range(R):
+            for _, key, fn in modes:
+                t = time.perf_counter()
+                outs[key] = fn()
+                times[key].append(time.perf_counter() - t)
+            if r_script is not None:
+                inner, outer, r_info = run_r_once(r_script, csv, B, args.seed)
+                r_inner.append(inner)
+                r_outer.append(outer)
+
+    rows = [(name, times[key]) for name, key, _ in modes]
+    if args.serial:
+        rows.insert(0, ("biomark bootstrap(), n_jobs=1 (one run)", serial_t))
+    if r_inner:
+        rows.append((f"R {r_info['version']}: validate(lrm), system.time", r_inner))
+        rows.append(("R: whole Rscript process", r_outer))
+    t_sk = times["sklearn"]
+    ref_name, ref = ("rms system.time", min(r_inner)) if r_inner else ("scikit-learn loop", min(t_sk))
     print(f"\nload average at end {os.getloadavg()[0]:.2f}")
     print(f"\n| mode | best s | median s | best / {ref_name} | best / scikit-learn loop |")
     print("| --- | --- | --- | --- | --- |")
     for name, ts in rows:
         print(f"| {name} | {min(ts):.2f} | {statistics.median(ts):.2f} | {min(ts) / ref:.2f} | "
               f"{min(ts) / min(t_sk):.2f} |")
-    if dask_rows:
-        print(f"\ndask / loky (best): bootstrap {min(t_bd) / min(t_boot):.2f}, validate {min(t_vd) / min(t_val):.2f}")
+    r_boot, sk_opt = outs["boot_loky"], outs["sklearn"]
+    if client is not None:
+        tb, tv = times["boot_dask"], times["val_dask"]
+        tl, tlv = times["boot_loky"], times["val_loky"]
+        per_round_b = statistics.median(d / lo for d, lo in zip(tb, tl, strict=True))
+        per_round_v = statistics.median(d / lo for d, lo in zip(tv, tlv, strict=True))
+        print(f"\ndask / loky: bootstrap best {min(tb) / min(tl):.2f}, median of per-round ratios {per_round_b:.2f}; "
+              f"validate best {min(tv) / min(tlv):.2f}, median of per-round ratios {per_round_v:.2f}")
+        assert outs["boot_dask"]["metrics"] == r_boot["metrics"], "dask and loky bootstrap results differ"
+        assert outs["val_dask"].to_dict()["binary"] == outs["val_loky"].to_dict()["binary"], \
+            "dask and loky validate results differ"
+        print("dask and loky results identical: yes")
+    r_res = {"index": r_info.get("index", {})} if r_inner else None
 
     m = r_boot["metrics"]
     print("\nsanity (optimism-corrected; the resamples differ between programs, so expect Monte-Carlo noise):")
