@@ -103,6 +103,8 @@ def _survival(values, time, event, ci):
 
     ok = np.isfinite(values) & np.isfinite(time) & np.isfinite(event)
     v = values[ok]
+    if v.size < 3:
+        raise StatsError(f"{v.size} sample(s) with a value; a hazard ratio needs at least 3")
     sd = v.std(ddof=1)
     if not sd > 0:
         raise StatsError("the marker is constant; no hazard ratio")
