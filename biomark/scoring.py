@@ -74,13 +74,13 @@ from scipy.special import expit
 
 from biomark.errors import BiomarkError, InputError
 
-DEFAULT_CHUNK_ROWS = 262_144
+DEFAULT_CHUNK_ROWS = 131_072
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_RE = r"^[=+\-@\t\r]"
 OUTPUT_COLUMNS = ("sample_id", "score", "probability", "risk_group", "n_missing")
 _MIN_BLOCK = 1 << 20
-_MAX_BLOCK = 1 << 26
+_MAX_BLOCK = 1 << 25
 
 
 # --- public results --------------------------------------------------------------------------

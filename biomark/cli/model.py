@@ -161,7 +161,7 @@ def _save_with_conversion(model: Any, out: Path, conversion: dict[str, Any]) -> 
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Scores file: .csv, .tsv (.gz ok) or .parquet.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=None,
-              help="Rows per chunk; memory grows with it, results do not change [262144].")
+              help="Rows per chunk; memory grows with it, results do not change [131072].")
 @click.option("--id-column", metavar="COL", help="Sample-id column [first column].")
 @click.option("--threshold", type=float, metavar="P",
               help="Risk group 'high' when probability > P [0.5]; on the score when the model has no probability.")
