@@ -69,8 +69,8 @@ def fit_model(data: Path, model_path: Path) -> None:
     PanelModel(method="logistic", penalty=None).fit(df, y).save(model_path)
 
 
-def run_child_rusage(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of one child; the peak RSS from os.wait4 (Linux ru_maxrss is KiB)."""
+def run_child_rusage(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float, str]:
+    """(wall s, CPU s (user + sys), peak RSS MB, stdout) of one child, from os.wait4 (ru_maxrss is KiB)."""
     t = time.perf_counter()
     with open(os.devnull, "w") as devnull:
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=devnull, env=env, text=True)
@@ -80,7 +80,7 @@ def run_child_rusage(cmd: list[str], env: dict[str, str] | None = None) -> tuple
     wall = time.perf_counter() - t
     if p.returncode != 0:
         raise SystemExit(f"command failed ({p.returncode}): {' '.join(cmd)}")
-    return wall, ru.ru_maxrss / 1024.0, out
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, out
 
 
 READ_CSV = """
@@ -125,29 +125,34 @@ def main() -> None:
         score_cmd += ["--chunk-rows", str(args.chunk_rows)]
     read_cmd = [sys.executable, "-c", READ_CSV, str(data)]
 
-    rows: dict[str, list[tuple[float, float, float]]] = {"score": [], "read_csv": []}
+    rows: dict[str, list[tuple[float, float, float, float]]] = {"score": [], "read_csv": []}
+    load_before = os.getloadavg()[0]
     for _ in range(args.repeats):  # alternate, so that both see the same machine load and page cache
-        wall, rss, text = run_child_rusage(read_cmd, env)
-        rows["read_csv"].append((json.loads(text)["seconds"], wall, rss))
-        wall, rss, text = run_child_rusage(score_cmd, env)
+        wall, cpu, rss, text = run_child_rusage(read_cmd, env)
+        rows["read_csv"].append((json.loads(text)["seconds"], wall, cpu, rss))
+        wall, cpu, rss, text = run_child_rusage(score_cmd, env)
         doc = json.loads(text)
         assert doc["n_samples"] == args.rows, doc["n_samples"]
-        rows["score"].append((doc["seconds"], wall, rss))
+        rows["score"].append((doc["seconds"], wall, cpu, rss))
+    load_after = os.getloadavg()[0]
 
-    best = {k: (min(v[0] for v in vals), min(v[1] for v in vals), max(v[2] for v in vals)) for k, vals in rows.items()}
-    rc_in, rc_wall, rc_rss = best["read_csv"]
-    sc_in, sc_wall, sc_rss = best["score"]
+    best = {k: (min(v[0] for v in vals), min(v[1] for v in vals), min(v[2] for v in vals), max(v[3] for v in vals))
+            for k, vals in rows.items()}
+    rc_in, rc_wall, rc_cpu, rc_rss = best["read_csv"]
+    sc_in, sc_wall, sc_cpu, sc_rss = best["score"]
     mb = size_gb * 1e3
     print(f"\nfile: {data.name}, {args.rows:,} rows x {N_MARKERS} markers, {size_gb:.2f} GB; "
-          f"best of {args.repeats}; {os.cpu_count()} cores")
-    print("| run | time (s) | whole process (s) | MB/s | peak RSS (MB) |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    print(f"| pyarrow.csv.read_csv | {rc_in:.2f} | {rc_wall:.2f} | {mb / rc_in:.0f} | {rc_rss:.0f} |")
-    print(f"| biomark score (scorer / command) | {sc_in:.2f} | {sc_wall:.2f} | {mb / sc_in:.0f} | {sc_rss:.0f} |")
+          f"best of {args.repeats}; {os.cpu_count()} cores; load average {load_before:.1f} before, "
+          f"{load_after:.1f} after")
+    print("| run | time (s) | whole process (s) | process CPU (s) | MB/s | peak RSS (MB) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| pyarrow.csv.read_csv | {rc_in:.2f} | {rc_wall:.2f} | {rc_cpu:.1f} | {mb / rc_in:.0f} | {rc_rss:.0f} |")
+    print(f"| biomark score | {sc_in:.2f} | {sc_wall:.2f} | {sc_cpu:.1f} | {mb / sc_in:.0f} | {sc_rss:.0f} |")
     print(f"\nthroughput ratio score/read_csv: {rc_in / sc_in:.2f} (scorer time), {rc_in / sc_wall:.2f} "
           f"(whole command incl. interpreter start and imports), {rc_wall / sc_wall:.2f} (both whole processes); "
-          "goal >= 0.7")
+          f"CPU-time ratio {rc_cpu / sc_cpu:.2f}; goal >= 0.7")
     print(f"peak RSS of biomark score: {sc_rss:.0f} MB (goal <= 1024); read_csv: {rc_rss:.0f} MB")
+    print("all runs (time, whole process, CPU, RSS):", json.dumps(rows))
     if not args.keep:
         data.unlink()
         model.unlink()
