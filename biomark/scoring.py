@@ -543,20 +543,28 @@ def _prefetch(it: Iterator[Any], depth: int = 2) -> Iterator[Any]:
     q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def work() -> None:
         try:
             for item in it:
-                while not stop.is_set():
-                    try:
-                        q.put(("item", item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(("item", item)):
                     return
-            q.put(("end", None))
+            put(("end", None))
         except BaseException as err:  # noqa: BLE001 - handed to the consumer
-            q.put(("error", err))
+            put(("error", err))
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()  # a generator holding the open file
 
     th = threading.Thread(target=work, name="biomark-score-reader", daemon=True)
     th.start()
