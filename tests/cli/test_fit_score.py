@@ -373,3 +373,27 @@ def test_usage_errors(nsclc_models: dict[str, Path], tmp_path: Path) -> None:
     _assert_refused(res[0], "--model", "--panel")
     _assert_refused(res[1], "--clinical")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("assay", ["counts", "intensity"])
+def test_counts_and_intensity_convert_as_read_cohort(tmp_path: Path, assay: str) -> None:
+    # counts: log2 CPM with the library size over every column of the row (an extra gene column
+    # that is no marker counts too); intensity: log2. Reference: read_cohort + score_cohort.
+    expr = pd.read_csv(NSCLC / "expression.csv", dtype={"sample_id": str}).set_index("sample_id")
+    raw = np.round(2.0 ** expr * 10) if assay == "counts" else 2.0 ** expr * 3.7
+    raw["GAPDH_other"] = 5000.0
+    src = tmp_path / f"{assay}.csv"
+    raw.to_csv(src)
+    panel = biomark.load_panel(NSCLC_PANEL)
+    cohort = biomark.read_cohort(src, NSCLC / "clinical.csv", panel=panel, assay=assay)
+    y = (cohort.clinical["radioresistance"] == "radioresistant").astype(int).to_numpy()
+    model = PanelModel(panel=panel).fit(cohort.levels(panel), y)
+    out = tmp_path / "s.csv"
+    summary = score_file(model, src, out, chunk_rows=13, conversion={"assay": assay})
+    got = read_scores(out)
+    ref = model.score_cohort(cohort)
+    levels = cohort.levels(panel).reindex(columns=model.markers_)
+    np.testing.assert_array_equal(got["score"].to_numpy(), row_reference(model, levels))
+    np.testing.assert_allclose(got["score"].to_numpy(), ref["score"].to_numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(got["n_missing"].to_numpy(), ref["n_imputed"].to_numpy())
+    assert summary.assay == assay and summary.n_chunks == 12  # ceil(150 / 13)
