@@ -566,7 +566,9 @@ def _prefetch(it: Iterator[Any], depth: int = 2) -> Iterator[Any]:
                 with contextlib.suppress(Exception):
                     close()  # a generator holding the open file
 
-    th = threading.Thread(target=work, name="biomark-score-reader", daemon=True)
+    # not a daemon: a daemon thread caught inside pyarrow at interpreter exit aborts the process
+    # (pthread_exit unwinding through C++ frames: "terminate called without an active exception")
+    th = threading.Thread(target=work, name="biomark-score-reader", daemon=False)
     th.start()
     try:
         while True:
@@ -582,7 +584,7 @@ def _prefetch(it: Iterator[Any], depth: int = 2) -> Iterator[Any]:
         with contextlib.suppress(queue.Empty):
             while True:
                 q.get_nowait()
-        th.join(timeout=5)
+        th.join()  # the reader stops within one segment once `stop` is set
 
 
 # --- cells -> numbers ------------------------------------------------------------------------
