@@ -13,18 +13,28 @@ from biomark.atomic import atomic_write  # noqa: F401  (re-exported for command 
 from biomark.errors import BiomarkError
 
 
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
+
 def run_main(cli: click.Group, argv: list[str] | None) -> int:
     """Run the click group; map bad input and usage errors to one ``error:`` line and exit 2."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get("_BIOMARK_COMPLETE"):  # shell completion is click's own business
+        return int(cli.main(args=args, prog_name="biomark", standalone_mode=False) or 0)
     try:
-        cli.main(args=argv, prog_name="biomark", standalone_mode=False)
+        # not cli.main(): it prints an empty line on stderr before turning Ctrl-C into Abort, and the
+        # contract is one 'error:' line
+        with cli.make_context("biomark", args) as ctx:
+            cli.invoke(ctx)
     except click.exceptions.Exit as ex:
         return int(ex.exit_code or 0)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt, EOFError):
         click.echo("error: interrupted; no output was written", err=True)
         return 130
-    except KeyboardInterrupt:
-        click.echo("error: interrupted; no output was written", err=True)
-        return 130
+    except _NO_ARGS as err:  # 'biomark' or 'biomark panels' alone
+        click.echo(err.ctx.get_help())
+        click.echo(f"error: no command given; see the list above or '{err.ctx.command_path} --help'", err=True)
+        return 2
     except click.UsageError as err:
         hint = ""
         if err.ctx is not None:
