@@ -12,7 +12,6 @@ import click
 from biomark.atomic import atomic_write  # noqa: F401  (re-exported for command modules)
 from biomark.errors import BiomarkError
 
-
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 
 
