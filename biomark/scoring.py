@@ -518,14 +518,15 @@ class _Reader:
     def chunks(self) -> Iterator[tuple[int, pa.Array, dict[int, pa.Array]]]:
         batches = self._csv_batches() if self.lay.fmt == "csv" else self._parquet_batches()
         offset = 0
-        for batch in _prefetch(batches):
-            n = batch.num_rows
-            for start in range(0, n, self.chunk_rows):
-                part = batch.slice(start, self.chunk_rows) if n > self.chunk_rows else batch
-                ids = part.column(0)  # both readers return the id column first, then `wanted` in order
-                cols = {i: part.column(k + 1) for k, i in enumerate(self.wanted)}
-                yield offset, ids, cols
-                offset += part.num_rows
+        with contextlib.closing(_prefetch(batches)) as parsed:  # closed (reader thread joined) on any exit
+            for batch in parsed:
+                n = batch.num_rows
+                for start in range(0, n, self.chunk_rows):
+                    part = batch.slice(start, self.chunk_rows) if n > self.chunk_rows else batch
+                    ids = part.column(0)  # both readers return the id column first, then `wanted` in order
+                    cols = {i: part.column(k + 1) for k, i in enumerate(self.wanted)}
+                    yield offset, ids, cols
+                    offset += part.num_rows
 
 
 def _to_numpy(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -1123,8 +1124,9 @@ def _score_pass(scorer: _ModelScorer, lay: _Layout, wanted: list[int], name_of: 
     n_total = n_chunks = miss_total = miss_samples = n_high = n_neutral = 0
     high_s, low_s = pa.scalar("high"), pa.scalar("low")
     writer = _Writer(out, schema)
+    chunks = reader.chunks()
     try:
-        for offset, ids, cols in reader.chunks():
+        for offset, ids, cols in chunks:
             rows, levels = _chunk_levels(ids, cols, offset, lay, name_of, conv, cells, headers, markers, assay)
             safe_ids, k = _prepare_ids(ids, rows)
             score, prob, n_missing = scorer.score(levels, rows)
@@ -1150,6 +1152,8 @@ def _score_pass(scorer: _ModelScorer, lay: _Layout, wanted: list[int], name_of: 
     except BaseException:
         writer.abort()
         raise
+    finally:
+        chunks.close()
     by = {markers[j]: int(v) for j, v in enumerate(miss_by) if v}
     return n_total, n_chunks, miss_total, miss_samples, by, n_high, n_neutral
 
@@ -1164,11 +1168,26 @@ def _file_model(panel: Any, method: str, endpoint: str | None, lay: _Layout, wan
 
     reader = _Reader(lay, wanted, assay=conv.assay, chunk_rows=chunk_rows, text_columns=text_columns,
                      block_size=block_size)
-    p = len(found)
+    with contextlib.closing(reader.chunks()) as chunks:
+        cnt, mean, m2 = _moments(chunks, lay, name_of, conv, cells, headers, found, len(found))
+    sd = np.where(cnt > 1, np.sqrt(m2 / np.maximum(cnt - 1, 1)), 0.0)
+    # two rows with exactly this mean and SD (ddof=1): mean ± SD/√2; their median is the mean
+    d = sd / math.sqrt(2.0)
+    two = np.vstack([mean + d, mean - d])
+    two[:, cnt == 0] = np.nan
+    frame = pd.DataFrame(two, columns=found)
+    model = PanelModel(panel=panel, method=method, endpoint=endpoint).fit(frame)
+    warn = [f"{lay.src}: {w}" for w in model.warnings_ if "not in the data" not in w]
+    return model, warn
+
+
+def _moments(chunks: Iterator[Any], lay: _Layout, name_of: dict[int, str], conv: _Conversion, cells: _Cells,
+             headers: dict[int, str], found: list[str], p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-marker count, mean and sum of squared deviations of the non-missing levels, over all chunks."""
     cnt = np.zeros(p)
     mean = np.zeros(p)
     m2 = np.zeros(p)
-    for offset, ids, cols in reader.chunks():
+    for offset, ids, cols in chunks:
         _, levels = _chunk_levels(ids, cols, offset, lay, name_of, conv, cells, headers, found, conv.assay)
         for j, c in enumerate(levels):
             if np.isinf(c).any():
@@ -1186,15 +1205,7 @@ def _file_model(panel: Any, method: str, endpoint: str | None, lay: _Layout, wan
             mean[j] += delta * nb / tot
             m2[j] += m2b + delta * delta * na * nb / tot  # Chan, Golub & LeVeque (1979)
             cnt[j] = tot
-    sd = np.where(cnt > 1, np.sqrt(m2 / np.maximum(cnt - 1, 1)), 0.0)
-    # two rows with exactly this mean and SD (ddof=1): mean ± SD/√2; their median is the mean
-    d = sd / math.sqrt(2.0)
-    two = np.vstack([mean + d, mean - d])
-    two[:, cnt == 0] = np.nan
-    frame = pd.DataFrame(two, columns=found)
-    model = PanelModel(panel=panel, method=method, endpoint=endpoint).fit(frame)
-    warn = [f"{lay.src}: {w}" for w in model.warnings_ if "not in the data" not in w]
-    return model, warn
+    return cnt, mean, m2
 
 
 def read_model_conversion(path: str | os.PathLike[str]) -> dict[str, Any] | None:
