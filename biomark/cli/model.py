@@ -200,8 +200,15 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
     out_p = check_output_path(out, [expression, model_path])
     if not Path(expression).exists():
         raise InputError(f"{expression}: no such file; check the path")
-    if model_path is not None and not Path(model_path).is_file():
-        raise InputError(f"{model_path}: no such model file; check the path")
+    if model_path is not None:
+        if not Path(model_path).is_file():
+            raise InputError(f"{model_path}: no such model file; check the path")
+        with open(model_path, "rb") as fh:
+            head = fh.read(64).lstrip()
+        if not head.startswith((b"{", b"\x80")):  # JSON, or a joblib pickle (protocol >= 2)
+            raise InputError(f"{model_path}: is not a biomark model file (neither JSON nor a joblib pickle); give "
+                             "the model.json written by 'biomark fit' (--model) — the expression file goes to "
+                             "--expression")
     if panel_name is not None:
         from biomark.panel import load_panel
 
