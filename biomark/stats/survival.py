@@ -151,6 +151,9 @@ def _newton(data: CoxData, *, max_iter: int = 50) -> tuple[np.ndarray, dict, dic
     """Newton-Raphson with step halving. Returns beta, fit at beta, fit at 0, iterations."""
     p = data.p
     beta = np.zeros(p)
+    # steps are judged per SD of each covariate, so convergence and divergence do not depend on its units
+    sd = data.x.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
     fit0 = data.evaluate(beta)
     cur = fit0
     it = 0
@@ -176,7 +179,7 @@ def _newton(data: CoxData, *, max_iter: int = 50) -> tuple[np.ndarray, dict, dic
             new = data.evaluate(new_beta)
         change = abs(new["loglik"] - cur["loglik"])
         beta, cur = new_beta, new
-        small_step = np.all(np.abs(step) <= 1e-9 * (1.0 + np.abs(beta)))
+        small_step = np.all(np.abs(step) * sd <= 1e-9 * (1.0 + np.abs(beta) * sd))
         if change <= 1e-12 * max(1.0, abs(cur["loglik"])) or small_step:
             converged = True
             break
@@ -185,8 +188,7 @@ def _newton(data: CoxData, *, max_iter: int = 50) -> tuple[np.ndarray, dict, dic
         last_step = np.linalg.solve(cur["info"], cur["score"])
     except np.linalg.LinAlgError:
         last_step = np.full(p, np.inf)
-    sd = data.x.std(axis=0)
-    diverging = (np.abs(last_step) > 1e-4 * (1.0 + np.abs(beta))) | (np.abs(beta) * sd > 25.0)
+    diverging = (np.abs(last_step) * sd > 1e-4 * (1.0 + np.abs(beta) * sd)) | (np.abs(beta) * sd > 25.0)
     if diverging.any():
         return beta, cur, fit0, -1 - int(np.flatnonzero(diverging)[0])
     if not converged:
@@ -250,7 +252,8 @@ def cox(
     if x.shape[1] > 1 and np.linalg.matrix_rank(x - x.mean(axis=0)) < x.shape[1]:
         raise StatsError(f"covariates {list(names)} are collinear; drop the redundant ones")
     data = CoxData(t, e, x, efron=(ties == "efron"))
-    beta, fit, fit0, iters = _newton(data)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # trial steps may overflow; halved
+        beta, fit, fit0, iters = _newton(data)
     if iters < 0:
         j = -iters - 1
         raise StatsError(
@@ -278,19 +281,22 @@ def cox(
         score = math.nan
     lp = np.empty(t.shape[0])
     lp[data.order] = data.x @ beta
+    with np.errstate(over="ignore"):  # a per-unit HR of a covariate in tiny units is inf, as R's exp(coef)
+        hr = np.exp(np.vstack([beta, beta - q * se, beta + q * se, beta * sd, (beta - q * se) * sd,
+                               (beta + q * se) * sd]))
     return CoxResult(
         terms=names,
         coef=beta,
         se=se,
         z=z,
         p=pval,
-        hr=np.exp(beta),
-        hr_ci_low=np.exp(beta - q * se),
-        hr_ci_high=np.exp(beta + q * se),
+        hr=hr[0],
+        hr_ci_low=hr[1],
+        hr_ci_high=hr[2],
         sd=sd,
-        hr_per_sd=np.exp(beta * sd),
-        hr_per_sd_ci_low=np.exp((beta - q * se) * sd),
-        hr_per_sd_ci_high=np.exp((beta + q * se) * sd),
+        hr_per_sd=hr[3],
+        hr_per_sd_ci_low=hr[4],
+        hr_per_sd_ci_high=hr[5],
         vcov=vcov,
         loglik=fit["loglik"],
         loglik_null=fit0["loglik"],
