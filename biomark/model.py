@@ -577,12 +577,14 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         if self._w is not None:
             # one matrix-vector product; NaN and inf propagate into the score, so only the rows
             # whose score is not finite are looked at again (imputed, or rejected when infinite)
-            score = arr @ self._w + self._b
+            # summed marker by marker (not a BLAS product), so a row's score has the same bits
+            # whatever the number of rows or threads: `biomark score` equals `panel_score` exactly
+            score = linear_score([arr[:, j] for j in range(arr.shape[1])], self._w, self._b)
             bad = ~np.isfinite(score)
             if bad.any():
                 rows = np.flatnonzero(bad)
                 sub = self._fill(arr[rows], rows)
-                score[rows] = sub @ self._w + self._b
+                score[rows] = linear_score([sub[:, j] for j in range(sub.shape[1])], self._w, self._b)
             return score
         arr = self._fill(arr, None)
         if self.method_ == "boolean":
@@ -872,6 +874,23 @@ def _is_cohort(X: Any) -> bool:
     from biomark.cohort import Cohort
 
     return isinstance(X, Cohort)
+
+
+def linear_score(columns: Sequence[np.ndarray], w: np.ndarray, b: float) -> np.ndarray:
+    """``Σ_j columns[j] · w[j] + b``, accumulated column by column in order.
+
+    Element-wise operations only, so the value for a row depends on that row alone (the same
+    bits whatever the chunk it sits in), unlike a BLAS matrix-vector product whose summation
+    order depends on the number of rows and threads.
+    """
+    s = np.multiply(columns[0], w[0])
+    if len(columns) > 1:
+        tmp = np.empty_like(s)
+        for j in range(1, len(columns)):
+            np.multiply(columns[j], w[j], out=tmp)
+            s += tmp
+    s += b
+    return s
 
 
 def _blas_single_thread(X: Any) -> Any:

@@ -73,6 +73,7 @@ import pyarrow.csv as pacsv
 from scipy.special import expit
 
 from biomark.errors import BiomarkError, InputError
+from biomark.model import linear_score
 
 DEFAULT_CHUNK_ROWS = 131_072
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
@@ -170,23 +171,6 @@ def neutralise_formulas(ids: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, int]
     if n == 0:
         return ids, 0
     return pc.if_else(mask, pc.binary_join_element_wise("'", ids, ""), ids), n
-
-
-def linear_score(columns: Sequence[np.ndarray], w: np.ndarray, b: float) -> np.ndarray:
-    """``Σ_j columns[j] · w[j] + b``, accumulated column by column in order.
-
-    Element-wise operations only, so the value for a row depends on that row alone (the same
-    bits whatever the chunk it sits in), unlike a BLAS matrix-vector product whose summation
-    order depends on the number of rows and threads.
-    """
-    s = np.multiply(columns[0], w[0])
-    if len(columns) > 1:
-        tmp = np.empty_like(s)
-        for j in range(1, len(columns)):
-            np.multiply(columns[j], w[j], out=tmp)
-            s += tmp
-    s += b
-    return s
 
 
 # --- the scorer (model side) -----------------------------------------------------------------
