@@ -230,7 +230,8 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         med = np.zeros(arr.shape[1])
         if has.any():
             with np.errstate(all="ignore"):
-                med[has] = np.nanmedian(arr[:, has], axis=0)
+                # np.median on complete data: the same value, without nanmedian's per-column loop
+                med[has] = np.nanmedian(arr[:, has], axis=0) if nan.any() else np.median(arr, axis=0)
         for j in np.flatnonzero(~has):
             warn.append(f"marker '{markers[j]}' has no observed value in the training rows: weight 0")
         filled = np.where(nan, med, arr) if nan.any() else arr
@@ -350,7 +351,7 @@ class PanelModel(ClassifierMixin, BaseEstimator):
             missing = [m for m in ids if m not in cols]
             if missing:
                 warn.append(f"{len(missing)} panel marker(s) not in the data, left out: {', '.join(missing)}")
-            arr = check_array(X.loc[:, present], dtype=np.float64, ensure_all_finite="allow-nan")
+            arr = _frame_matrix(X if cols == present else X.loc[:, present])
             self.feature_names_in_ = np.asarray(present, dtype=object)
             self.n_features_in_ = len(present)
             return arr, present
@@ -375,8 +376,9 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         if y_arr.dtype == object and pd.isna(pd.Series(y_arr)).any() or (
                 y_arr.dtype.kind == "f" and np.isnan(y_arr).any()):
             raise ModelInputError("y has missing labels; drop those samples or label them")
-        check_classification_targets(y_arr)
         classes = np.unique(y_arr)
+        if not (classes.size == 2 and y_arr.dtype.kind in "biuf"):  # two numeric labels are always binary
+            check_classification_targets(y_arr)
         if classes.size != 2:
             if classes.size < 2:
                 raise ModelInputError(f"y has only one class ({classes[0]!r}); PanelModel needs two classes")
@@ -562,6 +564,8 @@ class PanelModel(ClassifierMixin, BaseEstimator):
             cols = set(map(str, X.columns))
             if not any(m in cols for m in self.markers_):
                 raise ModelInputError(f"none of the model's markers ({', '.join(self.markers_[:6])}) is a column of X")
+            if [str(c) for c in X.columns] == self.markers_:
+                return _frame_matrix(X)
             frame = X.reindex(columns=self.markers_)  # a missing marker: NaN, imputed by the training median
             return check_array(frame, dtype=np.float64, ensure_all_finite="allow-nan", order="C")
         if self.panel_ is not None:
@@ -868,6 +872,16 @@ class PanelModel(ClassifierMixin, BaseEstimator):
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _frame_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """A DataFrame as a C-ordered float64 array (NaN allowed, inf rejected); all-float64 frames skip check_array."""
+    if frame.shape[0] > 0 and frame.shape[1] > 0 and all(dt == np.float64 for dt in frame.dtypes):
+        arr = np.ascontiguousarray(frame.to_numpy(dtype=np.float64))
+        if np.isinf(arr).any():
+            raise ValueError("Input X contains infinity or a value too large for dtype('float64').")
+        return arr
+    return check_array(frame, dtype=np.float64, ensure_all_finite="allow-nan", order="C")
 
 
 def _is_cohort(X: Any) -> bool:

@@ -231,6 +231,8 @@ def validate(
     if not cohorts or not all(isinstance(c, Cohort) for c in cohorts):
         raise InputError("validate needs a Cohort (from biomark.read_cohort or biomark.synthetic.simulate)")
     folds, repeats = (cv, 1) if isinstance(cv, int) else (int(cv[0]), int(cv[1]))
+    if scheduler is not None and n_jobs == 1:
+        n_jobs = -1  # a cluster was given: use it (joblib's dask backend sizes itself to the workers)
     if folds < 2:
         raise InputError(f"cv folds must be at least 2, not {folds}")
     if bootstrap_method not in ("optimism", ".632+"):

@@ -69,10 +69,11 @@ def pmap(
         return out
     step = batch or max(1, total // 20)
     out: list[Any] = []
-    with Parallel(n_jobs=n_jobs) as par:
-        for start in range(0, total, step):
-            chunk = args[start: start + step]
-            out.extend(par(delayed(fn)(*a) for a in chunk))
-            if progress is not None:
+    # one Parallel call for all tasks (no barrier every `step` tasks: on a dask cluster each call
+    # re-scatters the data and waits for its slowest task); results stream back in task order
+    with Parallel(n_jobs=n_jobs, return_as="generator") as par:
+        for res in par(delayed(fn)(*a) for a in args):
+            out.append(res)
+            if progress is not None and (len(out) % step == 0 or len(out) == total):
                 progress(len(out), total)
     return out
