@@ -365,6 +365,14 @@ def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, i
         # unknown extension: try CSV, the message says how it was read
         pass
     head = _head_bytes(path, src)
+    complete = len(head) < _HEAD_BYTES  # the whole file was read
+    if not complete and b"\n" not in head and b"\r" not in head:  # row 1 is longer than the block
+        head = _head_bytes(path, src, _MAX_HEADER_BYTES)
+        complete = len(head) < _MAX_HEADER_BYTES
+        if not complete and b"\n" not in head and b"\r" not in head:
+            raise InputError(f"{src}: row 1 is longer than {_MAX_HEADER_BYTES >> 20} MB with no line break; "
+                             "this is not a table of samples: check that the file is CSV/TSV text with one row "
+                             "per line")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{src}: is UTF-16 text (Excel's 'Unicode text'); save it as CSV UTF-8")
     if head.startswith(b"PAR1"):
@@ -374,7 +382,7 @@ def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, i
     try:
         head_text = text.decode("utf-8")
     except UnicodeDecodeError as err:
-        if err.start < len(text) - 4:  # not just a character cut at the end of the sniffed block
+        if complete or err.start < len(text) - 4:  # not just a character cut at the end of the sniffed block
             line = text[: err.start].count(b"\n") + 1
             raise InputError(f"{src}: row {line}: byte {text[err.start]:#04x} is not UTF-8; save the file as "
                              "CSV UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)')") from None
@@ -417,7 +425,10 @@ def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, i
         raise _csv_error(err, path, src, sep) from None
     except (OSError, EOFError, gzip.BadGzipFile) as err:
         raise InputError(f"{src}: cannot read ({err}); check that the file is complete") from None
-    names = [str(n).strip() for n in tbl.column_names]
+    try:
+        names = [str(n).strip() for n in tbl.column_names]
+    except UnicodeDecodeError:
+        raise InputError(f"{src}: row 1 (the header) is not UTF-8 text; save the file as CSV UTF-8") from None
     if bom:
         names[0] = names[0].lstrip("\ufeff").strip()
         notes.append(f"{src}: starts with a UTF-8 byte-order mark (Excel 'CSV UTF-8'); ignored it")
@@ -458,7 +469,11 @@ def _check_path(path: Path, src: str) -> None:
         raise InputError(f"{src}: is empty (0 bytes)")
 
 
-def _head_bytes(path: Path, src: str, n: int = 1 << 16) -> bytes:
+_HEAD_BYTES = 1 << 16
+_MAX_HEADER_BYTES = 1 << 24  # 16 MB: a header of ~1 million marker names
+
+
+def _head_bytes(path: Path, src: str, n: int = _HEAD_BYTES) -> bytes:
     try:
         if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as fh:
@@ -509,6 +524,9 @@ def _csv_error(err: Exception, path: Path, src: str, sep: str) -> InputError:
             f"{src}: {where} has {m.group(2)} fields but the header has {m.group(1)} "
             f"(separator {_sep_name(sep)}); fix that row, quote cells that contain the separator, or pass sep="
         )
+    if "straddl" in msg:  # pyarrow: a single row does not fit in one read block
+        return InputError(f"{src}: a row is longer than 4 MB; this is not a table of samples: check the separator "
+                          "and that every row is on its own line")
     if "UTF8" in msg or "utf-8" in msg.lower():
         return InputError(f"{src}: not UTF-8 text; save the file as CSV UTF-8")
     return InputError(f"{src}: cannot parse as {_sep_name(sep)}-separated text ({msg.splitlines()[0]})")
