@@ -113,6 +113,25 @@ def _single_cell_100mb(d: Path) -> None:
         "sample_id,hsa-miR-96-5p\nS01," + "1" * 100_000_000 + "\n", encoding="ascii")
 
 
+def _wide_header(d: Path) -> None:
+    """3 markers + 30 000 other columns (a genome-wide export): the header is ~270 KB, and byte 65 536 -- the
+    end of the block read to sniff the separator -- falls just after a comma (once read as an empty name)."""
+    ok = (BAD / OK_EXPR).read_text(encoding="utf-8").splitlines()
+    names = [f"g{i:05d}" for i in range(30_000)]
+    head = ok[0] + "," + ",".join(names)
+    cut = head[:65_536]
+    pad = 65_536 - (cut.rfind(",") + 1)  # lengthen the first extra name so that a comma ends the block
+    names[0] = names[0] + "x" * (len(names[0]) + 1 + pad) if pad else names[0]
+    head = ok[0] + "," + ",".join(names)
+    assert head[65_535] == ","
+    rows = [r + ",1.0" * len(names) for r in ok[1:]]
+    (d / "expr_wide_header.csv").write_text("\n".join([head, *rows]) + "\n", encoding="ascii")
+
+
+def _check_wide(out: Path) -> None:
+    assert _results(out)["binary"]["roc"]["auc"] == pytest.approx(0.8475, abs=1e-9)  # as expression_ok.csv
+
+
 def _spec_too_large(d: Path) -> None:
     ok = (BAD / PANEL).read_text(encoding="utf-8")
     pad = "".join(f"# padding line {i:07d} " + "x" * 80 + "\n" for i in range(11_000))
@@ -238,12 +257,16 @@ CASES: list[Case] = [
     arg_case("expr_is_directory", "a directory given as expression file", validate_args("../out"),
              ("'--expression'", "is a directory")),
     Case("expr_single_line_100mb", "expression", "one line of 100 MB, no line break (generated)",
-         validate_args("expr_single_line_100mb.csv"), (OK_CLIN, PANEL), ("expr_single_line_100mb.csv",),
-         setup=_single_line_100mb, generated=("expr_single_line_100mb.csv",),
-         note="message names a column beyond the first 64 KB as unnamed; see report (io.py _read_table)"),
+         validate_args("expr_single_line_100mb.csv"), (OK_CLIN, PANEL),
+         ("expr_single_line_100mb.csv", "row 1 is longer than 16 MB with no line break", "one row per line"),
+         setup=_single_line_100mb, generated=("expr_single_line_100mb.csv",)),
     Case("expr_single_cell_100mb", "expression", "a cell of 100 MB (generated)",
-         validate_args("expr_single_cell_100mb.csv"), (OK_CLIN, PANEL), ("expr_single_cell_100mb.csv", "cannot parse"),
+         validate_args("expr_single_cell_100mb.csv"), (OK_CLIN, PANEL),
+         ("expr_single_cell_100mb.csv", "a row is longer than 4 MB", "every row is on its own line"),
          setup=_single_cell_100mb, generated=("expr_single_cell_100mb.csv",)),
+    Case("expr_wide_header", "expression", "30 000 columns, header of 270 KB cut by the sniffer after a comma: read",
+         validate_args("expr_wide_header.csv", outs=JSON_ONLY), (OK_CLIN, PANEL), status=0, setup=_wide_header,
+         check=_check_wide, generated=("expr_wide_header.csv",)),
     expr_case("expr_bom", "UTF-8 BOM (Excel 'CSV UTF-8'): read", (), status=0, check=_check_bom),
     expr_case("expr_semicolon_decimal_comma", "';' separator, decimal commas: read, with a warning", (), outs=JSON_ONLY, status=0,
               check=_check_decimal_comma),

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from biomark import stats
@@ -170,6 +170,7 @@ def _read(data: bytes, suffix: str, *, clinical: bytes | None = None, panel: Any
 
 @FUZZ
 @given(st.binary(max_size=400), st.sampled_from([".csv", ".tsv", ".txt", ".csv.gz", ".parquet", ""]))
+@example(b"\x00\x80\n", ".csv")  # found by this test: pyarrow's UnicodeDecodeError on a short non-UTF-8 header
 def test_read_cohort_arbitrary_bytes(data, suffix):
     _read(data, suffix)
 
