@@ -60,6 +60,8 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--n-jobs", type=int, default=1, show_default=True, help="Parallel workers (-1: all cores).")
 @click.option("--scheduler", help="dask.distributed scheduler address to run resampling on a cluster.")
 @click.option("--samples-as", type=click.Choice(["auto", "rows", "columns"]), default="auto", show_default=True)
+@click.option("--sep", metavar="CHAR", help="Field separator of the expression file [sniffed from its header].")
+@click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of the expression file [',' when ';'-separated with decimal commas].")
 @click.option("--spike-in", help="qPCR: column (or row) holding a spike-in control for -ΔCt.")
 @click.option("--ct-cutoff", type=float, default=40.0, show_default=True, help="qPCR: Undetermined/blank/above set to this Ct.")
 @click.option("--validation-expression", multiple=True, type=click.Path(dir_okay=False),
@@ -72,7 +74,7 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars and no summary.")
 def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, method, penalty,
              folds, repeats, bootstrap, bootstrap_method, permutations, times, seed, n_jobs, scheduler, samples_as,
-             spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet) -> None:
+             sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
 
     \b
@@ -99,7 +101,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
         except ValueError:
             raise click.BadParameter(f"'{times}' is not a comma-separated list of numbers", param_hint="--times") from None
     panel = biomark.load_panel(panel_name)
-    kw = dict(panel=panel, samples_as=samples_as, spike_in=spike_in, ct_cutoff=ct_cutoff)
+    kw = dict(panel=panel, samples_as=samples_as, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal)
     cohorts = [biomark.read_cohort(expression, clinical, **kw)]
     for ve, vc in zip(validation_expression, validation_clinical, strict=True):
         cohorts.append(biomark.read_cohort(ve, vc, **kw))
