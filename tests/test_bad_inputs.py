@@ -74,9 +74,11 @@ def validate_args(expr: str = OK_EXPR, clin: str | None = OK_CLIN, *extra: str, 
 JSON_ONLY = ("--json", "../out/results.json")  # cases that succeed: the report costs 1.5 s each
 
 
-def expr_case(cid: str, problem: str, words: tuple[str, ...], *, outs: tuple[str, ...] = OUTS, **kw) -> Case:
-    f = f"{cid}.csv"
-    return Case(cid, "expression", problem, validate_args(f, outs=outs), (f, OK_CLIN, PANEL), words, **kw)
+def expr_case(cid: str, problem: str, words: tuple[str, ...], *, outs: tuple[str, ...] = OUTS, file: str | None = None,
+              extra: tuple[str, ...] = (), **kw) -> Case:
+    f = file or f"{cid}.csv"
+    return Case(cid, "expression", problem, validate_args(f, OK_CLIN, *extra, outs=outs), (f, OK_CLIN, PANEL), words,
+                **kw)
 
 
 def clin_case(cid: str, problem: str, words: tuple[str, ...], *, survival: bool = False,
@@ -329,6 +331,11 @@ CASES: list[Case] = [
              ("'a,b' is not a comma-separated list of numbers",)),
     arg_case("arg_unknown_option", "misspelt option", validate_args(OK_EXPR, OK_CLIN, "--bootstrapp", "3"),
              ("No such option '--bootstrapp'", "--bootstrap")),
+    arg_case("arg_sep_wrong", "--sep that the file does not use", validate_args(OK_EXPR, OK_CLIN, "--sep", "|"),
+             ("found 1 column(s) when split by '|'",)),
+    expr_case("expr_semicolon_decimal_comma_explicit", "';' and decimal commas named with --sep ';' --decimal ,: read",
+              (), outs=JSON_ONLY, status=0, check=_check_decimal_comma, file="expr_semicolon_decimal_comma.csv",
+              extra=("--sep", ";", "--decimal", ",")),
     arg_case("arg_unknown_endpoint", "--endpoint that the panel lacks", validate_args(OK_EXPR, OK_CLIN, "--endpoint", "os"),
              ("has no endpoint 'os'", "endpoints are: radioresistance, overall_survival")),
     arg_case("arg_covariate_missing", "--covariate names no column",
