@@ -73,7 +73,11 @@ def _lowess(y: np.ndarray, p: np.ndarray, frac: float = 2.0 / 3.0) -> np.ndarray
     what ``approx(..., ties = mean)`` in val.prob then returns)."""
     from statsmodels.nonparametric.smoothers_lowess import lowess
 
-    return lowess(y, p, frac=frac, it=0, delta=0.01 * float(np.ptp(p)), return_sorted=False)
+    # on degenerate inputs (a window with one distinct p) statsmodels divides 0 by 0 inside a
+    # weight it then discards: the fitted values stay finite, the warning is noise
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return lowess(y, p, frac=frac, it=0, delta=0.01 * float(np.ptp(p)), return_sorted=False)
 
 
 def _logistic(y: np.ndarray, x: np.ndarray | None, offset: np.ndarray) -> np.ndarray:
