@@ -28,6 +28,7 @@ import math
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -352,18 +353,24 @@ class _Table:
         return ["" if v is None else str(v).strip() for v in col.to_pylist()]
 
 
-def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, id_column: str | None) -> _Table:
-    _check_path(path, src)
-    suffixes = [s.lower() for s in path.suffixes]
-    base = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
-    if base in (".xlsx", ".xls", ".xlsm", ".ods"):
-        raise InputError(f"{src}: spreadsheet files are not read directly; save the sheet as CSV (UTF-8) "
-                         "and pass that file")
-    if base in _PARQUET_SUFFIXES:
-        return _read_parquet(path, src)
-    if base not in _CSV_SUFFIXES and base != "":
-        # unknown extension: try CSV, the message says how it was read
-        pass
+@dataclass(frozen=True)
+class TextHead:
+    """What :func:`sniff_text` learned from the head of a text table."""
+
+    lines: list[str]  # decoded lines of the head (the last may be cut)
+    sep: str
+    decimal: str
+    header: list[str]  # row 1 split by ``sep`` (cells as written)
+    bom: bool  # the file starts with a UTF-8 byte-order mark
+
+
+def sniff_text(path: Path, src: str, base: str, *, sep: str | None, decimal: str | None) -> TextHead:
+    """Read the head of a delimited text file and settle its encoding, separator and decimal mark.
+
+    Shared by :func:`read_cohort` and the streaming scorer so that both refuse the same files with
+    the same messages: UTF-16, a Parquet file named .csv, a byte that is not UTF-8, an empty first
+    line, a first row longer than the header limit, a separator equal to the decimal mark.
+    """
     head = _head_bytes(path, src)
     complete = len(head) < _HEAD_BYTES  # the whole file was read
     if not complete and b"\n" not in head and b"\r" not in head:  # row 1 is longer than the block
@@ -388,12 +395,11 @@ def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, i
                              "CSV UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)')") from None
         head_text = text[: err.start].decode("utf-8")
     lines = head_text.splitlines()
-    while lines and not lines[0].strip():
+    if lines and not lines[0].strip():
         raise InputError(f"{src}: the first line is empty; the header (column names) must be on row 1")
     if not lines:
         raise InputError(f"{src}: is empty")
     header_line = lines[0]
-    notes: list[str] = []
     if sep is None:
         sep = _sniff_sep(header_line, base)
     if len(sep) != 1:
@@ -407,6 +413,21 @@ def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, i
     if decimal == sep:
         raise InputError(f"decimal mark and separator are both {decimal!r}; pass sep=';' for decimal commas")
     header = next(csv.reader([header_line], delimiter=sep))
+    return TextHead(lines=lines, sep=sep, decimal=decimal, header=header, bom=bom)
+
+
+def _read_table(path: Path, src: str, *, sep: str | None, decimal: str | None, id_column: str | None) -> _Table:
+    _check_path(path, src)
+    suffixes = [s.lower() for s in path.suffixes]
+    base = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    if base in (".xlsx", ".xls", ".xlsm", ".ods"):
+        raise InputError(f"{src}: spreadsheet files are not read directly; save the sheet as CSV (UTF-8) "
+                         "and pass that file")
+    if base in _PARQUET_SUFFIXES:
+        return _read_parquet(path, src)
+    head_info = sniff_text(path, src, base, sep=sep, decimal=decimal)
+    sep, decimal, header, bom = head_info.sep, head_info.decimal, head_info.header, head_info.bom
+    notes: list[str] = []
     _check_header([h.strip() for h in header], src)
     raw_id = header[0] if id_column is None else next((h for h in header if h.strip() == id_column), id_column)
     column_types = {raw_id: pa.string()}

@@ -54,7 +54,6 @@ Rules (``docs/scoring.md`` is the user-facing description):
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import math
 import os
@@ -348,39 +347,8 @@ def _layout(path: Path, src: str, *, sep: str | None, decimal: str | None, id_co
             names.index(idx_cols[0]) if idx_cols and idx_cols[0] in names else 0)
         bio._check_header(names, src)
         return _Layout(path, src, "parquet", names, raw, id_idx, None, ".", 0.0)
-    head = bio._head_bytes(path, src)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{src}: is UTF-16 text (Excel's 'Unicode text'); save it as CSV UTF-8")
-    if head.startswith(b"PAR1"):
-        raise InputError(f"{src}: is a Parquet file; give it a .parquet extension")
-    bom = head.startswith(b"\xef\xbb\xbf")
-    text = head[3:] if bom else head
-    try:
-        head_text = text.decode("utf-8")
-    except UnicodeDecodeError as err:
-        if err.start < len(text) - 4:
-            line = text[: err.start].count(b"\n") + 1
-            raise InputError(f"{src}: row {line}: byte {text[err.start]:#04x} is not UTF-8; save the file as "
-                             "CSV UTF-8") from None
-        head_text = text[: err.start].decode("utf-8")
-    lines = head_text.splitlines()
-    if not lines:
-        raise InputError(f"{src}: is empty")
-    if not lines[0].strip():
-        raise InputError(f"{src}: the first line is empty; the header (column names) must be on row 1")
-    if sep is None:
-        sep = bio._sniff_sep(lines[0], base)
-    if len(sep) != 1:
-        raise InputError(f"sep={sep!r} must be a single character")
-    if decimal is None:
-        decimal = "."
-        if sep == ";" and any(bio._has_decimal_comma(ln, sep) for ln in lines[1:50]):
-            decimal = ","
-    if decimal not in (".", ","):
-        raise InputError(f"decimal={decimal!r} must be '.' or ','")
-    if decimal == sep:
-        raise InputError(f"decimal mark and separator are both {decimal!r}; use sep ';' for decimal commas")
-    raw = next(csv.reader([lines[0]], delimiter=sep))
+    head_info = bio.sniff_text(path, src, base, sep=sep, decimal=decimal)
+    lines, sep, decimal, raw = head_info.lines, head_info.sep, head_info.decimal, head_info.header
     names = [h.strip() for h in raw]
     bio._check_header(names, src)
     if len(names) < 2:
