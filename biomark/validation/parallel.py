@@ -7,6 +7,7 @@ for any ``n_jobs`` and any backend; results are returned in task order.
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -24,7 +25,10 @@ def task_seeds(seed: int, n: int, stream: int) -> list[int]:
 def backend(scheduler: Any = None) -> Iterator[None]:
     """joblib backend context: loky by default; dask when given a scheduler address or a Client."""
     if scheduler is None:
-        yield
+        # loky workers ignore SIGINT: Ctrl-C reaches the whole process group, and the parent alone
+        # should handle it (stop, clean up, one 'error: interrupted' line) without a traceback per worker
+        with parallel_config(backend="loky", initializer=_ignore_sigint):
+            yield
         return
     from biomark.errors import BiomarkError
 
@@ -46,6 +50,11 @@ def backend(scheduler: Any = None) -> Iterator[None]:
             yield
     finally:
         client.close()
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: leave SIGINT to the parent process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def pmap(
