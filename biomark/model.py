@@ -21,6 +21,13 @@ of their marker (``medians_``), then each marker is z-scored with the training m
 ``boolean``
     1 when the spec's conditions hold (``all``/``any``), else 0: ``high`` means ``level > cutoff``,
     ``low`` means ``level ≤ cutoff``; a missing cutoff is the training median of the marker.
+``cox``
+    Cox proportional-hazards regression on the z-scores for a survival endpoint
+    (:func:`biomark.stats.cox`: Efron ties, unpenalised, as ``survival::coxph``); ``y`` is the
+    pair (time, event), as a two-column array or DataFrame or a structured array with a boolean
+    event field and a float time field (scikit-survival's ``Surv``). The score is the linear
+    predictor, larger meaning higher risk; ``coef_ / scale_`` are the log hazard ratios per unit
+    of each marker. It has no ``predict_proba``.
 ``estimator=``
     Any scikit-learn classifier, fitted on the z-scores.
 
@@ -63,8 +70,8 @@ except ImportError:  # pragma: no cover - older scikit-learn
     def _validate_data(est: Any, X: Any, **kw: Any) -> Any:
         return est._validate_data(X, **kw)
 
-METHODS = ("signed_z", "weights", "logistic", "boolean")
-LINEAR_METHODS = ("signed_z", "weights", "logistic")
+METHODS = ("signed_z", "weights", "logistic", "boolean", "cox")
+LINEAR_METHODS = ("signed_z", "weights", "logistic", "cox")
 PENALTIES = ("l2", "l1", "elasticnet", None)
 FORMAT = "biomark.panelmodel"
 FORMAT_VERSION = 1
@@ -84,7 +91,8 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         A :class:`~biomark.panel.Panel`, a catalog id or a spec path; ``None`` for a model on
         anonymous features (signs from ``directions``, weights from ``weights``).
     method
-        ``"signed_z"``, ``"weights"``, ``"logistic"`` or ``"boolean"``; ``None``: the panel's
+        ``"signed_z"``, ``"weights"``, ``"logistic"``, ``"boolean"`` or ``"cox"`` (survival
+        endpoints; ``y`` = time and event); ``None``: the panel's
         ``scoring.rule`` (``"signed_z"`` without a panel). Ignored when ``estimator`` is given.
     endpoint
         Endpoint id whose directions sign the score; default the panel's ``scoring.endpoint``,
@@ -213,7 +221,13 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         self.endpoint_ = self._endpoint_id(panel)
 
         y01 = None
-        if y is not None:
+        surv = None
+        if method == "cox":
+            if y is None:
+                raise ModelInputError("PanelModel with method 'cox' requires y: pass (time, event) as a two-column "
+                                      "array or a structured array with 'event' and 'time' fields")
+            surv = _survival_target(y, arr.shape[0])
+        elif y is not None:
             y01 = self._encode_y(y, panel, arr.shape[0])
         elif method in ("logistic", "estimator"):
             raise ModelInputError(f"PanelModel with method '{method}' requires y to be passed, but the target y is "
@@ -276,6 +290,8 @@ class PanelModel(ClassifierMixin, BaseEstimator):
             self._fit_logistic(z, y01, warn)
         elif method == "boolean":
             self._fit_boolean(panel, markers, med)
+        elif method == "cox":
+            self._fit_cox(z, surv, has & ~const, markers)
         else:  # estimator
             est = clone(self.estimator)
             est.fit(z, y01)
@@ -494,6 +510,27 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         if not np.all(np.isfinite(self.coef_)):
             raise ModelInputError("logistic fit diverged (perfect separation?); use a penalty ('l2')")
 
+    def _fit_cox(self, z: np.ndarray, surv: tuple[np.ndarray, np.ndarray], usable: np.ndarray,
+                 markers: list[str]) -> None:
+        """Unpenalised Cox fit (Efron ties) on the usable z-scored markers; the others get coefficient 0."""
+        from biomark.stats import StatsError
+        from biomark.stats.survival import cox_coef
+
+        cols = np.flatnonzero(usable)
+        if cols.size == 0:
+            raise ModelInputError("cox: every marker is constant or unobserved in the training rows; nothing to fit")
+        time, event = surv
+        try:
+            beta = cox_coef(time, event, z[:, cols], [markers[j] for j in cols])
+        except StatsError as err:
+            raise ModelInputError(f"cox fit failed: {err}") from None
+        coef = np.zeros(z.shape[1])
+        coef[cols] = beta
+        self.coef_ = coef
+        self.intercept_ = 0.0
+        self.n_iter_ = 1
+        self.n_events_ = int(event.sum())
+
     def _inner_cv(self, y01: np.ndarray) -> Any:
         from sklearn.model_selection import StratifiedKFold
 
@@ -636,6 +673,9 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         return -score if getattr(self, "positive_index_", 1) == 0 else score
 
     def _positive_proba(self, arr: np.ndarray) -> np.ndarray:
+        if self.method_ == "cox":
+            raise NotFittedError("a Cox model gives a risk score (its linear predictor, panel_score), not class "
+                                 "probabilities")
         if not hasattr(self, "classes_"):
             raise NotFittedError("this PanelModel was fitted without y: it has a score but no probabilities; "
                                  "fit with binary labels to get predict_proba")
@@ -871,6 +911,40 @@ class PanelModel(ClassifierMixin, BaseEstimator):
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _survival_target(y: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(time, event) from a two-column array/DataFrame (time, event) or a structured array.
+
+    A structured array (scikit-survival's ``Surv.from_arrays``) gives its boolean field as the
+    event and its other field as the time; plain two-column input is read as (time, event).
+    Times must be finite and > 0, events 0/1 (or booleans) with at least one event.
+    """
+    if isinstance(y, np.ndarray) and y.dtype.names is not None:
+        names = list(y.dtype.names)
+        if len(names) != 2:
+            raise ModelInputError(f"a structured survival y needs two fields (event, time), not {names}")
+        ev_name = next((f for f in names if y.dtype[f].kind == "b"), None) or next(
+            (f for f in names if "event" in f.lower() or "status" in f.lower()), names[0])
+        t_name = names[1] if ev_name == names[0] else names[0]
+        time = np.asarray(y[t_name], dtype=np.float64)
+        event = np.asarray(y[ev_name], dtype=np.float64)
+    else:
+        arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise ModelInputError(f"method 'cox' needs y as (time, event): two columns, not shape {arr.shape}")
+        time, event = arr[:, 0].copy(), arr[:, 1].copy()
+    if time.shape[0] != n:
+        raise ModelInputError(f"y has {time.shape[0]} rows but X has {n}; give one (time, event) per row")
+    if not (np.all(np.isfinite(time)) and np.all(time > 0)):
+        i = int(np.flatnonzero(~(np.isfinite(time) & (time > 0)))[0])
+        raise ModelInputError(f"survival time in row {i} is {time[i]!r}; times must be finite and > 0")
+    if not np.all((event == 0) | (event == 1)):
+        i = int(np.flatnonzero((event != 0) & (event != 1))[0])
+        raise ModelInputError(f"event in row {i} is {event[i]!r}; code events 1 (event) / 0 (censored)")
+    if event.sum() == 0:
+        raise ModelInputError("every sample is censored; a Cox model needs events")
+    return time, event
 
 
 def _frame_matrix(frame: pd.DataFrame) -> np.ndarray:

@@ -184,7 +184,7 @@ class _ModelScorer:
         self.labels = [f"marker '{m}'" for m in self.markers]  # the caller names the file's columns
         self.medians = np.asarray(model.medians_, dtype=np.float64)
         self.method = model.method_
-        self.linear = self.method in ("signed_z", "weights", "logistic") and getattr(model, "coef_", None) is not None
+        self.linear = self.method in ("signed_z", "weights", "logistic", "cox") and getattr(model, "coef_", None) is not None
         if self.linear:
             # the model's effective weights on the imputed levels (as PanelModel._compile)
             w = model.coef_ / model.scale_
@@ -209,8 +209,9 @@ class _ModelScorer:
                 self.risk_rule = "high when the boolean rule holds (score 1)"
             elif self.linear:
                 self.threshold = float(model.intercept_)
+                why = "a Cox model's linear predictor" if self.method == "cox" else "no outcome at fit"
                 self.risk_rule = (f"high when score > {self.threshold:.6g}, the training mean of the score "
-                                  "(no outcome at fit: no probability)")
+                                  f"({why}: no probability)")
             else:
                 self.threshold = 0.0
                 self.risk_rule = "high when score > 0 (decision function; the model has no probability)"

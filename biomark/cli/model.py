@@ -29,8 +29,10 @@ def _echo_json(doc: Any) -> None:
               help="Clinical file with the binary outcome (optional for signed_z, weights, boolean).")
 @click.option("--outcome", metavar="COL", help="Clinical column with the binary outcome [endpoint id, outcome, response, ...].")
 @click.option("--endpoint", metavar="ID", help="Panel endpoint whose directions sign the score [the panel's scoring endpoint].")
-@click.option("--method", type=click.Choice(["signed_z", "weights", "logistic", "boolean"]),
-              help="Scoring rule [the panel's scoring.rule].")
+@click.option("--time", "time_col", metavar="COL", help="cox: clinical column with the survival time [time, os_time, ...].")
+@click.option("--event", "event_col", metavar="COL", help="cox: clinical column with the event (1) / censored (0) [event, status, ...].")
+@click.option("--method", type=click.Choice(["signed_z", "weights", "logistic", "boolean", "cox"]),
+              help="Scoring rule [the panel's scoring.rule]; cox: a Cox model on the markers (survival endpoint).")
 @click.option("--penalty", type=click.Choice(["l2", "l1", "elasticnet", "none"]), default="l2", show_default=True,
               help="logistic: penalty, its strength chosen by inner stratified CV ('none': plain maximum likelihood).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the inner CV folds (logistic).")
@@ -43,7 +45,7 @@ def _echo_json(doc: Any) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
 def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | None, endpoint: str | None,
-        method: str | None, penalty: str, seed: int, id_column: str | None, assay: str | None, spike_in: str | None,
+        time_col: str | None, event_col: str | None, method: str | None, penalty: str, seed: int, id_column: str | None, assay: str | None, spike_in: str | None,
         ct_cutoff: float, out: str, quiet: bool, as_json: bool) -> None:
     """Fit a panel's scoring rule on a cohort and write model.json.
 
@@ -73,6 +75,14 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
         raise click.UsageError("--outcome needs --clinical FILE")
     if clinical is None and method == "logistic":
         raise click.UsageError("--method logistic fits coefficients to an outcome: give --clinical FILE (and --outcome COL)")
+    if clinical is None and method == "cox":
+        raise click.UsageError("--method cox fits coefficients to survival: give --clinical FILE (and --time, --event)")
+    if method == "cox" and ep.kind != "survival":
+        surv = [e.id for e in panel.endpoints if e.kind == "survival"]
+        raise InputError(f"--method cox needs a survival endpoint; endpoint '{ep.id}' of panel '{panel.id}' is {ep.kind}: "
+                         + (f"pass --endpoint {surv[0]}" if surv else "this panel has none; use --method logistic"))
+    if method != "cox" and (time_col or event_col):
+        raise click.UsageError("--time and --event go with --method cox")
     import numpy as np
 
     from biomark.io import read_cohort
@@ -86,7 +96,15 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
     y = None
     ycol = None
     dropped = 0
-    if clinical is not None:
+    if method == "cox":
+        from biomark.validation import survival_outcome
+
+        tv, ev, present, tcol, ecol = survival_outcome(cohort, time_col, event_col, ep.id)
+        dropped = int((~present).sum())
+        levels = levels.loc[present]
+        y = np.column_stack([tv[present], ev[present]])
+        ycol = f"{tcol}, {ecol}"
+    elif clinical is not None:
         if ep.kind != "binary":
             binary = [e.id for e in panel.endpoints if e.kind == "binary"]
             raise InputError(f"endpoint '{ep.id}' of panel '{panel.id}' is {ep.kind}, not binary; "
@@ -107,6 +125,8 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
     _save_with_conversion(model, out_p, conversion)
 
     has_prob = y is not None and (method == "logistic" or model.calibration_ is not None)
+    if method == "cox":
+        y = None  # no class labels: the summary below describes a risk score
     doc = {
         "model": str(out_p), "panel": panel.id, "endpoint": ep.id, "method": model.method_,
         "n_samples": int(levels.shape[0]), "samples_without_outcome_dropped": dropped,
@@ -125,7 +145,10 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
                f"({len(model.markers_)} marker(s): {', '.join(model.markers_)})")
     if dropped:
         click.echo(f"  {dropped} sample(s) without an outcome in '{ycol}' were left out")
-    if y is None:
+    if method == "cox":
+        click.echo(f"  Cox model on {int(model.n_events_)} events ({ycol}); the score is its linear predictor "
+                   "(higher = higher risk), no probability")
+    elif y is None:
         click.echo("  no outcome given: no probability calibration; 'biomark score' will write the score and a risk "
                    "group by the training mean score, without a probability column")
     elif has_prob:

@@ -45,7 +45,7 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--time", "time_col", help="Clinical column with the survival time.")
 @click.option("--event", "event_col", help="Clinical column with the event indicator (0/1).")
 @click.option("--covariate", "covariates", multiple=True, help="Clinical column to adjust the Cox model for (repeatable).")
-@click.option("--method", type=click.Choice(["signed_z", "weights", "logistic"]), default="signed_z", show_default=True,
+@click.option("--method", type=click.Choice(["signed_z", "weights", "logistic", "cox"]), default="signed_z", show_default=True,
               help="signed_z: the literature's rule; logistic: coefficients fitted (penalised).")
 @click.option("--penalty", type=click.Choice(["l2", "l1", "elasticnet", "none"]), default="l2", show_default=True,
               help="Penalty of the logistic method (chosen by inner CV).")

@@ -166,6 +166,10 @@ def _newton(data: CoxData, *, max_iter: int = 50) -> tuple[np.ndarray, dict, dic
                 "the Cox information matrix is singular: covariates are collinear or a covariate "
                 "separates the events perfectly (monotone likelihood)"
             ) from None
+        if not np.all(np.isfinite(step)):
+            # the information underflowed on the way to infinity (a risk set's weights all ~0):
+            # keep the last finite estimate and let the divergence check below judge it
+            break
         new_beta = beta + step
         new = data.evaluate(new_beta)
         halvings = 0
@@ -177,6 +181,8 @@ def _newton(data: CoxData, *, max_iter: int = 50) -> tuple[np.ndarray, dict, dic
                 break
             new_beta = beta + step / 2**halvings
             new = data.evaluate(new_beta)
+        if halvings > 30:
+            break  # no step improves the log-likelihood: keep the current estimate
         change = abs(new["loglik"] - cur["loglik"])
         beta, cur = new_beta, new
         small_step = np.all(np.abs(step) * sd <= 1e-9 * (1.0 + np.abs(beta) * sd))
@@ -188,12 +194,48 @@ def _newton(data: CoxData, *, max_iter: int = 50) -> tuple[np.ndarray, dict, dic
         last_step = np.linalg.solve(cur["info"], cur["score"])
     except np.linalg.LinAlgError:
         last_step = np.full(p, np.inf)
+    last_step = np.where(np.isfinite(last_step), last_step, np.inf)
     diverging = (np.abs(last_step) * sd > 1e-4 * (1.0 + np.abs(beta) * sd)) | (np.abs(beta) * sd > 25.0)
     if diverging.any():
         return beta, cur, fit0, -1 - int(np.flatnonzero(diverging)[0])
     if not converged:
         raise StatsError(f"the Cox model did not converge in {max_iter} Newton-Raphson iterations")
     return beta, cur, fit0, it
+
+
+def _fit_beta(t: np.ndarray, e: np.ndarray, x: np.ndarray, names: Any, ties: str) -> tuple:
+    """Newton fit of checked data; a clear StatsError for collinearity and monotone likelihood."""
+    if x.shape[1] > 1 and np.linalg.matrix_rank(x - x.mean(axis=0)) < x.shape[1]:
+        raise StatsError(f"covariates {list(names)} are collinear; drop the redundant ones")
+    data = CoxData(t, e, x, efron=(ties == "efron"))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # trial steps may overflow; halved
+        beta, fit, fit0, iters = _newton(data)
+    if iters < 0:
+        j = -iters - 1
+        raise StatsError(
+            f"monotone likelihood for covariate {names[j]!r}: the partial likelihood keeps "
+            "increasing as its coefficient goes to "
+            f"{'+' if beta[j] > 0 else '-'}infinity (the covariate separates the event times "
+            "perfectly, e.g. every event is in one group), so no finite hazard ratio exists; "
+            "consider Firth's penalised Cox regression or a different coding"
+        )
+    return beta, fit, fit0, iters, data
+
+
+def cox_coef(time: Any, event: Any, x: Any, names: Sequence[str] | None = None) -> np.ndarray:
+    """Only the coefficients of :func:`cox` (Efron ties): the same fit, without SEs and tests.
+
+    For resampling loops (bootstrap optimism, cross-validation) where only the estimate is used.
+    """
+    t, e = check_time_event(time, event)
+    x = np.asarray(x, dtype=np.float64).reshape(t.shape[0], -1)
+    if not np.all(np.isfinite(x)):
+        raise StatsError("covariates have missing or infinite values")
+    names = list(names) if names is not None else [f"x{i + 1}" for i in range(x.shape[1])]
+    const = np.flatnonzero(np.ptp(x, axis=0) == 0)
+    if const.size:
+        raise StatsError(f"covariate {names[const[0]]!r} is constant; drop it")
+    return _fit_beta(t, e, x, names, "efron")[0]
 
 
 def cox(
@@ -249,20 +291,7 @@ def cox(
         raise StatsError(f"conf_level must be in (0, 1), got {conf_level!r}")
     t, e = check_time_event(time, event)
     x, names = _design(covariates, t.shape[0])
-    if x.shape[1] > 1 and np.linalg.matrix_rank(x - x.mean(axis=0)) < x.shape[1]:
-        raise StatsError(f"covariates {list(names)} are collinear; drop the redundant ones")
-    data = CoxData(t, e, x, efron=(ties == "efron"))
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # trial steps may overflow; halved
-        beta, fit, fit0, iters = _newton(data)
-    if iters < 0:
-        j = -iters - 1
-        raise StatsError(
-            f"monotone likelihood for covariate {names[j]!r}: the partial likelihood keeps "
-            "increasing as its coefficient goes to "
-            f"{'+' if beta[j] > 0 else '-'}infinity (the covariate separates the event times "
-            "perfectly, e.g. every event is in one group), so no finite hazard ratio exists; "
-            "consider Firth's penalised Cox regression or a different coding"
-        )
+    beta, fit, fit0, iters, data = _fit_beta(t, e, x, names, ties)
     try:
         vcov = np.linalg.inv(fit["info"])
     except np.linalg.LinAlgError:  # pragma: no cover - guarded by _newton

@@ -208,8 +208,9 @@ def validate(
         Clinical column names (``outcome`` for binary endpoints; ``time``/``event`` for survival;
         ``covariates`` to adjust the Cox model).
     method
-        ``signed_z`` (the literature's rule; needs no outcome), ``weights``, ``logistic``, or
-        ``estimator`` (pass ``estimator=`` any scikit-learn classifier).
+        ``signed_z`` (the literature's rule; needs no outcome), ``weights``, ``logistic`` or
+        ``estimator`` (pass ``estimator=`` any scikit-learn classifier) for binary endpoints, and
+        ``cox`` (a Cox model on the markers, cross-validated and bootstrap-corrected) for survival.
     cv
         Folds, or ``(folds, repeats)`` for repeated stratified k-fold CV (default 5 × 10).
     bootstrap, bootstrap_method
@@ -241,8 +242,14 @@ def validate(
     if estimator is not None:
         method = "estimator"
     if ep.kind != "binary" and method in ("logistic", "estimator"):
+        fix = "signed_z (the literature's rule), weights or cox" if ep.kind == "survival" else \
+            "signed_z (the literature's rule) or weights"
         raise InputError(f"method '{method}' fits a classifier and needs a binary endpoint; endpoint '{ep.id}' is "
-                         f"{ep.kind}: use --method signed_z (the literature's rule) or weights")
+                         f"{ep.kind}: use --method {fix}")
+    if ep.kind != "survival" and method == "cox":
+        raise InputError(f"method 'cox' fits a survival model and needs a survival endpoint; endpoint '{ep.id}' is "
+                         f"{ep.kind}: use --method logistic or signed_z" if ep.kind == "binary" else
+                         f"method 'cox' needs a survival endpoint; endpoint '{ep.id}' is {ep.kind}: use signed_z")
     train = cohorts[0]
     est = _model(panel, ep, method, penalty, seed, estimator)
     settings = {"endpoint": ep.id, "kind": ep.kind, "outcome": outcome, "time": time, "event": event,
@@ -290,7 +297,8 @@ def validate(
             warnings += _missing_warning(X)
             section, fitted = survival_mod.evaluate(
                 est, X, tv[present], ev[present], covariates=cov, folds=folds, seed=seed, ci=ci,
-                times=list(times) if times is not None else None, time_unit=ep.time_unit)
+                times=list(times) if times is not None else None, time_unit=ep.time_unit, repeats=repeats,
+                B=bootstrap, n_jobs=n_jobs, progress=progress)
             data["survival"] = section
             from biomark.stats.direction import direction_consistency
 
@@ -303,7 +311,7 @@ def validate(
 
     dcd = dc.to_dict()
     coefs = getattr(fitted, "coef_", None)
-    if method in ("logistic", "weights") and coefs is not None:
+    if method in ("logistic", "weights", "cox") and coefs is not None:
         from biomark.stats.direction import coefficient_signs
 
         names = list(getattr(fitted, "markers_", X.columns))
@@ -508,8 +516,11 @@ def _tripod(d: dict[str, Any]) -> list[dict[str, Any]]:
          f"{len(d['panel']['evidence'])} evidence sentences, {len(d['panel']['conflicts'])} conflicts"),
         ("Outcome defined", True, f"endpoint {d['endpoint']['id']} ({d['endpoint']['kind']})"),
         ("Missing data handled and reported", True, "median imputation fitted on training rows; counts per marker in QC"),
-        ("Internal validation (cross-validation)", bool(b) or bool(s), "repeated stratified k-fold" if b else "k-fold C-index"),
-        ("Optimism correction (bootstrap)", bool(b and b.get("bootstrap")), "Harrell's optimism bootstrap" if b and b.get("bootstrap") else "not run"),
+        ("Internal validation (cross-validation)", bool(b) or bool(s), "repeated stratified k-fold" if b
+         else "repeated k-fold (stratified on the event), Harrell's and Uno's C"),
+        ("Optimism correction (bootstrap)", bool((b or s or {}).get("bootstrap")),
+         ("Harrell's optimism bootstrap" + (" of C and the calibration slope" if s and s.get("coefficients") else
+                                            " of C" if s else "")) if (b or s or {}).get("bootstrap") else "not run"),
         ("Discrimination with confidence interval", bool(b) or bool(s), "AUC with DeLong CI" if b else ("Harrell's and Uno's C" if s else "")),
         ("Calibration (intercept, slope, curve)", bool(b and "slope" in (b.get("calibration") or {})), "rms val.prob definitions" if b else "not assessed"),
         ("Clinical usefulness (decision curve)", bool(b and "threshold" in (b.get("decision_curve") or {})), "net benefit" if b else "not assessed"),

@@ -74,7 +74,14 @@ class ValidationResult:
         if s:
             t = s["cox"]["terms"][0]
             lines.append(f"  HR per SD {t['hr']:.2f} ({t['hr_ci_low']:.2f}-{t['hr_ci_high']:.2f}), p = {t['p']:.3g}")
-            lines.append(f"  Harrell's C {s['harrell']['c']:.3f} (SE {s['harrell']['se']:.3f})")
+            c_line = f"  Harrell's C {s['harrell']['c']:.3f} (SE {s['harrell']['se']:.3f})"
+            cv = s.get("cv_harrell") or {}
+            if cv.get("c") is not None:
+                c_line += f"; cross-validated {cv['c']:.3f}"
+            bs = (s.get("bootstrap") or {}).get("metrics", {}).get("c")
+            if bs and bs.get("corrected") is not None:
+                c_line += f"; optimism-corrected {bs['corrected']:.3f} (B = {s['bootstrap']['B']})"
+            lines.append(c_line)
         dr = d.get("direction")
         if dr:
             lines.append(

@@ -1,8 +1,16 @@
 """Validation of a survival endpoint: Cox HR per SD, log-rank, cut-point, KM, C-indices, PH check.
 
 The panel score is oriented so that higher means higher expected risk (``risk`` markers count +,
-``protective`` −). Cross-validated Harrell's C uses out-of-fold scores from k-fold CV in which the
-score's preprocessing (z-scoring, imputation) is fitted on the training folds only.
+``protective`` −); for ``method="cox"`` it is the linear predictor of a Cox model on the markers.
+
+* Cross-validated Harrell's and Uno's C: repeated k-fold CV stratified on the event indicator; in
+  each repeat the out-of-fold scores (every fold's model, preprocessing included, fitted on the
+  other folds only) are pooled and their C computed; reported as the mean over repeats with the
+  range. For the fixed rules only the z-scoring is learnt, so CV C ≈ apparent C.
+* Bootstrap optimism (Harrell, Lee & Mark 1996; rms ``validate.cph``): for each of B resamples
+  the model is refitted, Harrell's C (and, for a fitted Cox model, the calibration slope: the
+  coefficient of the linear predictor in a Cox model on the data it is applied to) is computed on
+  the resample and on the original rows; corrected = apparent − mean(resample − original).
 """
 
 from __future__ import annotations
@@ -12,17 +20,98 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.model_selection import KFold
+from sklearn.model_selection import RepeatedStratifiedKFold
 
 from biomark import stats
+from biomark.stats.survival import cox_coef
+from biomark.validation.parallel import pmap, task_seeds
 
 
-def _cv_scores(est: Any, X: pd.DataFrame, *, folds: int, seed: int) -> np.ndarray:
-    kf = KFold(n_splits=folds, shuffle=True, random_state=seed % (2**32))
-    out = np.empty(len(X))
-    for tr, te in kf.split(X):
-        m = clone(est).fit(X.iloc[tr])
-        out[te] = m.panel_score(X.iloc[te])
+def _prog(progress: Any, label: str) -> Any:
+    return None if progress is None else (lambda done, total: progress(label, done, total))
+
+
+def _is_fitted_model(est: Any) -> bool:
+    return getattr(est, "method", None) == "cox"
+
+
+def _fit(est: Any, X: pd.DataFrame, ty: np.ndarray) -> Any:
+    """Fit a clone on these rows: ``y`` = (time, event) for a Cox model; the fixed rules need no outcome."""
+    return clone(est).fit(X, ty) if _is_fitted_model(est) else clone(est).fit(X)
+
+
+def _fold_task(est: Any, X: pd.DataFrame, ty: np.ndarray, tr: np.ndarray, te: np.ndarray) -> np.ndarray:
+    return _fit(est, X.iloc[tr], ty[tr]).panel_score(X.iloc[te])
+
+
+def cv_scores(est: Any, X: pd.DataFrame, ty: np.ndarray, *, folds: int, repeats: int, seed: int,
+              n_jobs: int = 1, progress: Any = None) -> np.ndarray:
+    """Out-of-fold panel scores, one row per repeat (array repeats × n)."""
+    ev = ty[:, 1].astype(int)
+    # stratified on the event indicator when both groups can fill every fold, else plain shuffled folds
+    strata = ev if min(ev.sum(), ev.size - ev.sum()) >= folds else np.zeros(ev.size, int)
+    rskf = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed % (2**32))
+    splits = list(rskf.split(np.zeros(len(X)), strata))
+    preds = pmap(_fold_task, [(est, X, ty, tr, te) for tr, te in splits], n_jobs=n_jobs, progress=progress)
+    out = np.empty((repeats, len(X)))
+    for k, ((_, te), p) in enumerate(zip(splits, preds, strict=True)):
+        out[k // folds, te] = p
+    return out
+
+
+def _slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:
+    """Calibration slope of a linear predictor: its coefficient in a Cox model on (time, event)."""
+    if np.ptp(lp) == 0:
+        return float("nan")
+    try:
+        return float(cox_coef(time, event, lp)[0])
+    except stats.StatsError:
+        return float("nan")
+
+
+def _indices(time: np.ndarray, event: np.ndarray, lp: np.ndarray, slope: bool) -> dict[str, float]:
+    out = {"c": stats.concordance(time, event, lp, method="harrell").c}
+    if slope:
+        out["slope"] = _slope(time, event, lp)
+    return out
+
+
+def _score_all(m: Any, X: pd.DataFrame) -> np.ndarray:
+    """``m.panel_score(X)``; a PanelModel whose markers are columns of X takes the array fast path."""
+    markers = getattr(m, "markers_", None)
+    if markers is not None and hasattr(m, "_decision") and all(c in X.columns for c in markers):
+        return m._decision(np.ascontiguousarray(X.loc[:, markers].to_numpy(dtype=np.float64)))
+    return m.panel_score(X)
+
+
+def _boot_task(est: Any, X: pd.DataFrame, ty: np.ndarray, seed: int, slope: bool) -> dict[str, Any] | None:
+    rng = np.random.default_rng(seed)
+    n = len(X)
+    idx = rng.integers(0, n, n)
+    tb, eb = ty[idx, 0], ty[idx, 1]
+    if eb.sum() < 2:
+        return None
+    try:
+        m = _fit(est, X.iloc[idx], ty[idx])
+        lp = _score_all(m, X)  # the resample's rows are rows of X: score X once, index the copy
+        return {"boot": _indices(tb, eb, lp[idx], slope), "orig": _indices(ty[:, 0], ty[:, 1], lp, slope)}
+    except Exception:  # noqa: BLE001 - a resample the model cannot fit counts as failed
+        return None
+
+
+def bootstrap(est: Any, X: pd.DataFrame, ty: np.ndarray, *, B: int, seed: int, n_jobs: int,
+              apparent: dict[str, float], progress: Any = None) -> dict[str, Any]:
+    """Harrell's bootstrap optimism of C (and the calibration slope of a fitted Cox model)."""
+    slope = "slope" in apparent
+    seeds = task_seeds(seed, B, stream=5)
+    reps = [r for r in pmap(_boot_task, [(est, X, ty, s, slope) for s in seeds], n_jobs=n_jobs,
+                                       progress=progress) if r is not None]
+    out: dict[str, Any] = {"B": B, "n_failed": B - len(reps), "metrics": {}}
+    for name, app in apparent.items():
+        d = np.array([r["boot"][name] - r["orig"][name] for r in reps], dtype=float)
+        d = d[np.isfinite(d)]
+        opt = float(d.mean()) if d.size else float("nan")
+        out["metrics"][name] = {"apparent": app, "optimism": opt, "corrected": app - opt, "n": int(d.size)}
     return out
 
 
@@ -59,9 +148,14 @@ def evaluate(
     ci: float,
     times: list[float] | None,
     time_unit: str,
+    repeats: int = 1,
+    B: int = 0,
+    n_jobs: int = 1,
+    progress: Any = None,
 ) -> tuple[dict[str, Any], Any]:
     """All survival-endpoint numbers for one cohort; returns (section dict, score model fitted on all rows)."""
-    fitted = clone(est).fit(X)
+    ty = np.column_stack([np.asarray(time, float), np.asarray(event, float)])
+    fitted = _fit(est, X, ty)
     score = fitted.panel_score(X)
     sd = float(np.std(score, ddof=1))
     z = (score - score.mean()) / sd if sd > 0 else score * 0
@@ -99,11 +193,29 @@ def evaluate(
     for m in ("harrell", "uno"):
         cr = stats.concordance(time, event, score, method=m)
         out[m] = {"c": cr.c, "se": cr.se, "n": cr.n, "n_events": cr.n_events}
+    k = min(folds, int(event.sum()))
     try:
-        oof = _cv_scores(est, X, folds=folds, seed=seed)
-        out["cv_harrell"] = {"c": stats.concordance(time, event, oof, method="harrell").c, "folds": folds}
+        if k < 2:
+            raise ValueError(f"cross-validation needs at least 2 events, not {int(event.sum())}")
+        oof = cv_scores(est, X, ty, folds=k, repeats=repeats, seed=seed, n_jobs=n_jobs,
+                        progress=_prog(progress, "cross-validation"))
+        for m in ("harrell", "uno"):
+            cs = np.array([stats.concordance(time, event, row, method=m).c for row in oof])
+            out[f"cv_{m}"] = {"c": float(cs.mean()), "min": float(cs.min()), "max": float(cs.max()), "folds": k,
+                              "repeats": repeats}
     except (stats.StatsError, ValueError) as err:
-        out["cv_harrell"] = {"error": str(err)}
+        out["cv_harrell"] = out["cv_uno"] = {"error": str(err)}
+    if B > 0:
+        apparent = {"c": out["harrell"]["c"]}
+        if _is_fitted_model(est):
+            apparent["slope"] = 1.0  # a Cox model's own linear predictor has slope exactly 1 on its data
+        out["bootstrap"] = bootstrap(est, X, ty, B=B, seed=seed, n_jobs=n_jobs, apparent=apparent,
+                                     progress=_prog(progress, "bootstrap"))
+    else:
+        out["bootstrap"] = None
+    if _is_fitted_model(est):
+        out["coefficients"] = [{"marker": mk, "coef_per_sd": float(c), "hr_per_sd": float(np.exp(c))}
+                               for mk, c in zip(fitted.markers_, fitted.coef_, strict=True)]
     try:
         ph = stats.ph_test(time, event, pd.DataFrame({"panel_score": z}))
         out["ph"] = {"global": {"chisq": ph.global_chisq, "df": ph.global_df, "p": ph.global_p},

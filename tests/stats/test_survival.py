@@ -128,6 +128,26 @@ def test_cox_monotone_likelihood_is_an_error():
     assert np.isfinite(fit.coef[0]) and fit.coef[0] < -1
 
 
+def test_cox_monotone_likelihood_of_a_continuous_covariate_beside_another():
+    """A continuous covariate ordering the event times exactly, next to a noise covariate: on the way to
+    infinity a risk set's weights underflow and the information turns NaN; that must still be reported as
+    a monotone likelihood naming the covariate, not as a failure to converge."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    t = np.argsort(np.argsort(-x)) + 1.0  # the larger x, the earlier the event
+    with pytest.raises(StatsError, match=r"monotone likelihood for covariate 'x'.*\+infinity"):
+        cox(t, np.ones(60), {"x": x, "noise": rng.normal(size=60)})
+
+
+def test_cox_coef_is_the_coefficients_of_cox(lung):
+    from biomark.stats.survival import cox_coef
+
+    x = lung[["age", "sex", "ph_ecog"]]
+    np.testing.assert_array_equal(cox_coef(lung.time, lung.event, x.to_numpy()), cox(lung.time, lung.event, x).coef)
+    with pytest.raises(StatsError, match="'sex' is constant"):
+        cox_coef(lung.time, lung.event, np.column_stack([lung.age, np.ones(len(lung))]), ["age", "sex"])
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -1,0 +1,196 @@
+"""A fitted Cox model on a panel's markers (PanelModel(method="cox")) and its validation (issues 5, 6).
+
+References: the coefficients are R survival 3.5.3 ``coxph(Surv(time, event) ~ age + sex + ph_ecog)``
+on tests/data/lung.csv (expected.json); the bootstrap-corrected C and calibration slope are
+rms::validate.cph (numbers in the test's docstring).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import biomark
+from biomark.cli import cli as main
+from biomark.errors import InputError
+from biomark.model import ModelInputError, PanelModel
+from biomark.synthetic import simulate
+from biomark.validation import survival as survival_mod
+
+TERMS = ["age", "sex", "ph_ecog"]
+
+
+@pytest.fixture(scope="module")
+def lung(data_dir) -> pd.DataFrame:
+    return pd.read_csv(data_dir / "lung.csv")
+
+
+def test_cox_coefficients_match_coxph(lung, expected):
+    ref = expected["survival"][0]
+    X = lung[TERMS]
+    m = PanelModel(method="cox").fit(X, np.column_stack([lung.time, lung.event]))
+    # coef_ is per SD of each (z-scored) marker; coef_ / scale_ is per unit, as coxph reports
+    np.testing.assert_allclose(m.coef_ / m.scale_, ref["cox_coef"], rtol=0, atol=1e-6)
+    assert m.intercept_ == 0.0 and m.n_events_ == int(lung.event.sum())
+    # the score is the linear predictor, centred on the training mean (coxph's predict(type = "lp"))
+    lp = (X.to_numpy() - X.to_numpy().mean(axis=0)) @ np.asarray(ref["cox_coef"])
+    np.testing.assert_allclose(m.panel_score(X), lp, atol=1e-6)
+
+
+def test_cox_accepts_a_scikit_survival_structured_target(lung):
+    y = np.empty(len(lung), dtype=[("event", bool), ("time", float)])
+    y["event"], y["time"] = lung.event.astype(bool), lung.time
+    a = PanelModel(method="cox").fit(lung[TERMS], y)
+    b = PanelModel(method="cox").fit(lung[TERMS], lung[["time", "event"]])
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_cox_model_file_round_trip_is_exact(lung, tmp_path):
+    m = PanelModel(method="cox").fit(lung[TERMS], np.column_stack([lung.time, lung.event]))
+    m2 = PanelModel.load(m.save(tmp_path / "cox.json"))
+    assert m2.method_ == "cox"
+    np.testing.assert_array_equal(m2.panel_score(lung[TERMS]), m.panel_score(lung[TERMS]))
+    with pytest.raises(Exception, match="risk score"):
+        m2.predict_proba(lung[TERMS])
+
+
+@pytest.mark.parametrize(("y", "match"), [
+    (None, "requires y"),
+    ("one_column", "two columns"),
+    ("negative_time", "times must be finite and > 0"),
+    ("events_1_2", "code events 1"),
+    ("all_censored", "needs events"),
+])
+def test_cox_target_errors(lung, y, match):
+    t, e = lung.time.to_numpy(float), lung.event.to_numpy(float)
+    ys = {None: None, "one_column": t, "negative_time": np.column_stack([-t, e]),
+          "events_1_2": np.column_stack([t, e + 1]), "all_censored": np.column_stack([t, e * 0])}
+    with pytest.raises(ModelInputError, match=match):
+        PanelModel(method="cox").fit(lung[TERMS], ys[y])
+
+
+def test_cox_monotone_likelihood_is_a_clear_error():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    time = np.argsort(np.argsort(-x)) + 1.0  # the larger x, the earlier the event: perfect separation
+    with pytest.raises(ModelInputError, match="monotone likelihood"):
+        PanelModel(method="cox").fit(pd.DataFrame({"m": x, "n": rng.normal(size=60)}),
+                                     np.column_stack([time, np.ones(60)]))
+
+
+def test_bootstrap_optimism_matches_rms_validate_cph(lung):
+    """Reference: R 4.2.2, rms 6.5.0, survival 3.5.3, on tests/data/lung.csv (n = 213, 151 events):
+    ``f <- cph(Surv(time, event) ~ age + sex + ph_ecog, x = TRUE, y = TRUE); set.seed(1);
+    validate(f, B = 2000)`` gave Dxy apparent 0.2838235294, optimism 0.0159486917, corrected
+    0.2678748377 (C = (Dxy + 1) / 2), and Slope optimism 0.0490864742, corrected 0.9509135258.
+    The apparent C equals ``survival::concordance(Surv(time, event) ~ predict(f), reverse = TRUE)``
+    (0.641911764706). The bootstrap is random in both programs, so the corrected values are
+    compared within 0.01 (C) and 0.02 (slope); the apparent C is deterministic (1e-6).
+    """
+    ty = np.column_stack([lung.time.to_numpy(float), lung.event.to_numpy(float)])
+    est = PanelModel(method="cox")
+    fitted = est.fit(lung[TERMS], ty)
+    c_app = biomark.stats.concordance(ty[:, 0], ty[:, 1], fitted.panel_score(lung[TERMS])).c
+    out = survival_mod.bootstrap(est, lung[TERMS], ty, B=2000, seed=1, n_jobs=2,
+                                 apparent={"c": c_app, "slope": 1.0})
+    m = out["metrics"]
+    assert c_app == pytest.approx((0.2838235294 + 1) / 2, abs=1e-6)
+    assert m["c"]["corrected"] == pytest.approx((0.2678748377 + 1) / 2, abs=0.01)
+    assert m["slope"]["corrected"] == pytest.approx(0.9509135258, abs=0.02)
+    assert out["n_failed"] == 0 and m["c"]["optimism"] > 0 and m["slope"]["optimism"] > 0
+
+
+@pytest.fixture(scope="module")
+def panel_path(data_dir):
+    return data_dir / "cox_panel.yaml"
+
+
+@pytest.fixture(scope="module")
+def cpanel(panel_path):
+    return biomark.load_panel(panel_path)
+
+
+def _surv_endpoint(panel):
+    return "overall_survival"
+
+
+def test_validate_cox_cross_validates_and_checks_coefficient_signs(cpanel):
+    ep = _surv_endpoint(cpanel)
+    spec = {m: d for m, d in cpanel.directions(ep).items() if d is not None}
+    against = sorted(spec)[0]
+    cohort, _ = simulate(cpanel, 500, seed=4, endpoint=ep, effect=0.6, against_spec=[against])
+    r = biomark.validate(cpanel, cohort, endpoint=ep, method="cox", cv=(5, 3), bootstrap=60, seed=2)
+    s = r["survival"]
+    # cross-validated C is out of fold: not above the apparent one by more than noise
+    assert 0.55 < s["cv_harrell"]["c"] <= s["harrell"]["c"] + 0.005
+    assert s["cv_harrell"]["repeats"] == 3 and s["cv_uno"]["folds"] == 5
+    assert s["cv_harrell"]["min"] <= s["cv_harrell"]["c"] <= s["cv_harrell"]["max"]
+    b = s["bootstrap"]["metrics"]
+    assert b["slope"]["apparent"] == 1.0 and b["c"]["corrected"] < b["c"]["apparent"]
+    signs = r["direction"]["coefficient_signs"]
+    assert signs[against] is False and all(signs[m] is True for m in spec if m != against)
+    assert any(f"fitted coefficient of {against}" in w for w in r["cohort"]["warnings"])
+    assert [c["marker"] for c in s["coefficients"]] == list(r["direction"]["coefficient_signs"])
+
+
+def test_validate_cox_on_noise_shows_optimism():
+    """Markers without effect: apparent C is optimistic, the corrected C and slope say so."""
+    panel = biomark.load_panel("hcc_ulk1_lc3b_prognosis")  # directions not given: only a fitted model can score it
+    cohort, _ = simulate(panel, 120, seed=8, endpoint="overall_survival", effect=0.0)
+    r = biomark.validate(panel, cohort, method="cox", cv=(5, 2), bootstrap=100, seed=1)
+    b = r["survival"]["bootstrap"]["metrics"]
+    assert b["c"]["optimism"] > 0.005 and b["slope"]["corrected"] < 0.8
+    assert r["survival"]["cv_harrell"]["c"] < r["survival"]["harrell"]["c"]
+
+
+def test_validate_cox_identical_json_for_n_jobs_1_and_2(cpanel):
+    ep = _surv_endpoint(cpanel)
+    cohort, _ = simulate(cpanel, 200, seed=1, endpoint=ep)
+    a, b = (biomark.validate(cpanel, cohort, endpoint=ep, method="cox", cv=(3, 2), bootstrap=20, seed=5, n_jobs=j)
+            .to_dict() for j in (1, 2))
+    for d in (a, b):
+        d["settings"].pop("n_jobs")
+        d["reproducibility"]["settings"].pop("n_jobs")
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_method_and_endpoint_kinds_must_agree(cpanel):
+    binary = biomark.load_panel("synthetic/panels/synth_nsclc_exosomal_mirna_radioresistance.yaml")
+    cohort, _ = simulate(binary, 80, seed=1, endpoint="radioresistance")
+    with pytest.raises(InputError, match="method 'cox' fits a survival model"):
+        biomark.validate(binary, cohort, endpoint="radioresistance", method="cox")
+    ep = _surv_endpoint(cpanel)
+    cohort, _ = simulate(cpanel, 80, seed=1, endpoint=ep)
+    with pytest.raises(InputError, match="signed_z .*, weights or cox"):
+        biomark.validate(cpanel, cohort, endpoint=ep, method="logistic")
+
+
+def test_cli_fit_cox_then_score(cpanel, panel_path, tmp_path):
+    ep = _surv_endpoint(cpanel)
+    cohort, _ = simulate(cpanel, 150, seed=3, endpoint=ep)
+    expr, clin = tmp_path / "expression.csv", tmp_path / "clinical.csv"
+    cohort.expression.rename_axis("sample_id").to_csv(expr)
+    cohort.clinical.rename_axis("sample_id").to_csv(clin)
+    tcol = next(c for c in cohort.clinical.columns if c.endswith("time"))
+    ecol = next(c for c in cohort.clinical.columns if c.endswith("event"))
+    model = tmp_path / "model.json"
+    run = CliRunner().invoke(main, ["fit", "--panel", str(panel_path), "--expression", str(expr), "--clinical",
+                                    str(clin), "--endpoint", ep, "--method", "cox", "--time", tcol, "--event", ecol,
+                                    "--out", str(model), "--json"])
+    assert run.exit_code == 0, run.output
+    doc = json.loads(run.output)
+    assert doc["method"] == "cox" and doc["probability"] is False
+    fitted = PanelModel(panel=cpanel, method="cox", endpoint=ep).fit(
+        cohort.levels(cpanel), cohort.clinical[[tcol, ecol]].to_numpy(float))
+    np.testing.assert_allclose(doc["coef_per_sd"], fitted.coef_, atol=1e-12)
+    out = tmp_path / "scores.csv"
+    run = CliRunner().invoke(main, ["score", "--model", str(model), "--expression", str(expr), "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    scores = pd.read_csv(out)
+    assert "probability" not in scores.columns
+    np.testing.assert_allclose(scores["score"], fitted.panel_score(cohort.levels(cpanel)), atol=1e-9)
+    assert set(scores["risk_group"]) == {"high", "low"}
