@@ -12,10 +12,14 @@ approximation uses, for ``l = 0..d-1`` and ``f = l/d``::
     I = sum_l V_l                                          (Breslow: f = 0)
 
 (Efron 1977, JASA 72:557; Therneau & Grambsch 2000, ch. 3). The cost of one evaluation is
-O(n p^2) numpy work with no Python loop over observations.
+O(n p^2) numpy work with no Python loop over observations: the information's
+``sum_g (S2_g - f A2_g) / den`` terms are regrouped per observation into two weighted Gram matrices
+``x' diag(w) x`` (BLAS), so no per-group ``p x p`` blocks are formed.
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
@@ -50,12 +54,34 @@ class CoxData:
         self.f = rank_in_grp / self.d[self.dgrp] if efron else np.zeros(death_idx.size)
         self.xd = self.x[death_idx]
         self.xd_sum = self.xd.sum(axis=0)
-        self.pairs = [(a, b) for a in range(p) for b in range(a, p)]
+        self.gstart = start  # first death of each event-time group (deaths are sorted by group)
+
+    def with_x(self, x: np.ndarray) -> CoxData:
+        """The same times and events (sort order, tie groups) with another design ``x`` (rows in input order)."""
+        new = copy.copy(self)
+        new.means = x.mean(axis=0)
+        new.x = x[self.order] - new.means
+        new.p = x.shape[1]
+        new.xd = new.x[self.death_idx]
+        new.xd_sum = new.xd.sum(axis=0)
+        return new
 
     def _rev_at_first(self, v: np.ndarray) -> np.ndarray:
-        """sum_{i >= first[g]} v_i for every event-time group g (v 1-D)."""
-        seg = np.add.reduceat(v, self.first)
-        return np.cumsum(seg[::-1])[::-1]
+        """sum_{i >= first[g]} v_i for every event-time group g (v 1-D, or 2-D summed along rows)."""
+        seg = np.add.reduceat(v, self.first, axis=0)
+        return np.cumsum(seg[::-1], axis=0)[::-1]
+
+    def _gram(self, r: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """sum_g w_g sum_{i >= first_g} r_i x_i x_i' as x' diag(r H) x, H_i = sum_{g: first_g <= i} w_g."""
+        acc = np.zeros(self.n)
+        acc[self.first] = w  # distinct event times have distinct first indices
+        wt = np.cumsum(acc) * r
+        return (self.x * wt[:, None]).T @ self.x
+
+    def _gram_deaths(self, rd: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """sum_g w_g sum_{deaths k at g} r_k x_k x_k'."""
+        wt = rd * w[self.dgrp]
+        return (self.xd * wt[:, None]).T @ self.xd
 
     def evaluate(self, beta: np.ndarray, *, gtime: np.ndarray | None = None) -> dict:
         """Log partial likelihood, score and information at ``beta``.
@@ -63,19 +89,17 @@ class CoxData:
         With ``gtime`` (one value per event-time group) also return the score and information
         blocks of the extra covariates ``x * g(t)`` at ``gamma = 0`` (for cox.zph).
         """
-        x, p = self.x, self.p
+        x = self.x
         eta = x @ beta
         c = float(eta.max())
         r = np.exp(eta - c)
         g = self.dgrp
         s0 = self._rev_at_first(r)
         rx = r[:, None] * x
-        s1 = np.column_stack([self._rev_at_first(rx[:, a]) for a in range(p)])
+        s1 = self._rev_at_first(rx)
         rd = r[self.death_idx]
-        a0 = np.bincount(g, weights=rd, minlength=self.n_groups)
-        rxd = rx[self.death_idx]
-        a1 = np.column_stack([np.bincount(g, weights=rxd[:, a], minlength=self.n_groups)
-                              for a in range(p)])
+        a0 = np.add.reduceat(rd, self.gstart)
+        a1 = np.add.reduceat(rx[self.death_idx], self.gstart, axis=0)
         f = self.f
         den = s0[g] - f * a0[g]
         m = (s1[g] - f[:, None] * a1[g]) / den[:, None]
@@ -83,21 +107,17 @@ class CoxData:
         score = self.xd_sum - m.sum(axis=0)
         h0 = np.bincount(g, weights=1.0 / den, minlength=self.n_groups)
         h1 = np.bincount(g, weights=f / den, minlength=self.n_groups)
-        s2 = np.empty((self.n_groups, p, p))
-        a2 = np.empty((self.n_groups, p, p))
-        for a, b in self.pairs:
-            s2[:, a, b] = s2[:, b, a] = self._rev_at_first(rx[:, a] * x[:, b])
-            a2[:, a, b] = a2[:, b, a] = np.bincount(
-                g, weights=rxd[:, a] * self.xd[:, b], minlength=self.n_groups
-            )
-        per_group = s2 * h0[:, None, None] - a2 * h1[:, None, None]
-        info = per_group.sum(axis=0) - m.T @ m
+        # sum_g h0_g S2_g = sum_i r_i H0_i x_i x_i' with H0_i = sum of h0_g over the groups whose
+        # risk set contains i (first_g <= i): one weighted Gram matrix, no per-group p x p blocks;
+        # likewise sum_g h1_g A2_g = sum over deaths k of h1_g(k) r_k x_k x_k'
+        info = self._gram(r, h0) - self._gram_deaths(rd, h1) - m.T @ m
         out = {"loglik": loglik, "score": score, "info": info}
         if gtime is not None:
             gd = gtime[g]
             out["u_gamma"] = ((self.xd - m) * gd[:, None]).sum(axis=0)
-            out["i_bg"] = np.einsum("g,gab->ab", gtime, per_group) - (m * gd[:, None]).T @ m
-            out["i_gg"] = np.einsum("g,gab->ab", gtime**2, per_group) - (m * gd[:, None]).T @ (
-                m * gd[:, None]
-            )
+            out["i_bg"] = (self._gram(r, h0 * gtime) - self._gram_deaths(rd, h1 * gtime)
+                           - (m * gd[:, None]).T @ m)
+            g2 = gtime**2
+            out["i_gg"] = (self._gram(r, h0 * g2) - self._gram_deaths(rd, h1 * g2)
+                           - (m * gd[:, None]).T @ (m * gd[:, None]))
         return out

@@ -23,7 +23,8 @@ from sklearn.base import clone
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from biomark import stats
-from biomark.stats.survival import cox_coef
+from biomark.stats._surv_cox import CoxData
+from biomark.stats.survival import _newton, cox_coef
 from biomark.validation.parallel import pmap, task_seeds
 
 
@@ -59,32 +60,46 @@ def cv_scores(est: Any, X: pd.DataFrame, ty: np.ndarray, *, folds: int, repeats:
     return out
 
 
-def _slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:
-    """Calibration slope of a linear predictor: its coefficient in a Cox model on (time, event)."""
+def _slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray, base: CoxData | None = None) -> float:
+    """Calibration slope of a linear predictor: its coefficient in a Cox model on (time, event).
+
+    ``base``: the sorted (time, event) structure of these rows, reused across calls.
+    """
     if np.ptp(lp) == 0:
         return float("nan")
-    try:
-        return float(cox_coef(time, event, lp)[0])
-    except stats.StatsError:
-        return float("nan")
+    if base is None:
+        try:
+            return float(cox_coef(time, event, lp)[0])
+        except stats.StatsError:
+            return float("nan")
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        beta, _, _, iters = _newton(base.with_x(lp.reshape(-1, 1)))
+    return float(beta[0]) if iters > 0 else float("nan")  # iters < 0: monotone likelihood
 
 
-def _indices(time: np.ndarray, event: np.ndarray, lp: np.ndarray, slope: bool) -> dict[str, float]:
+def _indices(time: np.ndarray, event: np.ndarray, lp: np.ndarray, slope: bool | float,
+             base: CoxData | None = None) -> dict[str, float]:
+    """Harrell's C and (``slope`` True) the calibration slope; a float ``slope`` is taken as known."""
     out = {"c": stats.concordance(time, event, lp, method="harrell").c}
-    if slope:
-        out["slope"] = _slope(time, event, lp)
+    if slope is True:
+        out["slope"] = _slope(time, event, lp, base)
+    elif slope is not False:
+        out["slope"] = float(slope)
     return out
 
 
 def _score_all(m: Any, X: pd.DataFrame) -> np.ndarray:
     """``m.panel_score(X)``; a PanelModel whose markers are columns of X takes the array fast path."""
     markers = getattr(m, "markers_", None)
+    if isinstance(X, np.ndarray):
+        return m.panel_score(X)
     if markers is not None and hasattr(m, "_decision") and all(c in X.columns for c in markers):
         return m._decision(np.ascontiguousarray(X.loc[:, markers].to_numpy(dtype=np.float64)))
     return m.panel_score(X)
 
 
-def _boot_task(est: Any, X: pd.DataFrame, ty: np.ndarray, seed: int, slope: bool) -> dict[str, Any] | None:
+def _boot_task(est: Any, X: pd.DataFrame | np.ndarray, ty: np.ndarray, seed: int, slope: bool,
+               base: CoxData | None = None) -> dict[str, Any] | None:
     rng = np.random.default_rng(seed)
     n = len(X)
     idx = rng.integers(0, n, n)
@@ -92,9 +107,12 @@ def _boot_task(est: Any, X: pd.DataFrame, ty: np.ndarray, seed: int, slope: bool
     if eb.sum() < 2:
         return None
     try:
-        m = _fit(est, X.iloc[idx], ty[idx])
+        m = _fit(est, X[idx] if isinstance(X, np.ndarray) else X.iloc[idx], ty[idx])
         lp = _score_all(m, X)  # the resample's rows are rows of X: score X once, index the copy
-        return {"boot": _indices(tb, eb, lp[idx], slope), "orig": _indices(ty[:, 0], ty[:, 1], lp, slope)}
+        # a Cox model's linear predictor has slope exactly 1 on the rows it was fitted to (its score
+        # equation sum_deaths (lp - E[lp]) = beta'U(beta) = 0 at the estimate), as rms reports
+        return {"boot": _indices(tb, eb, lp[idx], 1.0 if slope else False),
+                "orig": _indices(ty[:, 0], ty[:, 1], lp, slope, base)}
     except Exception:  # noqa: BLE001 - a resample the model cannot fit counts as failed
         return None
 
@@ -104,7 +122,10 @@ def bootstrap(est: Any, X: pd.DataFrame, ty: np.ndarray, *, B: int, seed: int, n
     """Harrell's bootstrap optimism of C (and the calibration slope of a fitted Cox model)."""
     slope = "slope" in apparent
     seeds = task_seeds(seed, B, stream=5)
-    reps = [r for r in pmap(_boot_task, [(est, X, ty, s, slope) for s in seeds], n_jobs=n_jobs,
+    base = CoxData(ty[:, 0], ty[:, 1], np.zeros((len(X), 1)), efron=True) if slope else None
+    if getattr(est, "panel", None) is None and isinstance(X, pd.DataFrame) and hasattr(est, "_decision"):
+        X = X.to_numpy(dtype=np.float64)  # an anonymous-feature PanelModel: skip DataFrame validation per fit
+    reps = [r for r in pmap(_boot_task, [(est, X, ty, s, slope, base) for s in seeds], n_jobs=n_jobs,
                                        progress=progress) if r is not None]
     out: dict[str, Any] = {"B": B, "n_failed": B - len(reps), "metrics": {}}
     for name, app in apparent.items():

@@ -84,12 +84,13 @@ def test_cox_monotone_likelihood_is_a_clear_error():
 
 def test_bootstrap_optimism_matches_rms_validate_cph(lung):
     """Reference: R 4.2.2, rms 6.5.0, survival 3.5.3, on tests/data/lung.csv (n = 213, 151 events):
-    ``f <- cph(Surv(time, event) ~ age + sex + ph_ecog, x = TRUE, y = TRUE); set.seed(1);
-    validate(f, B = 2000)`` gave Dxy apparent 0.2838235294, optimism 0.0159486917, corrected
-    0.2678748377 (C = (Dxy + 1) / 2), and Slope optimism 0.0490864742, corrected 0.9509135258.
-    The apparent C equals ``survival::concordance(Surv(time, event) ~ predict(f), reverse = TRUE)``
-    (0.641911764706). The bootstrap is random in both programs, so the corrected values are
-    compared within 0.01 (C) and 0.02 (slope); the apparent C is deterministic (1e-6).
+    ``f <- cph(Surv(time, event) ~ age + sex + ph_ecog, x = TRUE, y = TRUE); set.seed(s);
+    validate(f, B = 2000)`` for s = 1..10. Dxy apparent 0.2838235294 (C = (Dxy + 1) / 2 =
+    0.6419117647, equal to ``survival::concordance(Surv(time, event) ~ predict(f), reverse =
+    TRUE)``); mean over the ten seeds of the corrected Dxy 0.2660487768 (C 0.6330243884; SD of one
+    run 0.0009 in C) and of the corrected Slope 0.9389878611 (single runs 0.925 to 0.951, SD
+    0.0086). The bootstrap is random in both programs: the corrected values are compared with the
+    ten-seed mean within 0.005 (C) and 0.02 (slope); the apparent C is deterministic (1e-6).
     """
     ty = np.column_stack([lung.time.to_numpy(float), lung.event.to_numpy(float)])
     est = PanelModel(method="cox")
@@ -99,8 +100,8 @@ def test_bootstrap_optimism_matches_rms_validate_cph(lung):
                                  apparent={"c": c_app, "slope": 1.0})
     m = out["metrics"]
     assert c_app == pytest.approx((0.2838235294 + 1) / 2, abs=1e-6)
-    assert m["c"]["corrected"] == pytest.approx((0.2678748377 + 1) / 2, abs=0.01)
-    assert m["slope"]["corrected"] == pytest.approx(0.9509135258, abs=0.02)
+    assert m["c"]["corrected"] == pytest.approx(0.6330243884, abs=0.005)
+    assert m["slope"]["corrected"] == pytest.approx(0.9389878611, abs=0.02)
     assert out["n_failed"] == 0 and m["c"]["optimism"] > 0 and m["slope"]["optimism"] > 0
 
 
