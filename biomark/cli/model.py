@@ -26,7 +26,8 @@ def _echo_json(doc: Any) -> None:
 @click.option("--expression", required=True, type=click.Path(dir_okay=False),
               help="Expression file (CSV, TSV, Parquet; .gz ok).")
 @click.option("--clinical", type=click.Path(dir_okay=False),
-              help="Clinical file with the binary outcome (optional for signed_z, weights, boolean).")
+              help="Clinical file with the binary outcome (optional for signed_z, weights, boolean), or time and event "
+                   "for --method cox.")
 @click.option("--outcome", metavar="COL", help="Clinical column with the binary outcome [endpoint id, outcome, response, ...].")
 @click.option("--endpoint", metavar="ID", help="Panel endpoint whose directions sign the score [the panel's scoring endpoint].")
 @click.option("--time", "time_col", metavar="COL", help="cox: clinical column with the survival time [time, os_time, ...].")
@@ -45,14 +46,17 @@ def _echo_json(doc: Any) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
 def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | None, endpoint: str | None,
-        time_col: str | None, event_col: str | None, method: str | None, penalty: str, seed: int, id_column: str | None, assay: str | None, spike_in: str | None,
-        ct_cutoff: float, out: str, quiet: bool, as_json: bool) -> None:
+        time_col: str | None, event_col: str | None, method: str | None, penalty: str, seed: int,
+        id_column: str | None, assay: str | None, spike_in: str | None, ct_cutoff: float, out: str, quiet: bool,
+        as_json: bool) -> None:
     """Fit a panel's scoring rule on a cohort and write model.json.
 
     The model is fitted on the assay-converted levels (−ΔCt for qPCR Ct, log2 CPM for counts,
     log2 intensity), with training-median imputation and z-scores from these samples. With
     --clinical the binary outcome also calibrates probabilities (logistic needs it); without it
-    the model gives scores and risk groups but no probability.
+    the model gives scores and risk groups but no probability. --method cox fits a Cox model on
+    the markers to a survival endpoint (--clinical with --time and --event); its score is the
+    linear predictor, higher meaning higher risk.
 
     \b
     Examples:
