@@ -491,19 +491,30 @@ def _external(cohorts, panel, ep, fitted, data, outcome, time, event, ci):
         m = pool_auc([r["auc"]["auc"] for r in rows], [r["auc"]["se"] for r in rows], ci=ci)
         return rows, {"auc": m.to_dict()}
     if ep.kind == "survival":
-        t0 = data["survival"]["cox"]["terms"][0]
-        sd_train = None
-        rows.append({"name": cohorts[0].name, "role": "training", "n": data["survival"]["n"],
-                     "cox": {k: t0[k] for k in ("coef", "se", "hr", "hr_ci_low", "hr_ci_high", "p")}})
+        sv = data["survival"]
+        t0 = sv["cox"]["terms"][0]
+        is_cox = getattr(fitted, "method_", None) == "cox"
+        rows.append({"name": cohorts[0].name, "role": "training (apparent)", "n": sv["n"],
+                     "cox": {k: t0[k] for k in ("coef", "se", "hr", "hr_ci_low", "hr_ci_high", "p")},
+                     "harrell": {k: sv["harrell"][k] for k in ("c", "se")},
+                     # a Cox model's own linear predictor has slope 1 on its training rows
+                     "calibration_slope": {"slope": 1.0, "se": None} if is_cox else None})
         for c in cohorts[1:]:
             X = _marker_matrix(panel, c)
             tv, ev, present, _, _ = survival_outcome(c, time, event, ep.id)
             s = fitted.panel_score(X[present])
-            sd_train = sd_train or 1.0
             z = (s - s.mean()) / s.std(ddof=1)
             r = cox_section(stats.cox(tv[present], ev[present], pd.DataFrame({"panel_score_per_sd": z})))["terms"][0]
-            rows.append({"name": c.name, "role": "validation", "n": int(present.sum()),
-                         "cox": {k: r[k] for k in ("coef", "se", "hr", "hr_ci_low", "hr_ci_high", "p")}})
+            h = stats.concordance(tv[present], ev[present], s, method="harrell")
+            row = {"name": c.name, "role": "validation", "n": int(present.sum()),
+                   "cox": {k: r[k] for k in ("coef", "se", "hr", "hr_ci_low", "hr_ci_high", "p")},
+                   "harrell": {"c": h.c, "se": h.se}, "calibration_slope": None}
+            if is_cox:
+                # calibration slope of the fitted linear predictor on new data (Van Houwelingen 2000):
+                # its coefficient, per unit, in a Cox model on the validation cohort; 1 = well calibrated
+                cs = stats.cox(tv[present], ev[present], pd.DataFrame({"linear_predictor": s}))
+                row["calibration_slope"] = {"slope": float(cs.coef[0]), "se": float(cs.se[0])}
+            rows.append(row)
         m = pool_log_hr([r["cox"]["coef"] for r in rows], [r["cox"]["se"] for r in rows], ci=ci)
         return rows, {"log_hr": m.to_dict()}
     return rows, None

@@ -195,3 +195,24 @@ def test_cli_fit_cox_then_score(cpanel, panel_path, tmp_path):
     assert "probability" not in scores.columns
     np.testing.assert_allclose(scores["score"], fitted.panel_score(cohort.levels(cpanel)), atol=1e-9)
     assert set(scores["risk_group"]) == {"high", "low"}
+
+
+def test_external_cohorts_get_c_and_the_calibration_slope_of_the_fitted_model(cpanel):
+    cohorts = [simulate(cpanel, 200, seed=s, endpoint="overall_survival", name=f"centre{s}")[0] for s in (1, 2, 3)]
+    r = biomark.validate(cpanel, cohorts, method="cox", cv=(3, 1), bootstrap=0, seed=1)
+    rows = r["cohorts"]
+    assert [c["role"] for c in rows] == ["training (apparent)", "validation", "validation"]
+    assert rows[0]["calibration_slope"]["slope"] == 1.0
+    fitted = PanelModel(panel=cpanel, method="cox", endpoint="overall_survival").fit(
+        cohorts[0].levels(cpanel), cohorts[0].clinical[["overall_survival_time", "overall_survival_event"]])
+    for c, row in zip(cohorts[1:], rows[1:], strict=True):
+        t, e = c.clinical["overall_survival_time"].to_numpy(), c.clinical["overall_survival_event"].to_numpy()
+        lp = fitted.panel_score(c.levels(cpanel))
+        # the slope is the coefficient of the training model's linear predictor in a Cox fit on the new cohort
+        assert row["calibration_slope"]["slope"] == pytest.approx(biomark.stats.cox(t, e, lp).coef[0], abs=1e-9)
+        assert row["harrell"]["c"] == pytest.approx(biomark.stats.concordance(t, e, lp).c, abs=1e-12)
+        assert 0.5 < row["calibration_slope"]["slope"] < 1.5 and row["harrell"]["c"] > 0.6
+    html = biomark.report.render_html(r.to_dict(), strict=True)
+    sec = html[html.index('<section id="cohorts">'):]
+    assert "Calibration slope" in sec and f"{rows[1]['calibration_slope']['slope']:.3f}" in sec
+    assert "HR per SD (pooled as log-HR)" in sec
