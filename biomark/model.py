@@ -22,8 +22,10 @@ of their marker (``medians_``), then each marker is z-scored with the training m
     1 when the spec's conditions hold (``all``/``any``), else 0: ``high`` means ``level > cutoff``,
     ``low`` means ``level ≤ cutoff``; a missing cutoff is the training median of the marker.
 ``cox``
-    Cox proportional-hazards regression on the z-scores for a survival endpoint
-    (:func:`biomark.stats.cox`: Efron ties, unpenalised, as ``survival::coxph``); ``y`` is the
+    Cox proportional-hazards regression on the z-scores for a survival endpoint, Efron ties:
+    ``penalty="l2"`` is ridge (``loglik - lam/2 ||beta||^2``, as ``survival::ridge``) with
+    ``lam = 1/C`` chosen over ``Cs`` by inner k-fold CV of the partial likelihood (Verweij & van
+    Houwelingen 1993); ``penalty=None`` is the plain fit of ``survival::coxph``. ``y`` is the
     pair (time, event), as a two-column array or DataFrame or a structured array with a boolean
     event field and a float time field (scikit-survival's ``Surv``). The score is the linear
     predictor, larger meaning higher risk; ``coef_ / scale_`` are the log hazard ratios per unit
@@ -98,7 +100,8 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         Endpoint id whose directions sign the score; default the panel's ``scoring.endpoint``,
         else its first endpoint.
     penalty
-        ``"l2"``, ``"l1"``, ``"elasticnet"`` or ``None`` (plain maximum likelihood), for ``logistic``.
+        ``"l2"``, ``"l1"``, ``"elasticnet"`` or ``None`` (plain maximum likelihood), for ``logistic``;
+        ``"l2"`` (ridge) or ``None`` for ``cox``.
     Cs, l1_ratios, inner_cv
         Grid of inverse penalty strengths (an int: that many on a log scale from 1e-4 to 1e4), of
         elastic-net mixing values, and the number of inner stratified folds, for penalised
@@ -520,8 +523,16 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         if cols.size == 0:
             raise ModelInputError("cox: every marker is constant or unobserved in the training rows; nothing to fit")
         time, event = surv
+        if self.penalty not in ("l2", None):
+            raise ModelInputError(f"method 'cox' takes penalty 'l2' (ridge, strength chosen by inner CV) or None "
+                                  f"(plain partial likelihood), not '{self.penalty}'")
         try:
-            beta = cox_coef(time, event, z[:, cols], [markers[j] for j in cols])
+            if self.penalty is None:
+                beta = cox_coef(time, event, z[:, cols], [markers[j] for j in cols])
+                self.C_ = math.inf
+            else:
+                beta, lam = self._fit_cox_ridge(time, event, z[:, cols])
+                self.C_ = math.inf if lam == 0 else 1.0 / lam
         except StatsError as err:
             raise ModelInputError(f"cox fit failed: {err}") from None
         coef = np.zeros(z.shape[1])
@@ -530,6 +541,45 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         self.intercept_ = 0.0
         self.n_iter_ = 1
         self.n_events_ = int(event.sum())
+
+    def _fit_cox_ridge(self, time: np.ndarray, event: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float]:
+        """Ridge Cox with the penalty chosen by inner k-fold CV of the partial likelihood.
+
+        Cross-validated partial log-likelihood (Verweij & van Houwelingen 1993), for each penalty
+        ``lam = 1 / C`` over the grid ``Cs``: ``CVPL = sum_k [l(beta_-k) - l_-k(beta_-k)]``, with
+        ``beta_-k`` fitted without fold k, ``l`` the full-data and ``l_-k`` the training-fold log
+        partial likelihood; the penalty with the largest CVPL is refitted on all rows.
+        """
+        from sklearn.model_selection import StratifiedKFold
+
+        from biomark.stats._surv_cox import CoxData
+        from biomark.stats.survival import _ridge_newton
+
+        Cs = np.logspace(-4, 4, int(self.Cs)) if np.ndim(self.Cs) == 0 else np.asarray(self.Cs, dtype=np.float64)
+        if Cs.size == 0 or not np.all(Cs > 0):
+            raise ModelInputError("Cs must be positive inverse penalty strengths")
+        lams = np.sort(1.0 / Cs)[::-1]  # strongest first: each fit starts from the previous estimate
+        n_ev = int(event.sum())
+        k = min(int(self.inner_cv), n_ev)
+        if k < 2:
+            raise ModelInputError(f"inner cross-validation needs ≥ 2 events (there are {n_ev}); use penalty=None")
+        strata = event.astype(int) if min(n_ev, event.size - n_ev) >= k else np.zeros(event.size, int)
+        skf = StratifiedKFold(n_splits=k, shuffle=self.random_state is not None, random_state=self.random_state)
+        full = CoxData(time, event, z, efron=True)
+        cvpl = np.zeros(lams.size)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            for tr, _ in skf.split(z, strata):
+                if event[tr].sum() == 0:
+                    continue
+                part = CoxData(time[tr], event[tr], z[tr], efron=True)
+                beta = None
+                for i, lam in enumerate(lams):
+                    beta, l_train = _ridge_newton(part, lam, beta)
+                    cvpl[i] += full.evaluate(beta)["loglik"] - l_train
+            best = float(lams[int(np.argmax(cvpl))])
+            beta, _ = _ridge_newton(full, best)
+        self.cv_partial_loglik_ = dict(zip((1.0 / lams).tolist(), cvpl.tolist(), strict=True))
+        return beta, best
 
     def _inner_cv(self, y01: np.ndarray) -> Any:
         from sklearn.model_selection import StratifiedKFold
@@ -789,6 +839,7 @@ class PanelModel(ClassifierMixin, BaseEstimator):
                 "conditions": [{"marker": self.markers_[j], "level": lv, "cutoff": _float(c)}
                                for j, lv, c in self.conditions_]},
             "logistic": None if self.method_ != "logistic" else {"C": _float(self.C_), "l1_ratio": _float(self.l1_ratio_)},
+            "cox": None if self.method_ != "cox" else {"C": _float(self.C_), "n_events": self.n_events_},
             "warnings": list(self.warnings_),
             "versions": _versions(),
         }
@@ -886,6 +937,10 @@ class PanelModel(ClassifierMixin, BaseEstimator):
                 model.conditions_ = [(model.markers_.index(c["marker"]), c["level"], float(c["cutoff"]))
                                      for c in b["conditions"]]
                 model.combine_ = b["combine"]
+            cx = doc.get("cox")
+            if cx is not None:
+                model.C_ = float(cx["C"])
+                model.n_events_ = int(cx["n_events"])
             lg = doc.get("logistic")
             if lg is not None:
                 model.C_ = float(lg["C"])

@@ -151,7 +151,7 @@ def _model(panel: Panel, endpoint: Any, method: str, penalty: Any, seed: int, es
     from biomark.model import PanelModel
 
     kw: dict[str, Any] = {"panel": panel, "method": method, "endpoint": endpoint.id, "random_state": seed}
-    if method == "logistic":
+    if method in ("logistic", "cox"):
         kw["penalty"] = penalty
     if estimator is not None:
         kw["estimator"] = estimator
@@ -253,7 +253,7 @@ def validate(
     train = cohorts[0]
     est = _model(panel, ep, method, penalty, seed, estimator)
     settings = {"endpoint": ep.id, "kind": ep.kind, "outcome": outcome, "time": time, "event": event,
-                "covariates": list(covariates), "method": method, "penalty": penalty if method == "logistic" else None,
+                "covariates": list(covariates), "method": method, "penalty": penalty if method in ("logistic", "cox") else None,
                 "cv_folds": folds, "cv_repeats": repeats, "bootstrap": bootstrap, "bootstrap_method": bootstrap_method,
                 "permutations": permutations, "seed": seed, "n_jobs": n_jobs, "ci": ci, "alpha": alpha,
                 "times": list(times) if times is not None else None,
@@ -497,8 +497,7 @@ def _external(cohorts, panel, ep, fitted, data, outcome, time, event, ci):
         rows.append({"name": cohorts[0].name, "role": "training (apparent)", "n": sv["n"],
                      "cox": {k: t0[k] for k in ("coef", "se", "hr", "hr_ci_low", "hr_ci_high", "p")},
                      "harrell": {k: sv["harrell"][k] for k in ("c", "se")},
-                     # a Cox model's own linear predictor has slope 1 on its training rows
-                     "calibration_slope": {"slope": 1.0, "se": None} if is_cox else None})
+                     "calibration_slope": {"slope": sv["calibration_slope"], "se": None} if is_cox else None})
         for c in cohorts[1:]:
             X = _marker_matrix(panel, c)
             tv, ev, present, _, _ = survival_outcome(c, time, event, ep.id)

@@ -36,6 +36,10 @@ def _is_fitted_model(est: Any) -> bool:
     return getattr(est, "method", None) == "cox"
 
 
+def _unpenalised(est: Any) -> bool:
+    return _is_fitted_model(est) and getattr(est, "penalty", None) is None
+
+
 def _fit(est: Any, X: pd.DataFrame, ty: np.ndarray) -> Any:
     """Fit a clone on these rows: ``y`` = (time, event) for a Cox model; the fixed rules need no outcome."""
     return clone(est).fit(X, ty) if _is_fitted_model(est) else clone(est).fit(X)
@@ -109,9 +113,11 @@ def _boot_task(est: Any, X: pd.DataFrame | np.ndarray, ty: np.ndarray, seed: int
     try:
         m = _fit(est, X[idx] if isinstance(X, np.ndarray) else X.iloc[idx], ty[idx])
         lp = _score_all(m, X)  # the resample's rows are rows of X: score X once, index the copy
-        # a Cox model's linear predictor has slope exactly 1 on the rows it was fitted to (its score
-        # equation sum_deaths (lp - E[lp]) = beta'U(beta) = 0 at the estimate), as rms reports
-        return {"boot": _indices(tb, eb, lp[idx], 1.0 if slope else False),
+        # an unpenalised Cox model's linear predictor has slope exactly 1 on the rows it was fitted
+        # to (its score equation sum_deaths (lp - E[lp]) = beta'U(beta) = 0 at the estimate), as rms
+        # reports; a ridge fit's is above 1 and is computed
+        own = (1.0 if _unpenalised(est) else True) if slope else False
+        return {"boot": _indices(tb, eb, lp[idx], own),
                 "orig": _indices(ty[:, 0], ty[:, 1], lp, slope, base)}
     except Exception:  # noqa: BLE001 - a resample the model cannot fit counts as failed
         return None
@@ -226,10 +232,13 @@ def evaluate(
                               "repeats": repeats}
     except (stats.StatsError, ValueError) as err:
         out["cv_harrell"] = out["cv_uno"] = {"error": str(err)}
+    if _is_fitted_model(est):
+        # apparent calibration slope: exactly 1 for an unpenalised Cox model on its own rows
+        out["calibration_slope"] = 1.0 if _unpenalised(est) else _slope(time, event, score)
     if B > 0:
         apparent = {"c": out["harrell"]["c"]}
         if _is_fitted_model(est):
-            apparent["slope"] = 1.0  # a Cox model's own linear predictor has slope exactly 1 on its data
+            apparent["slope"] = out["calibration_slope"]
         out["bootstrap"] = bootstrap(est, X, ty, B=B, seed=seed, n_jobs=n_jobs, apparent=apparent,
                                      progress=_prog(progress, "bootstrap"))
     else:

@@ -32,7 +32,7 @@ def lung(data_dir) -> pd.DataFrame:
 def test_cox_coefficients_match_coxph(lung, expected):
     ref = expected["survival"][0]
     X = lung[TERMS]
-    m = PanelModel(method="cox").fit(X, np.column_stack([lung.time, lung.event]))
+    m = PanelModel(method="cox", penalty=None).fit(X, np.column_stack([lung.time, lung.event]))
     # coef_ is per SD of each (z-scored) marker; coef_ / scale_ is per unit, as coxph reports
     np.testing.assert_allclose(m.coef_ / m.scale_, ref["cox_coef"], rtol=0, atol=1e-6)
     assert m.intercept_ == 0.0 and m.n_events_ == int(lung.event.sum())
@@ -44,15 +44,15 @@ def test_cox_coefficients_match_coxph(lung, expected):
 def test_cox_accepts_a_scikit_survival_structured_target(lung):
     y = np.empty(len(lung), dtype=[("event", bool), ("time", float)])
     y["event"], y["time"] = lung.event.astype(bool), lung.time
-    a = PanelModel(method="cox").fit(lung[TERMS], y)
-    b = PanelModel(method="cox").fit(lung[TERMS], lung[["time", "event"]])
+    a = PanelModel(method="cox", penalty=None).fit(lung[TERMS], y)
+    b = PanelModel(method="cox", penalty=None).fit(lung[TERMS], lung[["time", "event"]])
     np.testing.assert_array_equal(a.coef_, b.coef_)
 
 
 def test_cox_model_file_round_trip_is_exact(lung, tmp_path):
-    m = PanelModel(method="cox").fit(lung[TERMS], np.column_stack([lung.time, lung.event]))
+    m = PanelModel(method="cox", random_state=0).fit(lung[TERMS], np.column_stack([lung.time, lung.event]))
     m2 = PanelModel.load(m.save(tmp_path / "cox.json"))
-    assert m2.method_ == "cox"
+    assert m2.method_ == "cox" and m2.C_ == m.C_ and m2.n_events_ == m.n_events_
     np.testing.assert_array_equal(m2.panel_score(lung[TERMS]), m.panel_score(lung[TERMS]))
     with pytest.raises(Exception, match="risk score"):
         m2.predict_proba(lung[TERMS])
@@ -78,7 +78,7 @@ def test_cox_monotone_likelihood_is_a_clear_error():
     x = rng.normal(size=60)
     time = np.argsort(np.argsort(-x)) + 1.0  # the larger x, the earlier the event: perfect separation
     with pytest.raises(ModelInputError, match="monotone likelihood"):
-        PanelModel(method="cox").fit(pd.DataFrame({"m": x, "n": rng.normal(size=60)}),
+        PanelModel(method="cox", penalty=None).fit(pd.DataFrame({"m": x, "n": rng.normal(size=60)}),
                                      np.column_stack([time, np.ones(60)]))
 
 
@@ -93,7 +93,7 @@ def test_bootstrap_optimism_matches_rms_validate_cph(lung):
     ten-seed mean within 0.005 (C) and 0.02 (slope); the apparent C is deterministic (1e-6).
     """
     ty = np.column_stack([lung.time.to_numpy(float), lung.event.to_numpy(float)])
-    est = PanelModel(method="cox")
+    est = PanelModel(method="cox", penalty=None)
     fitted = est.fit(lung[TERMS], ty)
     c_app = biomark.stats.concordance(ty[:, 0], ty[:, 1], fitted.panel_score(lung[TERMS])).c
     out = survival_mod.bootstrap(est, lung[TERMS], ty, B=2000, seed=1, n_jobs=2,
@@ -124,7 +124,7 @@ def test_validate_cox_cross_validates_and_checks_coefficient_signs(cpanel):
     spec = {m: d for m, d in cpanel.directions(ep).items() if d is not None}
     against = sorted(spec)[0]
     cohort, _ = simulate(cpanel, 500, seed=4, endpoint=ep, effect=0.6, against_spec=[against])
-    r = biomark.validate(cpanel, cohort, endpoint=ep, method="cox", cv=(5, 3), bootstrap=60, seed=2)
+    r = biomark.validate(cpanel, cohort, endpoint=ep, method="cox", penalty=None, cv=(5, 3), bootstrap=60, seed=2)
     s = r["survival"]
     # cross-validated C is out of fold: not above the apparent one by more than noise
     assert 0.55 < s["cv_harrell"]["c"] <= s["harrell"]["c"] + 0.005
@@ -142,7 +142,7 @@ def test_validate_cox_on_noise_shows_optimism():
     """Markers without effect: apparent C is optimistic, the corrected C and slope say so."""
     panel = biomark.load_panel("hcc_ulk1_lc3b_prognosis")  # directions not given: only a fitted model can score it
     cohort, _ = simulate(panel, 120, seed=8, endpoint="overall_survival", effect=0.0)
-    r = biomark.validate(panel, cohort, method="cox", cv=(5, 2), bootstrap=100, seed=1)
+    r = biomark.validate(panel, cohort, method="cox", penalty=None, cv=(5, 2), bootstrap=100, seed=1)
     b = r["survival"]["bootstrap"]["metrics"]
     assert b["c"]["optimism"] > 0.005 and b["slope"]["corrected"] < 0.8
     assert r["survival"]["cv_harrell"]["c"] < r["survival"]["harrell"]["c"]
@@ -180,12 +180,12 @@ def test_cli_fit_cox_then_score(cpanel, panel_path, tmp_path):
     ecol = next(c for c in cohort.clinical.columns if c.endswith("event"))
     model = tmp_path / "model.json"
     run = CliRunner().invoke(main, ["fit", "--panel", str(panel_path), "--expression", str(expr), "--clinical",
-                                    str(clin), "--endpoint", ep, "--method", "cox", "--time", tcol, "--event", ecol,
+                                    str(clin), "--endpoint", ep, "--method", "cox", "--penalty", "none", "--time", tcol, "--event", ecol,
                                     "--out", str(model), "--json"])
     assert run.exit_code == 0, run.output
     doc = json.loads(run.output)
     assert doc["method"] == "cox" and doc["probability"] is False
-    fitted = PanelModel(panel=cpanel, method="cox", endpoint=ep).fit(
+    fitted = PanelModel(panel=cpanel, method="cox", penalty=None, endpoint=ep).fit(
         cohort.levels(cpanel), cohort.clinical[[tcol, ecol]].to_numpy(float))
     np.testing.assert_allclose(doc["coef_per_sd"], fitted.coef_, atol=1e-12)
     out = tmp_path / "scores.csv"
@@ -199,11 +199,11 @@ def test_cli_fit_cox_then_score(cpanel, panel_path, tmp_path):
 
 def test_external_cohorts_get_c_and_the_calibration_slope_of_the_fitted_model(cpanel):
     cohorts = [simulate(cpanel, 200, seed=s, endpoint="overall_survival", name=f"centre{s}")[0] for s in (1, 2, 3)]
-    r = biomark.validate(cpanel, cohorts, method="cox", cv=(3, 1), bootstrap=0, seed=1)
+    r = biomark.validate(cpanel, cohorts, method="cox", penalty=None, cv=(3, 1), bootstrap=0, seed=1)
     rows = r["cohorts"]
     assert [c["role"] for c in rows] == ["training (apparent)", "validation", "validation"]
     assert rows[0]["calibration_slope"]["slope"] == 1.0
-    fitted = PanelModel(panel=cpanel, method="cox", endpoint="overall_survival").fit(
+    fitted = PanelModel(panel=cpanel, method="cox", penalty=None, endpoint="overall_survival").fit(
         cohorts[0].levels(cpanel), cohorts[0].clinical[["overall_survival_time", "overall_survival_event"]])
     for c, row in zip(cohorts[1:], rows[1:], strict=True):
         t, e = c.clinical["overall_survival_time"].to_numpy(), c.clinical["overall_survival_event"].to_numpy()
@@ -216,3 +216,45 @@ def test_external_cohorts_get_c_and_the_calibration_slope_of_the_fitted_model(cp
     sec = html[html.index('<section id="cohorts">'):]
     assert "Calibration slope" in sec and f"{rows[1]['calibration_slope']['slope']:.3f}" in sec
     assert "HR per SD (pooled as log-HR)" in sec
+
+
+def test_ridge_cox_matches_survival_ridge(lung):
+    """R 4.2.2, survival 3.5.3, on z-scored age, sex, ph_ecog of tests/data/lung.csv (SD with n − 1):
+    ``coxph(Surv(time, event) ~ ridge(z_age, z_sex, z_ecog, theta = th, scale = FALSE))``."""
+    from biomark.stats.survival import cox_ridge
+
+    X = lung[TERMS].to_numpy(float)
+    Z = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)
+    ref = {1: [0.123556514161, -0.279157580935, 0.325146712371],
+           10: [0.119241667837, -0.260802979078, 0.305740652722],
+           100: [0.086931992928, -0.159257978356, 0.191789395727]}
+    for theta, coef in ref.items():
+        np.testing.assert_allclose(cox_ridge(lung.time, lung.event, Z, theta), coef, rtol=0, atol=1e-6)
+    # PanelModel's ridge is the same fit on its own z-scores: with one grid value there is nothing to choose
+    m = PanelModel(method="cox", Cs=[1 / 10]).fit(lung[TERMS], lung[["time", "event"]])
+    np.testing.assert_allclose(m.coef_, ref[10], atol=1e-6)
+    assert m.C_ == pytest.approx(0.1)
+
+
+def test_ridge_penalty_is_chosen_by_cross_validated_partial_likelihood():
+    rng = np.random.default_rng(3)
+    n = 150
+    X = pd.DataFrame(rng.normal(size=(n, 6)), columns=[f"m{j}" for j in range(6)])
+    t_noise = rng.exponential(size=n)
+    strong = rng.exponential(size=n) * np.exp(-1.2 * X["m0"].to_numpy())
+    fits = {}
+    for name, t in (("noise", t_noise), ("signal", strong)):
+        y = np.column_stack([t, rng.uniform(size=n) < 0.8])
+        ridge = PanelModel(method="cox", random_state=0).fit(X, y)
+        plain = PanelModel(method="cox", penalty=None).fit(X, y)
+        cv = ridge.cv_partial_loglik_
+        assert max(cv, key=cv.get) == ridge.C_  # the chosen C maximises the CV partial likelihood
+        assert np.linalg.norm(ridge.coef_) <= np.linalg.norm(plain.coef_) + 1e-12
+        fits[name] = (ridge, plain)
+    noise_ridge, noise_plain = fits["noise"]
+    sig_ridge, sig_plain = fits["signal"]
+    # pure noise: heavy shrinkage; a strong marker: little
+    assert np.linalg.norm(noise_ridge.coef_) < 0.5 * np.linalg.norm(noise_plain.coef_)
+    assert sig_ridge.coef_[0] > 0.8 * sig_plain.coef_[0] > 0.5
+    with pytest.raises(ModelInputError, match="penalty 'l2' .* or None"):
+        PanelModel(method="cox", penalty="l1").fit(X, np.column_stack([t_noise, np.ones(n)]))
