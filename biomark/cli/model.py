@@ -35,8 +35,8 @@ def _echo_json(doc: Any) -> None:
 @click.option("--method", type=click.Choice(["signed_z", "weights", "logistic", "boolean", "cox"]),
               help="Scoring rule [the panel's scoring.rule]; cox: a Cox model on the markers (survival endpoint).")
 @click.option("--penalty", type=click.Choice(["l2", "l1", "elasticnet", "none"]), default="l2", show_default=True,
-              help="logistic: penalty, its strength chosen by inner stratified CV ('none': plain maximum likelihood).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the inner CV folds (logistic).")
+              help="logistic or cox (l2 or none): penalty, its strength chosen by inner CV ('none': plain maximum likelihood).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the inner CV folds (logistic, cox).")
 @click.option("--id-column", metavar="COL", help="Sample-id column [first column].")
 @click.option("--assay", type=click.Choice(_ASSAYS), help="What the numbers are [the panel's assay].")
 @click.option("--spike-in", metavar="COL", help="qPCR: spike-in column for −ΔCt (instead of the reference markers).")
@@ -271,7 +271,9 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
         click.echo("  imputed: none")
     click.echo(f"  risk group: {s.risk_rule}; high {s.n_high}, low {s.n_samples - s.n_high}")
     if not s.has_probability:
-        click.echo("  no probability column: no outcome was used to fit the rule")
+        why = "a Cox model gives a relative risk, not a probability" if s.method == "cox" else \
+            "no outcome was used to fit the rule"
+        click.echo(f"  no probability column: {why}")
     if s.neutralised_ids:
         click.echo(f"  {s.neutralised_ids} sample id(s) began with = + - @ (a spreadsheet formula) and were written "
                    "with a leading '")

@@ -46,9 +46,9 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--event", "event_col", help="Clinical column with the event indicator (0/1).")
 @click.option("--covariate", "covariates", multiple=True, help="Clinical column to adjust the Cox model for (repeatable).")
 @click.option("--method", type=click.Choice(["signed_z", "weights", "logistic", "cox"]), default="signed_z", show_default=True,
-              help="signed_z: the literature's rule; logistic: coefficients fitted (penalised).")
+              help="signed_z: the literature's rule; logistic (binary) or cox (survival): coefficients fitted.")
 @click.option("--penalty", type=click.Choice(["l2", "l1", "elasticnet", "none"]), default="l2", show_default=True,
-              help="Penalty of the logistic method (chosen by inner CV).")
+              help="Penalty of the logistic or cox method, its strength chosen by inner CV (none: plain fit; cox: l2 or none).")
 @click.option("--cv", "folds", type=click.IntRange(2, 100), default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--repeats", type=click.IntRange(1, 1000), default=10, show_default=True, help="Cross-validation repeats.")
 @click.option("--bootstrap", type=click.IntRange(0, 100000), default=200, show_default=True, help="Bootstrap resamples (0: skip).")
