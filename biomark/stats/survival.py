@@ -222,15 +222,21 @@ def _fit_beta(t: np.ndarray, e: np.ndarray, x: np.ndarray, names: Any, ties: str
     return beta, fit, fit0, iters, data
 
 
+def _checked_matrix(time: Any, event: Any, x: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Checked time and event, and ``x`` as an (n, p) float array of finite values."""
+    t, e = check_time_event(time, event)
+    x = np.asarray(x, dtype=np.float64).reshape(t.shape[0], -1)
+    if not np.all(np.isfinite(x)):
+        raise StatsError("covariates have missing or infinite values")
+    return t, e, x
+
+
 def cox_coef(time: Any, event: Any, x: Any, names: Sequence[str] | None = None) -> np.ndarray:
     """Only the coefficients of :func:`cox` (Efron ties): the same fit, without SEs and tests.
 
     For resampling loops (bootstrap optimism, cross-validation) where only the estimate is used.
     """
-    t, e = check_time_event(time, event)
-    x = np.asarray(x, dtype=np.float64).reshape(t.shape[0], -1)
-    if not np.all(np.isfinite(x)):
-        raise StatsError("covariates have missing or infinite values")
+    t, e, x = _checked_matrix(time, event, x)
     names = list(names) if names is not None else [f"x{i + 1}" for i in range(x.shape[1])]
     const = np.flatnonzero(np.ptp(x, axis=0) == 0)
     if const.size:
@@ -274,10 +280,7 @@ def cox_ridge(time: Any, event: Any, x: Any, lam: float, *, beta0: Any = None) -
     """
     if not lam >= 0:
         raise StatsError(f"the ridge penalty must be >= 0, got {lam!r}")
-    t, e = check_time_event(time, event)
-    x = np.asarray(x, dtype=np.float64).reshape(t.shape[0], -1)
-    if not np.all(np.isfinite(x)):
-        raise StatsError("covariates have missing or infinite values")
+    t, e, x = _checked_matrix(time, event, x)
     data = CoxData(t, e, x, efron=True)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         return _ridge_newton(data, float(lam), None if beta0 is None else np.asarray(beta0, float))[0]

@@ -247,9 +247,9 @@ def validate(
         raise InputError(f"method '{method}' fits a classifier and needs a binary endpoint; endpoint '{ep.id}' is "
                          f"{ep.kind}: use --method {fix}")
     if ep.kind != "survival" and method == "cox":
+        fix = "logistic or signed_z" if ep.kind == "binary" else "signed_z"
         raise InputError(f"method 'cox' fits a survival model and needs a survival endpoint; endpoint '{ep.id}' is "
-                         f"{ep.kind}: use --method logistic or signed_z" if ep.kind == "binary" else
-                         f"method 'cox' needs a survival endpoint; endpoint '{ep.id}' is {ep.kind}: use signed_z")
+                         f"{ep.kind}: use --method {fix}")
     train = cohorts[0]
     est = _model(panel, ep, method, penalty, seed, estimator)
     settings = {"endpoint": ep.id, "kind": ep.kind, "outcome": outcome, "time": time, "event": event,

@@ -28,7 +28,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
 from biomark import stats
 from biomark.validation import metrics
-from biomark.validation.parallel import pmap, task_seeds
+from biomark.validation.parallel import pmap, stage_progress, task_seeds
 
 Progress = Callable[[str, int, int], None] | None
 
@@ -69,18 +69,12 @@ def _perm_task(est: Any, X: pd.DataFrame, y: np.ndarray, folds: list[tuple[np.nd
     return metrics.auc(yp, oof)
 
 
-def _prog(progress: Progress, label: str) -> Callable[[int, int], None] | None:
-    if progress is None:
-        return None
-    return lambda done, total: progress(label, done, total)
-
-
 def cross_validate(est, X, y, *, folds: int, repeats: int, seed: int, n_jobs: int, progress: Progress = None):
     """Out-of-fold probabilities for each repeat (array repeats x n)."""
     rskf = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed % (2**32))
     splits = list(rskf.split(np.zeros(y.size), y))
     preds = pmap(_fit_predict, [(est, X, y, tr, te) for tr, te in splits], n_jobs=n_jobs,
-                 progress=_prog(progress, "cross-validation"))
+                 progress=stage_progress(progress, "cross-validation"))
     oof = np.empty((repeats, y.size))
     for k, ((_, te), p) in enumerate(zip(splits, preds, strict=True)):
         oof[k // folds, te] = p
@@ -90,7 +84,7 @@ def cross_validate(est, X, y, *, folds: int, repeats: int, seed: int, n_jobs: in
 def bootstrap(est, X, y, *, B: int, seed: int, n_jobs: int, method: str, apparent: dict[str, float],
               progress: Progress = None) -> dict[str, Any]:
     seeds = task_seeds(seed, B, stream=2)
-    reps = pmap(_boot_task, [(est, X, y, s) for s in seeds], n_jobs=n_jobs, progress=_prog(progress, "bootstrap"))
+    reps = pmap(_boot_task, [(est, X, y, s) for s in seeds], n_jobs=n_jobs, progress=stage_progress(progress, "bootstrap"))
     ok = [r for r in reps if r is not None]
     out: dict[str, Any] = {"B": B, "method": method, "n_failed": B - len(ok), "metrics": {}}
     for name in ("auc", "brier", "intercept", "slope"):
@@ -147,7 +141,7 @@ def permutation_p(est, X, y, *, folds: int, n_perm: int, seed: int, n_jobs: int,
             oof[te] = _fit_predict(est, X, y, tr, te)
         observed = metrics.auc(y, oof)
         vals = np.array(pmap(_perm_task, [(est, X, y, fl, s) for s in seeds], n_jobs=n_jobs,
-                             progress=_prog(progress, "permutations")), dtype=float)
+                             progress=stage_progress(progress, "permutations")), dtype=float)
         how = "labels permuted and the model refitted in every fold"
     vals = vals[np.isfinite(vals)]
     p = (1 + int((vals >= observed).sum())) / (1 + vals.size)

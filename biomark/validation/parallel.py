@@ -52,6 +52,13 @@ def backend(scheduler: Any = None) -> Iterator[None]:
         client.close()
 
 
+def stage_progress(progress: Callable[[str, int, int], None] | None, label: str) -> Callable[[int, int], None] | None:
+    """``progress(label, done, total)`` as the ``(done, total)`` callback :func:`pmap` takes."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(label, done, total)
+
+
 def _ignore_sigint() -> None:
     """Worker initializer: leave SIGINT to the parent process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

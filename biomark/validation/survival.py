@@ -25,11 +25,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from biomark import stats
 from biomark.stats._surv_cox import CoxData
 from biomark.stats.survival import _newton, cox_coef
-from biomark.validation.parallel import pmap, task_seeds
-
-
-def _prog(progress: Any, label: str) -> Any:
-    return None if progress is None else (lambda done, total: progress(label, done, total))
+from biomark.validation.parallel import pmap, stage_progress, task_seeds
 
 
 def _is_fitted_model(est: Any) -> bool:
@@ -225,7 +221,7 @@ def evaluate(
         if k < 2:
             raise ValueError(f"cross-validation needs at least 2 events, not {int(event.sum())}")
         oof = cv_scores(est, X, ty, folds=k, repeats=repeats, seed=seed, n_jobs=n_jobs,
-                        progress=_prog(progress, "cross-validation"))
+                        progress=stage_progress(progress, "cross-validation"))
         for m in ("harrell", "uno"):
             cs = np.array([stats.concordance(time, event, row, method=m).c for row in oof])
             out[f"cv_{m}"] = {"c": float(cs.mean()), "min": float(cs.min()), "max": float(cs.max()), "folds": k,
@@ -240,7 +236,7 @@ def evaluate(
         if _is_fitted_model(est):
             apparent["slope"] = out["calibration_slope"]
         out["bootstrap"] = bootstrap(est, X, ty, B=B, seed=seed, n_jobs=n_jobs, apparent=apparent,
-                                     progress=_prog(progress, "bootstrap"))
+                                     progress=stage_progress(progress, "bootstrap"))
     else:
         out["bootstrap"] = None
     if _is_fitted_model(est):
