@@ -36,6 +36,10 @@ _EXPORTS: dict[str, str] = {
     "dersimonian_laird": "meta",
     "pool_auc": "meta",
     "pool_log_hr": "meta",
+    # fast kernels for resampling loops (kernels.py)
+    "auc_mann_whitney": "kernels",
+    "brier_score": "kernels",
+    "recalibration": "kernels",
     # errors
     "StatsError": "_errors",
 }
