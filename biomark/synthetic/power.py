@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed, parallel_config
 from scipy import special
 from scipy import stats as sps
 
@@ -44,6 +45,7 @@ from biomark.cohort import Cohort
 from biomark.errors import BiomarkError
 from biomark.panel.catalog import load_panel
 from biomark.panel.schema import Panel
+from biomark.stats import cox, roc_auc
 from biomark.stats._result import Result
 from biomark.synthetic.simulate import SimulationError, Truth, simulate
 
@@ -228,8 +230,6 @@ def cox_score_sign(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> int:
 
 
 def _cox_p_coef(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> tuple[float, float]:
-    from biomark.stats import cox
-
     res = cox(time, event, {"score": x})
     return float(np.asarray(res.coef).ravel()[0]), float(np.asarray(res.p).ravel()[0])
 
@@ -238,8 +238,6 @@ def evaluate_replicate(
     cohort: Cohort, truth: Truth, panel: Panel, *, alpha: float = 0.05, ci: float = 0.95
 ) -> dict[str, Any]:
     """The goal checks of one simulated cohort: ``{goal: bool, ..., "estimate": float}``."""
-    from biomark.stats import roc_auc
-
     ep = panel.endpoint(truth.endpoint)
     signs = panel.signs(ep.id)
     vals = analysis_values(cohort, truth, panel)
@@ -509,8 +507,6 @@ def _true_value(truth0: Truth) -> tuple[dict[str, Any], RileySampleSize | None, 
 
 def _execute(panel: Panel, tasks: list, kwargs: dict[str, Any], alpha: float, n_jobs: int,
              scheduler: Any) -> list[list[dict[str, Any]]]:
-    from joblib import Parallel, delayed, parallel_config
-
     calls = [delayed(_run_chunk)(panel, nn, seeds, kwargs, alpha) for _, nn, seeds in tasks]
     if scheduler is None:
         if n_jobs == 1:
@@ -526,7 +522,7 @@ def _execute(panel: Panel, tasks: list, kwargs: dict[str, Any], alpha: float, n_
 
 
 def _dask_client(scheduler: Any) -> tuple[Any, bool]:
-    try:
+    try:  # an optional dependency (the 'dask' extra), so imported only when asked for
         from dask.distributed import Client
     except ImportError:
         raise BiomarkError(
