@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import click
 
 from biomark.atomic import write_text_atomic
 from biomark.cli._common import check_output_path
-from biomark.errors import BiomarkError
 from biomark.panel.catalog import load_panel
 from biomark.vocabulary import ASSAYS
 
@@ -70,18 +68,14 @@ def synth(panel: str | None, scenario: str | None, n: int | None, seed: int | No
       biomark synth --panel escc_mir339_radiotherapy --n 200 --seed 1 --out sim/
       biomark synth --scenario synthetic/hcc_ct_spike_in.yaml --out sim_hcc/
     """
-    from biomark.synthetic import simulate, write_cohort  # slow: see the note above _GOAL_LABELS
+    from biomark.synthetic import (  # slow: see the note above _GOAL_LABELS
+        check_out_dir,
+        simulate,
+        write_cohort,
+    )
 
     pnl, sc = _resolve(panel, scenario)
-    out_path = Path(out)
-    if out_path.exists() and not out_path.is_dir():
-        raise BiomarkError(f"--out {out}: exists and is not a directory; give a directory")
-    if not out_path.exists():
-        parent = out_path.parent if str(out_path.parent) else Path(".")
-        if not parent.is_dir():
-            raise BiomarkError(
-                f"--out {out}: parent directory '{parent}' does not exist; create it or choose another --out"
-            )
+    out_path = check_out_dir(out, label="--out ")
     if n is not None and n < 2:
         raise click.BadParameter(f"{n} is too small; give at least 2 patients", param_hint="--n")
     if seed is not None and seed < 0:
