@@ -100,10 +100,12 @@ SCORING_RULE_DESCRIPTIONS: dict[ScoringRule, str] = {
 Method = Literal["signed_z", "weights", "logistic", "boolean", "cox"]
 METHODS: tuple[Method, ...] = get_args(Method)
 FITTED_METHODS: tuple[Method, ...] = tuple(m for m in METHODS if m not in SCORING_RULES)
-METHOD_DESCRIPTIONS: dict[Method, str] = {
-    **SCORING_RULE_DESCRIPTIONS,
+_FITTED_DESCRIPTIONS: dict[Method, str] = {
     "logistic": "logistic regression on the markers (binary endpoints), coefficients fitted",
     "cox": "Cox proportional-hazards model on the markers (survival endpoints), coefficients fitted",
+}
+METHOD_DESCRIPTIONS: dict[Method, str] = {
+    m: {**SCORING_RULE_DESCRIPTIONS, **_FITTED_DESCRIPTIONS}[m] for m in METHODS
 }
 
 Penalty = Literal["l2", "l1", "elasticnet"]
