@@ -70,7 +70,6 @@ from biomark.synthetic.endpoints import (
     Design,
     EndpointDraw,
     EndpointOptions,
-    _censoring_rate,
     draw_endpoint,
     sample_ids,
 )
@@ -87,7 +86,6 @@ from biomark.synthetic.truth import SimulationError, Truth, seed_record
 from biomark.vocabulary import ASSAYS, Assay
 
 __all__ = ["SimulationError", "Truth", "simulate"]
-_ = _censoring_rate  # re-exported for tests/test_synthetic.py
 
 
 def simulate(

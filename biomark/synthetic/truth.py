@@ -10,6 +10,7 @@ import numpy as np
 
 from biomark._plain import to_plain
 from biomark.errors import BiomarkError
+from biomark.vocabulary import Assay, EndpointKind
 
 
 class SimulationError(BiomarkError, ValueError):
@@ -32,8 +33,8 @@ class Truth:
     panel_id: str
     panel_hash: str
     endpoint: str
-    endpoint_kind: str
-    assay: str
+    endpoint_kind: EndpointKind
+    assay: Assay
     n: int
     n_samples: int
     sample_ids_format: str

@@ -15,6 +15,8 @@ import pytest
 from biomark import vocabulary as v
 from biomark.cli import cli
 from biomark.panel import schema
+from biomark.synthetic import endpoints
+from biomark.synthetic.power import GOALS
 from biomark.synthetic.scenario import SimulateOptions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,3 +100,8 @@ def test_panels_md_endpoint_direction_and_scoring_tables_list_the_vocabulary():
 def test_synthetic_md_assay_layer_table_lists_every_assay(text):
     assays = [_ticked(r[0])[0] for r in _rows(text, "| assay | reported value |")]
     assert sorted(assays) == sorted(v.ASSAYS)
+
+
+def test_simulator_covers_every_endpoint_kind_and_time_unit():
+    assert tuple(GOALS) == v.ENDPOINT_KINDS
+    assert set(endpoints._TIME_DEFAULTS) == set(v.TIME_UNITS)
