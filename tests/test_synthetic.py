@@ -27,8 +27,8 @@ from biomark.synthetic import (
     simulate,
     write_cohort,
 )
+from biomark.synthetic.endpoints import _censoring_rate
 from biomark.synthetic.scenario import scenario_from_data
-from biomark.synthetic.simulate import _censoring_rate
 
 ROOT = Path(__file__).resolve().parent.parent
 SYN = ROOT / "synthetic"

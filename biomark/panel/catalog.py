@@ -13,7 +13,7 @@ import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -157,11 +157,9 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
 
 def _inner_model(ann: Any) -> Any:
-    import typing
-
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
-    for arg in typing.get_args(ann):
+    for arg in get_args(ann):
         m = _inner_model(arg)
         if m is not None:
             return m

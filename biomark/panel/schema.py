@@ -4,7 +4,9 @@ A panel spec is one YAML file: markers with a literature direction per endpoint,
 they are measured in, a scoring rule, and the evidence (seed review, reference number, quoted sentence)
 each direction rests on. ``docs/panels.md`` is the user-facing reference with a commented example.
 
-Structural rules (unknown keys, types, enumerations) are enforced by the pydantic models; rules that
+Structural rules (unknown keys, types, enumerations) are enforced by the pydantic models, whose
+enumerations of assays, directions, scoring rules and time units come from :mod:`biomark.vocabulary`
+(each endpoint model's ``kind`` is one of ``vocabulary.ENDPOINT_KINDS``, checked by a test); rules that
 span several keys (a direction for an endpoint the panel does not have, duplicate markers, weights
 for the ``weights`` rule, ...) are checked by :func:`semantic_errors`, which returns key paths so the
 message can say exactly where the problem is.
@@ -18,11 +20,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Direction = Literal["up", "down", "risk", "protective"]
-BINARY_DIRECTIONS = ("up", "down")
-SURVIVAL_DIRECTIONS = ("risk", "protective")
+from biomark.panel.names import normalize
+from biomark.vocabulary import (
+    DIRECTION_SIGN,
+    Assay,
+    Direction,
+    ScoringRule,
+    TimeUnit,
+    directions_for,
+)
 
-Assay = Literal["qpcr_ct", "log2_expression", "counts", "intensity", "ihc_score"]
 Specimen = Literal[
     "serum", "plasma", "whole_blood", "body_fluids", "urine", "saliva", "tissue", "cell_line",
     "xenograft", "other",
@@ -32,7 +39,6 @@ MarkerType = Literal["miRNA", "circRNA", "lncRNA", "mRNA", "protein", "piRNA", "
 EvidenceLevel = Literal[
     "patient_cohort", "patient_serum_or_plasma", "mechanistic_in_vitro", "mechanistic_in_vivo",
 ]
-TimeUnit = Literal["days", "weeks", "months", "years"]
 
 
 class _Strict(BaseModel):
@@ -123,7 +129,7 @@ class Scoring(_Strict):
     1 when the conditions hold (``all`` or ``any``), else 0, e.g. "Axl high and LC3 low".
     """
 
-    rule: Literal["signed_z", "weights", "boolean"] = "signed_z"
+    rule: ScoringRule = "signed_z"
     endpoint: str | None = None  # which endpoint's directions sign the score (default: first)
     combine: Literal["all", "any"] = "all"
     conditions: list[Condition] = Field(default_factory=list)
@@ -194,8 +200,7 @@ class Panel(_Strict):
 
     def signs(self, endpoint_id: str | None = None) -> dict[str, int]:
         """+1 for ``up``/``risk``, −1 for ``down``/``protective``, 0 where unset."""
-        table = {"up": 1, "risk": 1, "down": -1, "protective": -1, None: 0}
-        return {k: table[v] for k, v in self.directions(endpoint_id).items()}
+        return {k: DIRECTION_SIGN[v] for k, v in self.directions(endpoint_id).items()}
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of the spec (stable across YAML formatting)."""
@@ -231,7 +236,7 @@ def semantic_errors(panel: Panel) -> list[tuple[str, str]]:
                 errors.append((path, f"unknown endpoint '{ep}'; endpoints are: {eps}"))
                 continue
             kind = endpoint_kinds[ep]
-            allowed = SURVIVAL_DIRECTIONS if kind == "survival" else BINARY_DIRECTIONS
+            allowed = directions_for(kind)
             if d is not None and d not in allowed:
                 errors.append(
                     (path, f"direction '{d}' does not fit a {kind} endpoint; use one of: "
@@ -278,8 +283,6 @@ def semantic_errors(panel: Panel) -> list[tuple[str, str]]:
 
 
 def _dup_key(name: str) -> str:
-    from biomark.panel.names import normalize
-
     return normalize(name)
 
 

@@ -11,7 +11,7 @@ Public names::
     r2_cs_from_auc(auc, prevalence)                          Riley, Van Calster & Collins 2021
 """
 
-from biomark.synthetic.output import write_cohort
+from biomark.synthetic.output import check_out_dir, write_cohort
 from biomark.synthetic.power import (
     PowerResult,
     PowerRow,
@@ -33,6 +33,7 @@ __all__ = [
     "SimulateOptions",
     "SimulationError",
     "Truth",
+    "check_out_dir",
     "evaluate_replicate",
     "list_scenarios",
     "load_scenario",

@@ -95,15 +95,8 @@ def write_cohort(cohort: Cohort, truth: Truth, out_dir: str | os.PathLike[str]) 
     silently create a tree of directories). Each file is written to a temporary name and renamed.
     Returns the three paths.
     """
-    out = Path(out_dir)
-    parent = out.parent if str(out.parent) else Path(".")
-    if out.exists() and not out.is_dir():
-        raise BiomarkError(f"{out}: exists and is not a directory; give a directory for --out")
+    out = check_out_dir(out_dir)
     if not out.exists():
-        if not parent.is_dir():
-            raise BiomarkError(
-                f"{out}: parent directory '{parent}' does not exist; create it or choose another --out"
-            )
         try:
             out.mkdir()
         except OSError as err:
@@ -119,6 +112,22 @@ def write_cohort(cohort: Cohort, truth: Truth, out_dir: str | os.PathLike[str]) 
         write_text_atomic(path, text)
         paths.append(path)
     return paths
+
+
+def check_out_dir(out_dir: str | os.PathLike[str], *, label: str = "") -> Path:
+    """The output directory, refused (before any work) when it is a file or its parent is missing.
+
+    ``label`` prefixes the messages (the command line passes ``"--out "``).
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise BiomarkError(f"{label}{out}: exists and is not a directory; give a directory for --out")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not out.exists() and not parent.is_dir():
+        raise BiomarkError(
+            f"{label}{out}: parent directory '{parent}' does not exist; create it or choose another --out"
+        )
+    return out
 
 
 def read_written(out_dir: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.DataFrame]:

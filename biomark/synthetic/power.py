@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed, parallel_config
 from scipy import special
 from scipy import stats as sps
 
@@ -44,6 +45,7 @@ from biomark.cohort import Cohort
 from biomark.errors import BiomarkError
 from biomark.panel.catalog import load_panel
 from biomark.panel.schema import Panel
+from biomark.stats import cox, roc_auc
 from biomark.stats._result import Result
 from biomark.synthetic.simulate import SimulationError, Truth, simulate
 
@@ -228,8 +230,6 @@ def cox_score_sign(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> int:
 
 
 def _cox_p_coef(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> tuple[float, float]:
-    from biomark.stats import cox
-
     res = cox(time, event, {"score": x})
     return float(np.asarray(res.coef).ravel()[0]), float(np.asarray(res.p).ravel()[0])
 
@@ -238,8 +238,6 @@ def evaluate_replicate(
     cohort: Cohort, truth: Truth, panel: Panel, *, alpha: float = 0.05, ci: float = 0.95
 ) -> dict[str, Any]:
     """The goal checks of one simulated cohort: ``{goal: bool, ..., "estimate": float}``."""
-    from biomark.stats import roc_auc
-
     ep = panel.endpoint(truth.endpoint)
     signs = panel.signs(ep.id)
     vals = analysis_values(cohort, truth, panel)
@@ -412,86 +410,103 @@ def power(
     PowerResult
         One :class:`PowerRow` per ``n`` with probabilities and Monte-Carlo SEs, the true value of
         the simulated effect, and (binary endpoints) the Riley et al. 2020 minimum sample size.
+
+    Examples
+    --------
+    >>> res = power("npc_circmyc_radioresistance", [30], reps=4, seed=1, effect=0.8)
+    >>> res.goals, res.row(30).reps
+    (('auc_ci_above_half', 'directions_consistent', 'all'), 4)
     """
     panel = load_panel(panel)
     ns = _parse_ns(n)
-    if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or reps < 1:
-        raise SimulationError(f"reps: {reps!r}; give a positive integer number of replicates")
-    if not (0.0 < alpha < 1.0):
-        raise SimulationError(f"alpha: {alpha} must lie strictly between 0 and 1")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise SimulationError(f"seed: {seed!r}; give a non-negative integer")
+    _check_power_args(reps, alpha, seed)
     kwargs = dict(simulate_kwargs, effect=effect, endpoint=endpoint)
     # one small simulation for the truth and to surface argument errors before any parallel work
     _, truth0 = simulate(panel, max(ns), seed=int(seed), **kwargs)
-    kind = truth0.endpoint_kind
-    goals = GOALS[kind]
     if not any(truth0.spec_sign[mk] for mk in truth0.markers):
         raise SimulationError(
             f"panel '{panel.id}' has no marker with a direction for endpoint '{truth0.endpoint}'; "
             "there is nothing to validate"
         )
     kwargs["endpoint"] = truth0.endpoint
+    tasks = _tasks(ns, int(reps), int(seed), chunk_size)
+    results = _execute(panel, tasks, kwargs, alpha, n_jobs, scheduler)
+    per_n: list[list[dict[str, Any]]] = [[] for _ in ns]
+    for (i, _, _), rows in zip(tasks, results, strict=True):
+        per_n[i].extend(rows)
+    goals = GOALS[truth0.endpoint_kind]
+    true_value, riley, note = _true_value(truth0)
+    return PowerResult(
+        panel_id=panel.id, endpoint=truth0.endpoint, endpoint_kind=truth0.endpoint_kind,
+        effect=dict(effect) if isinstance(effect, Mapping) else float(effect), reps=int(reps),
+        seed=int(seed), alpha=float(alpha), goals=goals,
+        rows=tuple(_power_row(nn, rows, goals, reps) for nn, rows in zip(ns, per_n, strict=True)),
+        true_value=true_value, riley=riley, riley_note=note, settings=dict(simulate_kwargs),
+    )
 
-    children = np.random.SeedSequence(int(seed)).spawn(len(ns) * int(reps))
+
+def _check_power_args(reps: Any, alpha: float, seed: Any) -> None:
+    if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or reps < 1:
+        raise SimulationError(f"reps: {reps!r}; give a positive integer number of replicates")
+    if not (0.0 < alpha < 1.0):
+        raise SimulationError(f"alpha: {alpha} must lie strictly between 0 and 1")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise SimulationError(f"seed: {seed!r}; give a non-negative integer")
+
+
+def _tasks(ns: list[int], reps: int, seed: int,
+           chunk_size: int | None) -> list[tuple[int, int, list[np.random.SeedSequence]]]:
+    """``(index of n, n, replicate seeds)`` chunks; replicate ``r`` at ``ns[i]`` gets child
+    ``i * reps + r`` of ``SeedSequence(seed)``, whatever the chunking."""
+    children = np.random.SeedSequence(seed).spawn(len(ns) * reps)
     size = chunk_size or max(1, min(25, math.ceil(reps / 4)))
     tasks = []
     for i, nn in enumerate(ns):
         block = children[i * reps:(i + 1) * reps]
         for start in range(0, reps, size):
             tasks.append((i, nn, block[start:start + size]))
-    results = _execute(panel, tasks, kwargs, alpha, n_jobs, scheduler)
+    return tasks
 
-    per_n: list[list[dict[str, Any]]] = [[] for _ in ns]
-    for (i, _, _), rows in zip(tasks, results, strict=True):
-        per_n[i].extend(rows)
-    out_rows = []
-    for nn, rows in zip(ns, per_n, strict=True):
-        prob, se = {}, {}
-        for g in goals:
-            hits = sum(1 for r in rows if r.get(g, False))
-            p = hits / reps
-            prob[g] = p
-            se[g] = math.sqrt(p * (1 - p) / reps)
-        est = [r["estimate"] for r in rows if "estimate" in r and math.isfinite(r["estimate"])]
-        out_rows.append(PowerRow(
-            n=nn, reps=int(reps), probability=prob, mc_se=se,
-            mean_estimate=float(np.mean(est)) if est else float("nan"),
-            failures=sum(1 for r in rows if "error" in r),
-        ))
 
-    riley, note = None, ""
-    if kind == "binary":
-        true_value: dict[str, Any] = {"auc_signed_z": truth0.true_auc_signed_z,
-                                      "auc_optimal": truth0.true_auc_optimal,
-                                      "auc_marker": truth0.true_auc_marker}
-        auc = float(truth0.true_auc_signed_z or 0.5)
-        params = len(truth0.markers) + len(truth0.noise_markers)
-        if auc > 0.5:
-            riley = riley_binary_sample_size(auc, float(truth0.prevalence), params)
-            note = (f"minimum n to DEVELOP a model with {params} candidate parameters whose AUC is "
-                    f"{auc:.3f} (the true AUC of the spec's score here); simulation answers a different "
-                    "question: validating the fixed literature score")
-        else:
-            note = "the true AUC of the spec's score is not above 0.5; Riley's criteria need an informative model"
-    else:
+def _power_row(n: int, rows: list[dict[str, Any]], goals: tuple[str, ...], reps: int) -> PowerRow:
+    """Probability of each goal with its Monte-Carlo SE ``sqrt(p (1 - p) / reps)``."""
+    prob, se = {}, {}
+    for g in goals:
+        hits = sum(1 for r in rows if r.get(g, False))
+        p = hits / reps
+        prob[g] = p
+        se[g] = math.sqrt(p * (1 - p) / reps)
+    est = [r["estimate"] for r in rows if "estimate" in r and math.isfinite(r["estimate"])]
+    return PowerRow(
+        n=n, reps=int(reps), probability=prob, mc_se=se,
+        mean_estimate=float(np.mean(est)) if est else float("nan"),
+        failures=sum(1 for r in rows if "error" in r),
+    )
+
+
+def _true_value(truth0: Truth) -> tuple[dict[str, Any], RileySampleSize | None, str]:
+    """The true value of the simulated effect, and Riley's minimum n beside it (binary endpoints)."""
+    if truth0.endpoint_kind != "binary":
         true_value = {"log_hr": truth0.true_log_hr, "standardized_change": truth0.true_standardized_change,
                       "slope_per_unit": truth0.true_slope_per_unit}
         true_value = {k: v for k, v in true_value.items() if v is not None}
-        note = "Riley et al. 2020 criteria are computed for binary endpoints only"
-    settings = {k: v for k, v in simulate_kwargs.items()}
-    return PowerResult(
-        panel_id=panel.id, endpoint=truth0.endpoint, endpoint_kind=kind,
-        effect=dict(effect) if isinstance(effect, Mapping) else float(effect), reps=int(reps),
-        seed=int(seed), alpha=float(alpha), goals=goals, rows=tuple(out_rows), true_value=true_value,
-        riley=riley, riley_note=note, settings=settings,
-    )
+        return true_value, None, "Riley et al. 2020 criteria are computed for binary endpoints only"
+    true_value = {"auc_signed_z": truth0.true_auc_signed_z, "auc_optimal": truth0.true_auc_optimal,
+                  "auc_marker": truth0.true_auc_marker}
+    auc = float(truth0.true_auc_signed_z or 0.5)
+    params = len(truth0.markers) + len(truth0.noise_markers)
+    if auc <= 0.5:
+        return true_value, None, ("the true AUC of the spec's score is not above 0.5; Riley's criteria "
+                                  "need an informative model")
+    riley = riley_binary_sample_size(auc, float(truth0.prevalence), params)
+    note = (f"minimum n to DEVELOP a model with {params} candidate parameters whose AUC is "
+            f"{auc:.3f} (the true AUC of the spec's score here); simulation answers a different "
+            "question: validating the fixed literature score")
+    return true_value, riley, note
 
 
 def _execute(panel: Panel, tasks: list, kwargs: dict[str, Any], alpha: float, n_jobs: int,
              scheduler: Any) -> list[list[dict[str, Any]]]:
-    from joblib import Parallel, delayed, parallel_config
-
     calls = [delayed(_run_chunk)(panel, nn, seeds, kwargs, alpha) for _, nn, seeds in tasks]
     if scheduler is None:
         if n_jobs == 1:
@@ -507,7 +522,7 @@ def _execute(panel: Panel, tasks: list, kwargs: dict[str, Any], alpha: float, n_
 
 
 def _dask_client(scheduler: Any) -> tuple[Any, bool]:
-    try:
+    try:  # an optional dependency (the 'dask' extra), so imported only when asked for
         from dask.distributed import Client
     except ImportError:
         raise BiomarkError(

@@ -30,6 +30,7 @@ from biomark.errors import SpecError
 from biomark.panel.catalog import load_panel, read_yaml
 from biomark.panel.schema import Panel
 from biomark.synthetic.simulate import Truth, simulate
+from biomark.vocabulary import Assay
 
 
 class _Strict(BaseModel):
@@ -53,7 +54,7 @@ class SimulateOptions(_Strict):
     missing_rate: float = Field(0.0, ge=0.0, lt=1.0)
     batches: int = Field(1, ge=1, le=1000)
     batch_shift: float = Field(0.0, ge=0.0)
-    assay: Literal["qpcr_ct", "log2_expression", "counts", "intensity", "ihc_score"] | None = None
+    assay: Assay | None = None
     censoring: float | None = Field(0.3, ge=0.0, lt=1.0)
     median_survival: float | None = Field(None, gt=0.0)
     follow_up: float | None = Field(None, gt=0.0)
