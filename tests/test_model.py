@@ -390,7 +390,7 @@ def test_save_is_atomic(tmp_path, data, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("biomark.model.json.dumps", boom)
+    monkeypatch.setattr("biomark.model.files.json.dumps", boom)
     with pytest.raises(RuntimeError):
         m.save(target)
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["m.json"]
