@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
+
+from biomark.stats import recalibration
 
 from ._base import ModelInputError, Training
 
@@ -68,19 +71,32 @@ def boolean_score(arr: np.ndarray, conditions: list[tuple[int, str, float]], com
 
 
 def fit_recalibration(score: np.ndarray, y01: np.ndarray, warn: list[str]) -> tuple[float, float]:
-    """``(a, b)`` of ``P(positive) = expit(a + b · score)`` (nearly unpenalised: C = 1e4); slope kept ≥ 0."""
-    from sklearn.linear_model import LogisticRegression
+    """``(a, b)`` of ``P(positive) = expit(a + b · score)``: unpenalised maximum likelihood.
 
-    lr = LogisticRegression(C=1e4, solver="lbfgs", tol=1e-10, max_iter=1000)
+    :func:`biomark.stats.recalibration` fits ``logit P = a' + b' logit(p)``; it is given
+    ``p = expit((score − m) / s)`` (``m``, ``s`` the training mean and SD of the score, so that
+    ``logit(p)`` is the standardised score without rounding), and ``b = b' / s``,
+    ``a = a' − b m``: the same likelihood maximum, reparametrised. The slope is kept ≥ 0 so that
+    probabilities never reverse the spec's direction: when the training data go against the spec
+    (or the score is constant, or separates the classes so that no finite maximum exists),
+    ``b = 0`` and ``a`` is the logit of the training prevalence, and ``warn`` says so.
+    """
+    a, b = 0.0, -1.0
+    separated = False
     if np.ptp(score) > 0:
-        lr.fit(score.reshape(-1, 1), y01)
-        a, b = float(lr.intercept_[0]), float(lr.coef_[0, 0])
-    else:
-        a, b = 0.0, -1.0
-    if b < 0:
+        m, s = float(score.mean()), float(score.std())
+        fit = recalibration(y01, expit((score - m) / s))
+        if fit.converged:
+            b = fit.slope / s
+            a = fit.intercept - b * m
+        else:
+            separated = True
+    if b < 0 or separated:
         p = float(np.clip(y01.mean(), 1e-12, 1 - 1e-12))
         a, b = math.log(p / (1 - p)), 0.0
-        warn.append("the score goes against the spec's direction in the training rows (or is constant): "
+        warn.append("the score separates the classes perfectly in the training rows (no finite recalibration "
+                    "slope): predict_proba gives the training prevalence" if separated else
+                    "the score goes against the spec's direction in the training rows (or is constant): "
                     "predict_proba gives the training prevalence")
     return a, b
 
