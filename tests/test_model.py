@@ -344,6 +344,20 @@ def test_json_round_trip_is_bitwise(tmp_path, data, kind):
     assert m2.get_params()["panel"].content_hash() == panel.content_hash()
 
 
+def test_save_writes_the_conversion_record(tmp_path, data):
+    """The assay-conversion record that `biomark score` applies is written by PanelModel.save itself."""
+    from biomark.scoring import read_model_conversion
+
+    X, y = data
+    m = PanelModel(make_panel(tmp_path)).fit(X, y)
+    rec = {"assay": "qpcr_ct", "reference_markers": ["mC"], "spike_in": None, "ct_cutoff": 40.0,
+           "rule": "−ΔCt = mean Ct(mC) − marker Ct (reference markers)"}
+    path = m.save(tmp_path / "model.json", conversion=rec)
+    assert json.loads(path.read_text())["conversion"] == rec == read_model_conversion(path)
+    assert PanelModel.load(path).conversion_ == rec
+    assert "conversion" not in json.loads(m.save(tmp_path / "plain.json").read_text())
+
+
 def test_model_without_panel_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 4))
