@@ -162,7 +162,7 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         elif method in ("logistic", "estimator"):
             raise ModelInputError(f"PanelModel with method '{method}' requires y to be passed, but the target y is "
                                   "None: pass binary labels to fit")
-        tr = self._preprocess(arr, markers, panel, warn)
+        tr = _preprocess(self, arr, markers, panel, warn)
         tr.y01, tr.survival = y01, surv
         self.calibration_ = self.conditions_ = self.estimator_ = None
         self.n_iter_ = 1  # fixed rules: one pass; iterative fits overwrite it with their solver's count
@@ -173,26 +173,6 @@ class PanelModel(ClassifierMixin, BaseEstimator):
             self.calibration_ = rules.fit_recalibration(self._decision(arr), y01, warn)
         self.warnings_ = warn
         return self
-
-    def _preprocess(self, arr: np.ndarray, markers: list[str], panel: Any, warn: list[str]) -> Training:
-        """Training-median imputation, then z-scores with the training mean and SD."""
-        nan = np.isnan(arr)
-        if nan.any() and not self.impute:
-            r, c = np.argwhere(nan)[0]
-            raise ModelInputError(f"missing value in row {r} of marker '{markers[c]}' and impute=False; "
-                                  "set impute=True (training median) or remove the sample")
-        imputer = MedianImputer().fit_array(arr)
-        filled = imputer.transform_array(arr)
-        scaler = ZScore().fit_array(filled)
-        usable = np.ones(arr.shape[1], dtype=bool)
-        usable[imputer.empty_features_] = False
-        warn.extend(f"marker '{markers[j]}' has no observed value in the training rows: weight 0"
-                    for j in imputer.empty_features_)
-        warn.extend(f"marker '{markers[j]}' is constant in the training rows (z-score 0)"
-                    for j in scaler.constant_features_ if usable[j])
-        usable[scaler.constant_features_] = False
-        self.medians_, self.mean_, self.scale_ = imputer.medians_, scaler.mean_, scaler.scale_
-        return Training(arr, scaler.transform_array(filled), markers, imputer.medians_, usable, panel, warnings=warn)
 
     def _compile(self) -> None:
         """Effective weights on the imputed levels: ``score = x @ w + b`` (linear methods)."""
@@ -314,6 +294,27 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         """Read a model written by :meth:`save`: JSON without running code; a joblib pickle only with
         ``trust=True`` (unpickling runs code from the file). With ``panel``, its content hash must match."""
         return files.load(cls, path, trust=trust, panel=panel)
+
+
+def _preprocess(model: PanelModel, arr: np.ndarray, markers: list[str], panel: Any, warn: list[str]) -> Training:
+    """Training-median imputation (MedianImputer), then z-scores (ZScore), fitted on these rows only."""
+    nan = np.isnan(arr)
+    if nan.any() and not model.impute:
+        r, c = np.argwhere(nan)[0]
+        raise ModelInputError(f"missing value in row {r} of marker '{markers[c]}' and impute=False; "
+                              "set impute=True (training median) or remove the sample")
+    imputer = MedianImputer().fit_array(arr)
+    filled = imputer.transform_array(arr)
+    scaler = ZScore().fit_array(filled)
+    usable = np.ones(arr.shape[1], dtype=bool)
+    usable[imputer.empty_features_] = False
+    warn.extend(f"marker '{markers[j]}' has no observed value in the training rows: weight 0"
+                for j in imputer.empty_features_)
+    warn.extend(f"marker '{markers[j]}' is constant in the training rows (z-score 0)"
+                for j in scaler.constant_features_ if usable[j])
+    usable[scaler.constant_features_] = False
+    model.medians_, model.mean_, model.scale_ = imputer.medians_, scaler.mean_, scaler.scale_
+    return Training(arr, scaler.transform_array(filled), markers, imputer.medians_, usable, panel, warnings=warn)
 
 
 def _method(model: PanelModel, panel: Any) -> str:
