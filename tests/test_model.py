@@ -149,6 +149,16 @@ def test_recalibration_never_reverses_the_spec(tmp_path, data):
     assert any("against the spec" in w for w in m.warnings_)
 
 
+def test_recalibration_of_a_separating_score_has_no_finite_fit():
+    """mA > 0 exactly in the positive class: the likelihood of the slope has no finite maximum
+    (a penalised fit would report an arbitrary large slope); the probability is the prevalence."""
+    X = pd.DataFrame({"mA": np.r_[-np.arange(1.0, 21.0), np.arange(1.0, 11.0)]})
+    y = np.r_[np.zeros(20), np.ones(10)]
+    m = PanelModel().fit(X, y)
+    assert m.calibration_ == (pytest.approx(np.log(10 / 20)), 0.0)
+    assert any("separates the classes" in w for w in m.warnings_)
+
+
 def test_weights_rule_on_levels_and_on_z(tmp_path, data):
     X, y = data
     panel = make_panel(tmp_path, "weights")

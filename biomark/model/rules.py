@@ -85,7 +85,8 @@ def fit_recalibration(score: np.ndarray, y01: np.ndarray, warn: list[str]) -> tu
     separated = False
     if np.ptp(score) > 0:
         m, s = float(score.mean()), float(score.std())
-        fit = recalibration(y01, expit((score - m) / s))
+        with np.errstate(over="ignore"):  # a separating score drives Newton's exp() to overflow before it gives up
+            fit = recalibration(y01, expit((score - m) / s))
         if fit.converged:
             b = fit.slope / s
             a = fit.intercept - b * m
