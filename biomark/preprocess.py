@@ -229,27 +229,38 @@ class MedianImputer(TransformerMixin, BaseEstimator):
     ``fit`` stores ``medians_`` (``numpy.nanmedian`` of each column over the rows it is given);
     a column with no observed value in training gets 0 and is listed in ``empty_features_``.
     :meth:`n_imputed` gives, per sample, how many of its values were (or would be) filled, which
-    reports carry alongside each score.
+    reports carry alongside each score. :class:`~biomark.PanelModel` fits one on its training rows.
+
+    Examples
+    --------
+    >>> MedianImputer().fit_transform(np.array([[1.0], [np.nan], [3.0]])).ravel().tolist()
+    [1.0, 2.0, 3.0]
     """
 
     def fit(self, X: Any, y: Any = None) -> MedianImputer:
-        arr = _as_float_2d(self, X, reset=True)
-        observed = ~np.isnan(arr)
-        has = observed.any(axis=0)
+        return self.fit_array(_as_float_2d(self, X, reset=True))
+
+    def fit_array(self, arr: np.ndarray) -> MedianImputer:
+        """:meth:`fit` on a float64 array that the caller has already checked (no validation)."""
+        nan = np.isnan(arr)
+        has = (~nan).any(axis=0)
         med = np.zeros(arr.shape[1])
         if has.any():
-            med[has] = np.nanmedian(arr[:, has], axis=0)
+            with np.errstate(all="ignore"):
+                # np.median on complete data: the same value, without nanmedian's per-column loop
+                med[has] = np.nanmedian(arr[:, has], axis=0) if nan.any() else np.median(arr, axis=0)
         self.medians_ = med
         self.empty_features_ = np.flatnonzero(~has)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "medians_")
-        arr = _as_float_2d(self, X, reset=False)
+        return self.transform_array(_as_float_2d(self, X, reset=False))
+
+    def transform_array(self, arr: np.ndarray) -> np.ndarray:
+        """:meth:`transform` of a checked float64 array; returned as is when nothing is missing."""
         mask = np.isnan(arr)
-        if mask.any():
-            arr = np.where(mask, self.medians_, arr)
-        return arr
+        return np.where(mask, self.medians_, arr) if mask.any() else arr
 
     def n_imputed(self, X: Any) -> np.ndarray:
         """Number of missing (imputed) values in each row of ``X``."""
@@ -265,27 +276,43 @@ class MedianImputer(TransformerMixin, BaseEstimator):
 class ZScore(TransformerMixin, BaseEstimator):
     """Centre and scale each column by the training mean and SD: ``z = (x − mean) / sd``.
 
-    The SD uses ``ddof=1`` (as R's ``scale``). A column constant in training keeps scale 1 and is
-    listed in ``constant_features_``. Missing values pass through as ``NaN`` (impute first).
+    The SD uses ``ddof=1`` (as R's ``scale``). A column constant in training (SD ≤ 1e-12 ×
+    max(1, |mean|)) keeps scale 1 and is listed in ``constant_features_``. Missing values pass
+    through as ``NaN`` (impute first); the mean and SD are then those of the observed values.
+
+    Examples
+    --------
+    >>> ZScore().fit_transform(np.array([[1.0], [2.0], [3.0]])).ravel().tolist()
+    [-1.0, 0.0, 1.0]
     """
 
     def fit(self, X: Any, y: Any = None) -> ZScore:
-        arr = _as_float_2d(self, X, reset=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.nanmean(arr, axis=0) if arr.shape[0] else np.zeros(arr.shape[1])
-            n = np.sum(~np.isnan(arr), axis=0)
-            sd = np.sqrt(np.nansum((arr - mean) ** 2, axis=0) / np.maximum(n - 1, 1))
-        mean = np.where(np.isnan(mean), 0.0, mean)
+        return self.fit_array(_as_float_2d(self, X, reset=True))
+
+    def fit_array(self, arr: np.ndarray) -> ZScore:
+        """:meth:`fit` on a float64 array that the caller has already checked (no validation)."""
+        n = arr.shape[0]
+        if not np.isnan(arr).any():
+            mean = arr.mean(axis=0) if n else np.zeros(arr.shape[1])
+            sd = np.sqrt(((arr - mean) ** 2).sum(axis=0) / (n - 1)) if n > 1 else np.zeros(arr.shape[1])
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.nanmean(arr, axis=0)
+                k = np.sum(~np.isnan(arr), axis=0)
+                sd = np.sqrt(np.nansum((arr - mean) ** 2, axis=0) / np.maximum(k - 1, 1))
+            mean = np.where(np.isnan(mean), 0.0, mean)
         const = ~(sd > 1e-12 * np.maximum(1.0, np.abs(mean)))
-        sd = np.where(const, 1.0, sd)
         self.mean_ = mean
-        self.scale_ = sd
+        self.scale_ = np.where(const, 1.0, sd)
         self.constant_features_ = np.flatnonzero(const)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "mean_")
-        arr = _as_float_2d(self, X, reset=False)
+        return self.transform_array(_as_float_2d(self, X, reset=False))
+
+    def transform_array(self, arr: np.ndarray) -> np.ndarray:
+        """:meth:`transform` of a checked float64 array."""
         return (arr - self.mean_) / self.scale_
 
     def inverse_transform(self, X: Any) -> np.ndarray:

@@ -129,9 +129,14 @@ def test_recalibration_equals_a_logistic_fit_of_the_score(tmp_path, data):
     X, y = data
     m = PanelModel(make_panel(tmp_path)).fit(X, y)
     s = m.panel_score(X)
-    res = sm.Logit((y == "resistant").astype(float), sm.add_constant(s)).fit(disp=0)
-    # C = 1e4 leaves a tiny L2 penalty on the slope: equal to statsmodels to 1e-3
-    np.testing.assert_allclose(m.calibration_, res.params, atol=1e-3)
+    # reference: statsmodels' Logit (Newton, the maximum likelihood of R's glm(y ~ s, binomial)) run
+    # to tol 1e-12; the recalibration is the same unpenalised fit (it reaches ~1e-15 here)
+    res = sm.Logit((y == "resistant").astype(float), sm.add_constant(s)).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(m.calibration_, res.params, rtol=0, atol=1e-9)
+    # the weights rule on levels: a score away from 0 (0.6 to 4.9), the same fit after reparametrisation
+    mw = PanelModel(make_panel(tmp_path, "weights")).fit(X, y)
+    res = sm.Logit((y == "resistant").astype(float), sm.add_constant(mw.panel_score(X))).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(mw.calibration_, res.params, rtol=0, atol=1e-9)
 
 
 def test_recalibration_never_reverses_the_spec(tmp_path, data):
@@ -142,6 +147,16 @@ def test_recalibration_never_reverses_the_spec(tmp_path, data):
     p = m.predict_proba(X)[:, 0]
     assert np.allclose(p, np.mean(flipped == "resistant"))  # the training prevalence
     assert any("against the spec" in w for w in m.warnings_)
+
+
+def test_recalibration_of_a_separating_score_has_no_finite_fit():
+    """mA > 0 exactly in the positive class: the likelihood of the slope has no finite maximum
+    (a penalised fit would report an arbitrary large slope); the probability is the prevalence."""
+    X = pd.DataFrame({"mA": np.r_[-np.arange(1.0, 21.0), np.arange(1.0, 11.0)]})
+    y = np.r_[np.zeros(20), np.ones(10)]
+    m = PanelModel().fit(X, y)
+    assert m.calibration_ == (pytest.approx(np.log(10 / 20)), 0.0)
+    assert any("separates the classes" in w for w in m.warnings_)
 
 
 def test_weights_rule_on_levels_and_on_z(tmp_path, data):
@@ -174,13 +189,15 @@ def test_plain_logistic_equals_statsmodels_logit(tmp_path, data):
     m = PanelModel(make_panel(tmp_path), method="logistic", penalty=None).fit(X, y)
     # on the z-scores the model sees
     z = (X - m.mean_) / m.scale_
+    # reference: statsmodels' Logit (Newton to tol 1e-12; the maximum likelihood of R's glm); the
+    # unpenalised newton-cholesky fit reaches ~1e-15 on these data
     ref = sm.Logit(y01, sm.add_constant(z)).fit(disp=0, tol=1e-12)
-    np.testing.assert_allclose(m.coef_, ref.params.iloc[1:].to_numpy(), rtol=0, atol=1e-6)
-    assert m.intercept_ == pytest.approx(ref.params.iloc[0], abs=1e-6)
+    np.testing.assert_allclose(m.coef_, ref.params.iloc[1:].to_numpy(), rtol=0, atol=1e-9)
+    assert m.intercept_ == pytest.approx(ref.params.iloc[0], abs=1e-9)
     # and per unit of the levels (coef / SD), against Logit on the raw columns
     raw = sm.Logit(y01, sm.add_constant(X)).fit(disp=0, tol=1e-12)
-    np.testing.assert_allclose(m.coef_ / m.scale_, raw.params.iloc[1:].to_numpy(), rtol=0, atol=1e-6)
-    np.testing.assert_allclose(m.predict_proba(X)[:, 0], raw.predict(sm.add_constant(X)), atol=1e-8)
+    np.testing.assert_allclose(m.coef_ / m.scale_, raw.params.iloc[1:].to_numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(m.predict_proba(X)[:, 0], raw.predict(sm.add_constant(X)), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
@@ -337,6 +354,20 @@ def test_json_round_trip_is_bitwise(tmp_path, data, kind):
     assert m2.get_params()["panel"].content_hash() == panel.content_hash()
 
 
+def test_save_writes_the_conversion_record(tmp_path, data):
+    """The assay-conversion record that `biomark score` applies is written by PanelModel.save itself."""
+    from biomark.scoring import read_model_conversion
+
+    X, y = data
+    m = PanelModel(make_panel(tmp_path)).fit(X, y)
+    rec = {"assay": "qpcr_ct", "reference_markers": ["mC"], "spike_in": None, "ct_cutoff": 40.0,
+           "rule": "−ΔCt = mean Ct(mC) − marker Ct (reference markers)"}
+    path = m.save(tmp_path / "model.json", conversion=rec)
+    assert json.loads(path.read_text())["conversion"] == rec == read_model_conversion(path)
+    assert PanelModel.load(path).conversion_ == rec
+    assert "conversion" not in json.loads(m.save(tmp_path / "plain.json").read_text())
+
+
 def test_model_without_panel_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 4))
@@ -390,7 +421,7 @@ def test_save_is_atomic(tmp_path, data, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("biomark.model.json.dumps", boom)
+    monkeypatch.setattr("biomark.model.files.json.dumps", boom)
     with pytest.raises(RuntimeError):
         m.save(target)
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["m.json"]

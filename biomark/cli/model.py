@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
-from biomark.atomic import write_text_atomic
 from biomark.cli._common import check_output_path
 from biomark.errors import InputError
 
@@ -64,116 +62,59 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
           --clinical clinical.csv --outcome radioresistance --out model.json
       biomark fit --panel escc_mir339_radiotherapy --expression expr.csv --out model.json
     """
-    from biomark.panel import load_panel
+    # imported here, not at the top: biomark.fitting (io, model, validation, scikit-learn) takes ~1-2.7 s to
+    # import, which `biomark --help` and every other command would pay
+    from biomark.fitting import fit_files, resolve_fit
 
     out_p = check_output_path(out, [expression, clinical])
-    panel = load_panel(panel_name)
-    method = method or panel.scoring.rule
-    ep_id = endpoint or panel.scoring.endpoint
-    try:
-        ep = panel.endpoint(ep_id)
-    except KeyError:
-        raise InputError(f"panel '{panel.id}' has no endpoint '{ep_id}'; endpoints are: "
-                         + ", ".join(panel.endpoint_ids)) from None
+    panel, method, ep = resolve_fit(panel_name, method, endpoint)
+    _check_fit_usage(clinical, outcome, method, time_col, event_col, panel, ep)
+    run = fit_files(panel, method, ep, expression, clinical, outcome=outcome, time_col=time_col, event_col=event_col,
+                    penalty=None if penalty == "none" else penalty, seed=seed, id_column=id_column, assay=assay,
+                    spike_in=spike_in, ct_cutoff=ct_cutoff)
+    run.save(out_p)
+    doc = run.summary(out_p)
+    if as_json:
+        _echo_json(doc)
+    elif not quiet:
+        _echo_fit(run, doc, out_p)
+
+
+def _check_fit_usage(clinical: str | None, outcome: str | None, method: str, time_col: str | None,
+                     event_col: str | None, panel: Any, ep: Any) -> None:
+    """Option combinations that cannot work (usage errors), in the order the user meets them."""
+    from biomark.fitting import check_method_endpoint  # slow import (see fit)
+
     if clinical is None and outcome is not None:
         raise click.UsageError("--outcome needs --clinical FILE")
     if clinical is None and method == "logistic":
         raise click.UsageError("--method logistic fits coefficients to an outcome: give --clinical FILE (and --outcome COL)")
     if clinical is None and method == "cox":
         raise click.UsageError("--method cox fits coefficients to survival: give --clinical FILE (and --time, --event)")
-    if method == "cox" and ep.kind != "survival":
-        surv = [e.id for e in panel.endpoints if e.kind == "survival"]
-        raise InputError(f"--method cox needs a survival endpoint; endpoint '{ep.id}' of panel '{panel.id}' is {ep.kind}: "
-                         + (f"pass --endpoint {surv[0]}" if surv else "this panel has none; use --method logistic"))
+    check_method_endpoint(panel, method, ep)
     if method != "cox" and (time_col or event_col):
         raise click.UsageError("--time and --event go with --method cox")
-    import numpy as np
 
-    from biomark.io import read_cohort
-    from biomark.model import PanelModel
 
-    cohort = read_cohort(expression, clinical, panel=panel, assay=assay, id_column=id_column, spike_in=spike_in,
-                         ct_cutoff=ct_cutoff)
-    levels = cohort.levels(panel)
-    if levels.shape[1] == 0:
-        raise InputError(f"{expression}: none of the markers of panel '{panel.id}' is in the expression data")
-    y = None
-    ycol = None
-    dropped = 0
-    if method == "cox":
-        from biomark.validation import survival_outcome
-
-        tv, ev, present, tcol, ecol = survival_outcome(cohort, time_col, event_col, ep.id)
-        dropped = int((~present).sum())
-        levels = levels.loc[present]
-        y = np.column_stack([tv[present], ev[present]])
-        ycol = f"{tcol}, {ecol}"
-    elif clinical is not None:
-        if ep.kind != "binary":
-            binary = [e.id for e in panel.endpoints if e.kind == "binary"]
-            raise InputError(f"endpoint '{ep.id}' of panel '{panel.id}' is {ep.kind}, not binary; "
-                             + (f"pass --endpoint {binary[0]}" if binary else "this panel has no binary endpoint: "
-                                "fit without --clinical for the panel score")
-                             + " (survival panels are assessed with 'biomark validate')")
-        from biomark.validation import binary_outcome
-
-        y_full, present, ycol = binary_outcome(cohort, outcome, ep)
-        dropped = int((~present).sum())
-        levels = levels.loc[present]
-        y = y_full[present].astype(int)
-    model = PanelModel(panel=panel, method=method, endpoint=ep.id, penalty=None if penalty == "none" else penalty,
-                       random_state=seed).fit(levels, y)
-    conversion = {"assay": cohort.assay, "reference_markers": list(cohort.reference_markers),
-                  "spike_in": cohort.spike_in, "ct_cutoff": cohort.ct_cutoff,
-                  "rule": levels.attrs.get("conversion")}
-    _save_with_conversion(model, out_p, conversion)
-
-    has_prob = y is not None and (method == "logistic" or model.calibration_ is not None)
-    if method == "cox":
-        y = None  # no class labels: the summary below describes a risk score
-    doc = {
-        "model": str(out_p), "panel": panel.id, "endpoint": ep.id, "method": model.method_,
-        "n_samples": int(levels.shape[0]), "samples_without_outcome_dropped": dropped,
-        "outcome": ycol, "positive_class": ep.positive_class if y is not None else None,
-        "markers": list(model.markers_), "missing_markers": [m for m in panel.marker_ids if m not in model.markers_],
-        "conversion": conversion, "probability": bool(has_prob),
-        "coef_per_sd": None if getattr(model, "coef_", None) is None else [float(c) for c in np.ravel(model.coef_)],
-        "warnings": [*cohort.warnings, *model.warnings_],
-    }
-    if as_json:
-        _echo_json(doc)
-        return
-    if quiet:
-        return
-    click.echo(f"fitted {model.method_} for panel '{panel.id}', endpoint '{ep.id}', on {doc['n_samples']} samples "
-               f"({len(model.markers_)} marker(s): {', '.join(model.markers_)})")
-    if dropped:
-        click.echo(f"  {dropped} sample(s) without an outcome in '{ycol}' were left out")
-    if method == "cox":
+def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
+    model, ycol = run.model, run.outcome
+    click.echo(f"fitted {model.method_} for panel '{run.panel.id}', endpoint '{run.endpoint.id}', on {doc['n_samples']} "
+               f"samples ({len(model.markers_)} marker(s): {', '.join(model.markers_)})")
+    if run.dropped:
+        click.echo(f"  {run.dropped} sample(s) without an outcome in '{ycol}' were left out")
+    if model.method_ == "cox":
         click.echo(f"  Cox model on {int(model.n_events_)} events ({ycol}); the score is its linear predictor "
                    "(higher = higher risk), no probability")
-    elif y is None:
+    elif not run.labelled:
         click.echo("  no outcome given: no probability calibration; 'biomark score' will write the score and a risk "
                    "group by the training mean score, without a probability column")
-    elif has_prob:
-        what = "logistic regression" if method == "logistic" else "logistic recalibration of the score"
-        click.echo(f"  probability of '{ep.positive_class}' ({ycol}): {what}")
-    click.echo(f"  conversion: {conversion['rule']}")
+    elif run.probability:
+        what = "logistic regression" if model.method_ == "logistic" else "logistic recalibration of the score"
+        click.echo(f"  probability of '{run.endpoint.positive_class}' ({ycol}): {what}")
+    click.echo(f"  conversion: {run.conversion['rule']}")
     for w in doc["warnings"]:
         click.echo(f"  warning: {w}")
     click.echo(f"wrote {out_p}")
-
-
-def _save_with_conversion(model: Any, out: Path, conversion: dict[str, Any]) -> None:
-    """PanelModel.save, plus a ``conversion`` record that ``biomark score`` reads (written atomically)."""
-    if model.method_ == "estimator":  # pragma: no cover - the CLI fits built-in methods only
-        model.save(out)
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        p = model.save(Path(tmp) / "model.json")
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    doc["conversion"] = conversion
-    write_text_atomic(out, json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False) + "\n")
 
 
 @click.command("score")

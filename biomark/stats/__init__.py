@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "concordance": "concordance",
     "optimal_cutpoint": "cutpoint",
     "time_dependent_auc": "timeauc",
+    "cox_ridge_cv": "ridge",
     # direction consistency and meta-analysis (direction.py, meta.py)
     "direction_consistency": "direction",
     "hedges_g": "direction",
