@@ -592,7 +592,9 @@ def _moments(chunks: Iterator[Chunk], plan: _Plan, found: list[str]) -> tuple[np
     """Per-marker count, mean and sum of squared deviations of the non-missing levels, over all chunks."""
     p = len(found)
     cnt, mean, m2 = np.zeros(p), np.zeros(p), np.zeros(p)
+    n_rows = 0
     for chunk in chunks:
+        n_rows += chunk.n
         for j, c in enumerate(_chunk_levels(chunk, plan, found)):
             v = c[~np.isnan(c)]
             nb = v.size
@@ -606,6 +608,8 @@ def _moments(chunks: Iterator[Chunk], plan: _Plan, found: list[str]) -> tuple[np
             mean[j] += delta * nb / tot
             m2[j] += m2b + delta * delta * na * nb / tot  # Chan, Golub & LeVeque (1979)
             cnt[j] = tot
+    if n_rows == 0:
+        raise InputError(f"{plan.lay.src}: has a header but no data rows")
     return cnt, mean, m2
 
 
