@@ -76,16 +76,15 @@ from scipy.special import expit
 from biomark.atomic import atomic_path
 from biomark.errors import BiomarkError, InputError
 from biomark.io.assay import (
-    DEFAULT_CT_CUTOFF,
     check_counts,
     check_intensity,
     check_library_size,
     ct_rule,
-    reference_markers,
 )
 from biomark.io.cells import Where, parse_cells
 from biomark.io.chunks import DEFAULT_CHUNK_ROWS, Chunk, ChunkReader
 from biomark.io.columns import detect_orientation
+from biomark.io.conversion import Conversion, conversion_for
 from biomark.io.layout import Layout, sniff_layout
 from biomark.io.output import (
     FORMULA_PREFIXES,
@@ -97,7 +96,6 @@ from biomark.io.output import (
 from biomark.model import PanelModel, linear_score
 from biomark.panel import Panel, load_panel
 from biomark.panel.names import panel_targets, resolve_markers
-from biomark.preprocess import ASSAY_RULES, assay_levels
 
 OUTPUT_COLUMNS = ("sample_id", "score", "probability", "risk_group", "n_missing")
 
@@ -253,60 +251,6 @@ class _ModelScorer:
         return (prob > self.threshold) if prob is not None else (score > self.threshold)
 
 
-# --- assay conversion ------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class _Conversion:
-    """How raw marker columns become levels, chunk by chunk (:func:`biomark.preprocess.assay_levels`)."""
-
-    assay: str
-    ct_cutoff: float
-    reference: list[str]  # qPCR reference marker ids (mean Ct per sample)
-    spike_in: str | None
-    rule: str
-
-    def levels(self, raw: dict[str, np.ndarray], markers: list[str], n: int,
-               library_size: np.ndarray | None) -> list[np.ndarray]:
-        """Converted columns in ``markers`` order (absent markers: NaN)."""
-        nan = np.full(n, np.nan)
-        if self.assay in ("log2_expression", "ihc_score"):
-            return [raw.get(m, nan) for m in markers]
-        present = [m for m in markers if m in raw]
-        extra = [r for r in ([self.spike_in] if self.spike_in else self.reference) if r in raw and r not in present]
-        frame = pd.DataFrame({c: raw[c] for c in present + extra}, copy=False)
-        conv = assay_levels(frame, self.assay, markers=present, reference=self.reference if not self.spike_in else (),
-                            spike_in=self.spike_in, library_size=library_size)
-        return [conv[m].to_numpy(dtype=np.float64) if m in raw else nan for m in markers]
-
-
-def _conversion_for(assay: str, panel: Any, found: set[str], recorded: dict[str, Any] | None,
-                    spike_in: str | None, ct_cutoff: float | None, src: str) -> _Conversion:
-    rec = recorded or {}
-    cutoff = float(ct_cutoff if ct_cutoff is not None else rec.get("ct_cutoff") or DEFAULT_CT_CUTOFF)
-    if assay != "qpcr_ct":
-        return _Conversion(assay, cutoff, [], None, ASSAY_RULES.get(assay, assay))
-    spike = spike_in if spike_in is not None else rec.get("spike_in")
-    if spike is not None:
-        if spike not in found:
-            raise InputError(f"{src}: the spike-in '{spike}' that −ΔCt is taken against is not a column of the file; "
-                             "the model's conversion cannot be applied without it")
-        return _Conversion(assay, cutoff, [], spike, f"−ΔCt = Ct({spike}) − marker Ct (spike-in); Undetermined, "
-                           f"empty and Ct > {cutoff:g} set to {cutoff:g}")
-    refs_rec = rec.get("reference_markers")
-    if refs_rec is not None:
-        missing = [r for r in refs_rec if r not in found]
-        if missing:
-            raise InputError(f"{src}: reference marker(s) {', '.join(missing)} that the model's −ΔCt was computed "
-                             "against are not columns of the file; add them (the conversion must match the fit)")
-        refs = list(refs_rec)
-    else:  # read_cohort's rule
-        refs = reference_markers(panel, found)
-    rule = f"−ΔCt = mean Ct({', '.join(refs)}) − marker Ct" if refs else \
-        "−Ct (no reference markers or spike-in: values are NOT normalised)"
-    return _Conversion(assay, cutoff, refs, None, rule + f"; Undetermined, empty and Ct > {cutoff:g} set to {cutoff:g}")
-
-
 # --- the plan: which columns are read and how ------------------------------------------------
 
 
@@ -317,7 +261,7 @@ class _Plan:
     lay: Layout
     reader: ChunkReader
     name_of: dict[int, str]  # header position -> marker / reference id
-    conv: _Conversion
+    conv: Conversion
     col_of: dict[str, int]
     need: list[str]
 
@@ -368,7 +312,7 @@ def _plan(lay: Layout, panel: Any, model: Any, assay: str, rec: dict[str, Any], 
     found = [m for m in marker_ids if m in col_of]
     if not found:
         raise _no_marker_error(lay, panel, model, marker_ids, assay)
-    conv = _conversion_for(assay, panel, set(col_of), rec, spike_in, ct_cutoff, lay.src)
+    conv = conversion_for(assay, panel, set(col_of), rec, spike_in, ct_cutoff, lay.src)
     need = found + [r for r in ([conv.spike_in] if conv.spike_in else conv.reference) if r not in found]
     wanted = sorted({col_of[m] for m in need} | (set(lay.others) if assay == "counts" else set()))
     reader = ChunkReader(lay, wanted, assay, chunk_rows=chunk_rows, block_size=block_size)
@@ -462,20 +406,11 @@ def score_file(
     (3, 'file', 1)
     """
     t0 = time.perf_counter()
-    if not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
-        raise InputError(f"chunk_rows={chunk_rows!r} must be a positive whole number")
-    if threshold is not None and not math.isfinite(float(threshold)):
-        raise InputError(f"threshold={threshold!r} must be a finite number")
-    src, out_p = str(expression), Path(out)
-    output_format(out_p)
-    lay = sniff_layout(Path(expression), src, sep=sep, decimal=decimal, id_column=id_column)
+    out_p = _check_options(chunk_rows, threshold, out)
+    lay = sniff_layout(Path(expression), str(expression), sep=sep, decimal=decimal, id_column=id_column)
     model, panel, method = _model_or_panel(model_or_panel, method)
     rec = dict(conversion or {})
-    assay = assay if assay is not None else rec.get("assay") or (panel.assay if panel is not None else "log2_expression")
-    for key, given in (("assay", assay), ("spike_in", spike_in), ("ct_cutoff", ct_cutoff)):
-        if given is not None and rec.get(key) is not None and rec[key] != given:
-            raise InputError(f"the model was fitted with {key} {rec[key]!r}, not {given!r}; the conversion must "
-                             "match the fit (leave the option out)")
+    assay = _assay(rec, panel, assay, spike_in, ct_cutoff)
     plan = _plan(lay, panel, model, assay, rec, spike_in, ct_cutoff, chunk_rows, block_size)
     warnings: list[str] = []
     reference = "model" if model is not None else "file"
@@ -483,20 +418,46 @@ def score_file(
         model = plan.reader.run(lambda _: _file_model(panel, method, endpoint, plan, warnings))
     scorer = _ModelScorer(model, threshold)
     tally = plan.reader.run(lambda _: _score_pass(scorer, plan, out_p))
+    return _summary(plan, model, panel, scorer, tally, reference, warnings, out_p, time.perf_counter() - t0)
+
+
+def _summary(plan: _Plan, model: Any, panel: Any, scorer: _ModelScorer, tally: _Tally, reference: str,
+             warnings: list[str], out: Path, seconds: float) -> ScoreSummary:
+    src, lay = plan.lay.src, plan.lay
     absent = [m for m in model.markers_ if m not in plan.col_of] if reference == "model" else []
     if absent:
         warnings.insert(0, f"{src}: model marker(s) not in the file, imputed with the training median for every "
                         "sample: " + ", ".join(absent))
     return ScoreSummary(
-        output=str(out_p), source=src, n_samples=tally.n, n_chunks=tally.chunks, method=model.method_,
+        output=str(out), source=src, n_samples=tally.n, n_chunks=tally.chunks, method=model.method_,
         panel_id=panel.id if panel is not None else None, endpoint=getattr(model, "endpoint_", None),
         reference=reference, markers=list(model.markers_),
         columns={lay.names[plan.col_of[m]]: m for m in plan.need}, absent=absent, n_missing_total=tally.missing,
         n_samples_with_missing=tally.samples_with_missing, missing_by_marker=tally.by_marker(scorer.markers),
         has_probability=scorer.has_probability, risk_rule=scorer.risk_rule, threshold=scorer.threshold,
-        n_high=tally.high, assay=assay, conversion=plan.conv.rule, neutralised_ids=tally.neutralised,
-        warnings=warnings, seconds=round(time.perf_counter() - t0, 3),
+        n_high=tally.high, assay=plan.conv.assay, conversion=plan.conv.rule, neutralised_ids=tally.neutralised,
+        warnings=warnings, seconds=round(seconds, 3),
     )
+
+
+def _check_options(chunk_rows: Any, threshold: float | None, out: str | os.PathLike[str]) -> Path:
+    if not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
+        raise InputError(f"chunk_rows={chunk_rows!r} must be a positive whole number")
+    if threshold is not None and not math.isfinite(float(threshold)):
+        raise InputError(f"threshold={threshold!r} must be a finite number")
+    output_format(Path(out))  # refuses .parquet.gz before reading anything
+    return Path(out)
+
+
+def _assay(rec: dict[str, Any], panel: Any, assay: str | None, spike_in: str | None, ct_cutoff: float | None) -> str:
+    """The assay (given, else recorded in the model file, else the panel's); options that contradict
+    the model file's conversion record are an error."""
+    assay = assay if assay is not None else rec.get("assay") or (panel.assay if panel is not None else "log2_expression")
+    for key, given in (("assay", assay), ("spike_in", spike_in), ("ct_cutoff", ct_cutoff)):
+        if given is not None and rec.get(key) is not None and rec[key] != given:
+            raise InputError(f"the model was fitted with {key} {rec[key]!r}, not {given!r}; the conversion must "
+                             "match the fit (leave the option out)")
+    return assay
 
 
 def _model_or_panel(model_or_panel: Any, method: str | None) -> tuple[Any, Any, str | None]:

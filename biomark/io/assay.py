@@ -47,17 +47,22 @@ def ct_rule(values: np.ndarray, no_ct: np.ndarray | None, cutoff: float, where: 
     [30.5, 40.0, 40.0]
     """
     with np.errstate(invalid="ignore"):
-        bad = np.flatnonzero(values <= 0)
-        if bad.size:
-            r = int(bad[0])
-            raise InputError(where.at(r) + f"Ct {values[r]:g} is not a cycle number (Ct values are positive); if "
-                             "these are already −ΔCt or log2 values use assay log2_expression (CLI --assay "
-                             "log2_expression)")
+        _refuse_first(values, values <= 0, where, lambda v: f"Ct {v:g} is not a cycle number (Ct values are "
+                      "positive); if these are already −ΔCt or log2 values use assay log2_expression (CLI --assay "
+                      "log2_expression)")
         above = values > cutoff
     no_ct = np.zeros(values.shape, dtype=bool) if no_ct is None else no_ct
     if above.any() or no_ct.any():
         values = np.where(above | no_ct, cutoff, values)
     return CtColumn(values, no_ct, above)
+
+
+def _refuse_first(values: np.ndarray, bad: np.ndarray, where: Where, message: Callable[[float], str]) -> None:
+    """Raise for the first cell in ``bad``: its place (``where``) and ``message(value)``."""
+    idx = np.flatnonzero(bad)
+    if idx.size:
+        r = int(idx[0])
+        raise InputError(where.at(r) + message(float(values[r])))
 
 
 def check_counts(values: np.ndarray, where: Where) -> bool:
@@ -70,12 +75,9 @@ def check_counts(values: np.ndarray, where: Where) -> bool:
     True
     """
     with np.errstate(invalid="ignore"):
-        neg = np.flatnonzero(values < 0)
-    if neg.size:
-        r = int(neg[0])
-        raise InputError(where.at(r) + f"count {values[r]:g} is negative; counts are read numbers ≥ 0 (every column "
-                         "of the file is summed into the library size; if the values are already log-transformed "
-                         "use assay log2_expression)")
+        _refuse_first(values, values < 0, where, lambda v: f"count {v:g} is negative; counts are read numbers ≥ 0 "
+                      "(every column of the file is summed into the library size; if the values are already "
+                      "log-transformed use assay log2_expression)")
     fin = values[np.isfinite(values)]
     return bool(np.all(fin == np.round(fin)))
 
@@ -101,12 +103,9 @@ def check_intensity(values: np.ndarray, where: Where) -> float:
     1024.0
     """
     with np.errstate(invalid="ignore"):
-        bad = np.flatnonzero(values <= 0)
-    if bad.size:
-        r = int(bad[0])
-        raise InputError(where.at(r) + f"intensity {values[r]:g} is not positive and has no log2; if the values "
-                         "are already log2 use assay log2_expression, else replace non-positive values (e.g. by "
-                         "the detection limit)")
+        _refuse_first(values, values <= 0, where, lambda v: f"intensity {v:g} is not positive and has no log2; if "
+                      "the values are already log2 use assay log2_expression, else replace non-positive values "
+                      "(e.g. by the detection limit)")
     fin = values[np.isfinite(values)]
     return float(fin.max()) if fin.size else -np.inf
 

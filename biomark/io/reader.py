@@ -114,24 +114,32 @@ def read_cohort(
     sel = select_features(matrix.features, panel_obj, src=src, orientation=matrix.orientation, assay=assay,
                           spike_in=spike_in, auto=samples_as == "auto")
     values, no_ct = parse_values(matrix, sel, assay)
-    qc: dict[str, Any] = {"format": lay.fmt, "separator": lay.sep, "decimal": lay.decimal, "utf8_bom": lay.bom,
-                          "orientation": matrix.orientation, **sel.qc}
-    warnings = [*lay.notes, *sel.warnings]
-    values, library_size = apply_assay_rules(values, no_ct, matrix, sel, assay, float(ct_cutoff), qc, warnings)
-    if lay.decimal == ",":
-        warnings.append(f"{src}: numbers use decimal commas with '{sep_name(lay.sep)}' separators "
-                        "(a European spreadsheet export); read '1,5' as 1.5")
-    cohort = Cohort(
-        expression=pd.DataFrame(values, index=_index(matrix.sample_ids), columns=[c for _, c in sel.keep]),
-        assay=assay, panel_id=panel_obj.id if panel_obj is not None else None, missing_markers=sel.missing,
-        warnings=warnings, qc=qc, sources={src: sha256(lay.path)}, spike_in=sel.spike_in,
-        name=name if name is not None else file_stem(lay.path), reference_markers=sel.reference_ids,
-        library_size=library_size, ct_cutoff=float(ct_cutoff) if assay == "qpcr_ct" else None,
-    )
+    cohort = assemble(lay, matrix, sel, values, no_ct, assay=assay, panel=panel_obj, ct_cutoff=float(ct_cutoff),
+                      name=name)
     if clinical is None:
         return cohort
     return join_clinical(cohort, Path(clinical), str(clinical), clinical_id_column or id_column,
                          strict_id=clinical_id_column is not None)
+
+
+def assemble(lay: Layout, matrix: Matrix, sel: Selection, values: np.ndarray, no_ct: np.ndarray, *, assay: str,
+             panel: Any, ct_cutoff: float, name: str | None) -> Cohort:
+    """The Cohort: the assay rules applied to the parsed values, with the read's qc and warnings."""
+    src = lay.src
+    qc: dict[str, Any] = {"format": lay.fmt, "separator": lay.sep, "decimal": lay.decimal, "utf8_bom": lay.bom,
+                          "orientation": matrix.orientation, **sel.qc}
+    warnings = [*lay.notes, *sel.warnings]
+    values, library_size = apply_assay_rules(values, no_ct, matrix, sel, assay, ct_cutoff, qc, warnings)
+    if lay.decimal == ",":
+        warnings.append(f"{src}: numbers use decimal commas with '{sep_name(lay.sep)}' separators "
+                        "(a European spreadsheet export); read '1,5' as 1.5")
+    return Cohort(
+        expression=pd.DataFrame(values, index=_index(matrix.sample_ids), columns=[c for _, c in sel.keep]),
+        assay=assay, panel_id=panel.id if panel is not None else None, missing_markers=sel.missing,
+        warnings=warnings, qc=qc, sources={src: sha256(lay.path)}, spike_in=sel.spike_in,
+        name=name if name is not None else file_stem(lay.path), reference_markers=sel.reference_ids,
+        library_size=library_size, ct_cutoff=ct_cutoff if assay == "qpcr_ct" else None,
+    )
 
 
 def _check_options(panel: Any, assay: str | None, samples_as: str, ct_cutoff: Any, spike_in: str | None) -> str:
