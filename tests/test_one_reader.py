@@ -87,3 +87,19 @@ def test_file_level_refusals_are_one(tmp_path: Path) -> None:
         validate = _outcome(lambda f=f: read_cohort(f, panel=ESCC))
         score = _outcome(lambda f=f: score_file(ESCC, f, tmp_path / "s.csv"))
         assert validate[0] == "refused" and validate == score, (name, validate, score)
+
+
+def test_parquet_is_read_alike(tmp_path: Path) -> None:
+    import gzip
+
+    import pandas as pd
+
+    df = pd.DataFrame({"id": ["P1", "P2", "P3"], "miR-339-5p": ["1", "high", "2"]})
+    df.to_parquet(tmp_path / "text.parquet", index=False)
+    (tmp_path / "e.parquet.gz").write_bytes(gzip.compress((tmp_path / "text.parquet").read_bytes()))
+    for name, words in (("text.parquet", "row 3, column 'miR-339-5p' (sample 'P2'): 'high' is not a number"),
+                        ("e.parquet.gz", "gzip-compressed Parquet")):
+        f = tmp_path / name
+        validate = _outcome(lambda f=f: read_cohort(f, panel=ESCC))
+        score = _outcome(lambda f=f: score_file(ESCC, f, tmp_path / "s.csv"))
+        assert validate[0] == "refused" and words in validate[1] and validate == score, (name, validate, score)
