@@ -105,6 +105,9 @@ class Cohort:
         * ``qpcr_ct``: −ΔCt = (reference Ct) − (marker Ct), the reference being the spike-in column
           when one was named, else the mean Ct of the reference markers present in that sample
           (``NaN`` when none is); with neither, −Ct (a warning says the values are unnormalised).
+          The reference markers are :attr:`reference_markers`, else the panel's endogenous
+          reference markers among the columns, else its spike-in references
+          (:func:`biomark.io.assay.reference_markers`, the rule of :func:`biomark.read_cohort`).
         * ``counts``: log2 CPM = log2((count + 0.5) / (library size + 1) × 10⁶), the prior of limma's
           ``voom`` (Law et al. 2014, Genome Biology 15:R29).
         * ``intensity``: log2(intensity).
@@ -114,11 +117,13 @@ class Cohort:
         present, else every non-reference column) selects and orders the columns. The rule applied
         is in ``result.attrs["conversion"]`` and any caveat in ``result.attrs["warnings"]``.
         """
+        # lazy: biomark.io imports this module (a cycle), preprocess imports scikit-learn (1-4 s measured)
+        from biomark.io.assay import reference_markers
         from biomark.preprocess import assay_levels
 
         refs = list(self.reference_markers)
-        if panel is not None and not refs:
-            refs = [r.id for r in panel.reference_markers if r.id in self.expression.columns]
+        if panel is not None and not refs:  # read_cohort's rule: endogenous references first
+            refs = reference_markers(panel, set(self.expression.columns))
         excluded = set(refs) | ({self.spike_in} if self.spike_in else set())
         if markers is None:
             if panel is not None:
