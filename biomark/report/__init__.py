@@ -1,7 +1,8 @@
 """The HTML validation report: one self-contained file a reviewer can open.
 
-``render_html(result)`` turns the result dict of :meth:`biomark.ValidationResult.to_dict`
-(schema "biomark.validation/1", see docs/report.md) into a single HTML document:
+``render_html(result)`` turns a validation result (a :class:`biomark.ValidationResult`, its typed
+sections, or its dict read by :func:`biomark.validation.schema.parse`; schema "biomark.validation/1",
+see docs/report.md) into a single HTML document:
 
 * inline CSS and inline SVG figures drawn with matplotlib (:mod:`biomark.report.figures`);
 * no JavaScript, nothing loaded from the network (a Content-Security-Policy of
@@ -10,8 +11,9 @@
   jinja2's autoescape in HTML, and written as XML-escaped ``<text>`` inside the SVG;
 * deterministic: the same dict gives the same bytes.
 
-The report reads results; it computes no statistics. Sections whose data are absent from the
-dict are left out, and the TRIPOD-style checklist says what was and was not assessed.
+The report reads the typed sections; it computes no statistics. A section that is ``NotAssessed``
+says so with its reason, sections absent from a partial dict are left out, and the TRIPOD-style
+checklist says what was and was not assessed.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Figures for the HTML report: matplotlib drawings returned as inline SVG strings.
 
-Every function takes a piece of the result dict (``ValidationResult.to_dict()``, schema
+Every function takes a typed section of the result (:mod:`biomark.validation.schema`, schema
 "biomark.validation/1") and returns one ``<svg>`` element as text, ready to be placed inside an
-HTML document. Nothing here computes a statistic; the functions only draw numbers they are given.
+HTML document (the survival figures live in :mod:`biomark.report.figures_survival`, the SVG
+plumbing in :mod:`biomark.report._svg`). Nothing here computes a statistic; the functions only draw numbers they are given.
 
 Guarantees of :func:`to_svg` (used by every figure):
 

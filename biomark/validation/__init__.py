@@ -32,6 +32,7 @@ from biomark.validation.change_dose import direction_inputs
 from biomark.validation.external import external
 from biomark.validation.parallel import backend
 from biomark.validation.result import SCHEMA, ValidationResult, _clean
+from biomark.validation.schema import parse
 
 __all__ = ["ValidationResult", "validate"]
 
@@ -196,7 +197,7 @@ def validate(
     with backend(scheduler):
         ev = _evaluate(plan, progress)
     direction = _directions(plan, ev)
-    ext = _external(plan, ev, direction) if len(plan.cohorts) > 1 else None
+    ext = _external(plan, ev, direction) if len(plan.cohorts) > 1 and ev.section is not None else None
     return _assemble(plan, ev, direction, ext)
 
 
@@ -338,4 +339,4 @@ def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any)
     data["reproducibility"] = {"seed": plan.kw["seed"], "command": plan.kw["command"], "inputs": sources,
                                "versions": describe.versions(), "settings": plan.settings}
     data["biomark_version"] = data["reproducibility"]["versions"]["biomark"]
-    return ValidationResult(_clean(data))
+    return ValidationResult(parse(_clean(data)))  # strict: the engine writes its schema exactly

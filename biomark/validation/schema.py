@@ -24,16 +24,18 @@ Examples
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, get_type_hints
 
 from biomark.atomic import write_text_atomic
 from biomark.stats.calibration import Calibration
+from biomark.stats.cutpoint import CutpointResult
 from biomark.stats.decision import DecisionCurve
 from biomark.stats.direction import DirectionSummary
 from biomark.stats.meta import MetaResult
 from biomark.stats.roc import RocAuc, ThresholdMetrics, YoudenThreshold
+from biomark.stats.survival import CoxResult
 from biomark.validation._typed import Embeds, SchemaError, from_plain, json_schema, to_plain
 
 __all__ = ["SCHEMA", "NotAssessed", "SchemaError", "ValidationData", "parse", "parse_section",
@@ -51,6 +53,18 @@ def _opt() -> Any:
 
 def _flat() -> Any:
     return field(metadata=_FLAT)
+
+
+def _subset(name: str, source: type, names: tuple[str, ...], doc: str, *, head: tuple = (),
+            tail: tuple = ()) -> type:
+    """A frozen section holding the fields ``names`` of the :mod:`biomark.stats` result ``source``, as typed there.
+
+    Used where results.json keeps the scalar fields of a stats result and not its per-sample arrays.
+    """
+    hints = get_type_hints(source)
+    cls = make_dataclass(name, [*head, *((n, hints[n]) for n in names), *tail], frozen=True)
+    cls.__doc__, cls.__module__ = doc, __name__
+    return cls
 
 
 @dataclass(frozen=True)
@@ -238,24 +252,11 @@ class CoxTerm:
     hr_ci_high: float
 
 
-@dataclass(frozen=True)
-class CoxModel:
-    """A Cox model (:func:`biomark.stats.cox`, Efron ties): terms and the model's tests."""
-
-    terms: list[CoxTerm]
-    loglik: float
-    loglik_null: float
-    lrt: float
-    lrt_df: int
-    lrt_p: float
-    wald: float
-    wald_p: float
-    score: float
-    score_p: float
-    n: int
-    n_events: int
-    ties: str
-    per: str | None = _opt()
+CoxModel = _subset(
+    "CoxModel", CoxResult,
+    ("loglik", "loglik_null", "lrt", "lrt_df", "lrt_p", "wald", "wald_p", "score", "score_p", "n", "n_events", "ties"),
+    "A Cox model (:func:`biomark.stats.cox`, Efron ties): its terms and the model's tests.",
+    head=(("terms", list[CoxTerm], field()),), tail=(("per", str | None, _opt()),))
 
 
 @dataclass(frozen=True)
@@ -268,18 +269,9 @@ class Logrank:
     p: float
 
 
-@dataclass(frozen=True)
-class Cutpoint:
-    """Maximally selected log-rank statistic (Lausen–Schumacher p and the naive p)."""
-
-    cutpoint: float
-    statistic: float
-    p: float
-    p_naive: float
-    n_low: int
-    n_high: int
-    minprop: float
-    maxprop: float
+Cutpoint = _subset(
+    "Cutpoint", CutpointResult, ("cutpoint", "statistic", "p", "p_naive", "n_low", "n_high", "minprop", "maxprop"),
+    "Maximally selected log-rank statistic (:func:`biomark.stats.optimal_cutpoint`; Lausen–Schumacher p).")
 
 
 @dataclass(frozen=True)
