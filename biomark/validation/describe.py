@@ -20,6 +20,7 @@ from biomark.panel import Panel
 
 
 def versions() -> dict[str, str]:
+    """Versions of biomark, Python and the libraries whose numbers enter a result."""
     import biomark  # the package's own version; imported here because biomark imports this module
 
     out = {"biomark": biomark.__version__, "python": platform.python_version()}
@@ -32,6 +33,7 @@ def versions() -> dict[str, str]:
 
 
 def panel_dict(panel: Panel) -> dict[str, Any]:
+    """The spec fields a result records, with the panel's content hash."""
     d = panel.model_dump(mode="json")
     keep = ("id", "title", "cancer_type", "specimen", "compartment", "assay", "scoring", "markers", "evidence",
             "conflicts", "notes", "endpoints", "reference_markers")
@@ -82,6 +84,7 @@ def separation_warnings(X: pd.DataFrame, y: np.ndarray, ep: Any) -> list[str]:
 
 
 def check_size(cohort: Cohort, y: np.ndarray) -> None:
+    """Refuse fewer than 10 samples with an outcome or fewer than 3 in the smaller class."""
     if y.size < 10:
         raise InputError(f"{cohort.name}: only {y.size} samples with an outcome; validation needs at least 10")
     minority = int(min(y.sum(), y.size - y.sum()))
@@ -90,6 +93,7 @@ def check_size(cohort: Cohort, y: np.ndarray) -> None:
 
 
 def covariates(cohort: Cohort, names: Sequence[str], present: np.ndarray) -> pd.DataFrame | None:
+    """The named clinical covariates of the analysed rows, categorical ones as 0/1 dummies (first level dropped)."""
     if not names:
         return None
     clin = cohort.clinical
@@ -107,6 +111,7 @@ def covariates(cohort: Cohort, names: Sequence[str], present: np.ndarray) -> pd.
 
 
 def cohort_info(cohort: Cohort, X: pd.DataFrame) -> dict[str, Any]:
+    """The cohort section: size, markers, read-time QC, per-marker quantiles, missing counts, Spearman correlations."""
     qc = dict(cohort.qc)
     desc = {}
     for m in X.columns:
@@ -126,6 +131,7 @@ def cohort_info(cohort: Cohort, X: pd.DataFrame) -> dict[str, Any]:
 
 
 def by_class(X: pd.DataFrame, y: np.ndarray, ep: Any) -> dict[str, Any]:
+    """Marker values per class (at most 5000 each) for the distribution figure."""
     neg = ep.negative_class or "other"
     out = {}
     for m in X.columns:
@@ -136,6 +142,7 @@ def by_class(X: pd.DataFrame, y: np.ndarray, ep: Any) -> dict[str, Any]:
 
 
 def tripod(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """TRIPOD-style checklist: which items this result assessed, and how."""
     b, s = d.get("binary"), d.get("survival")
     items = [
         ("Source of predictors and their direction stated (panel spec with evidence)", True,

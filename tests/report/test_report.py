@@ -273,6 +273,7 @@ def test_render_twice_is_identical(binary_html: str) -> None:
     assert render_html(binary_result(), strict=True) == binary_html
 
 
+@pytest.mark.hand_made_results
 def test_render_in_a_fresh_process_is_identical(survival_html: str, tmp_path: Path) -> None:
     """Same bytes from another interpreter with a different hash seed (no dates, counters or salts leak)."""
     src = tmp_path / "result.json"
