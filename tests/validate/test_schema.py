@@ -63,3 +63,22 @@ def test_summary_reads_the_typed_sections_and_says_what_was_not_assessed():
     text = ValidationResult(d).summary()
     assert "calibration not assessed: all predicted probabilities are equal" in text
     assert "cross-validated AUC 0.514" in text
+
+
+def test_a_dose_endpoint_result_has_no_performance_section_and_follows_the_schema():
+    import numpy as np
+    import pandas as pd
+
+    import biomark
+    from biomark.cohort import Cohort
+
+    panel = biomark.load_panel("nsclc_mir29a_mir150_dose")
+    rng = np.random.default_rng(0)
+    ids = [f"S{i}" for i in range(40)]
+    expr = pd.DataFrame(rng.normal(size=(40, len(panel.marker_ids))), index=ids, columns=panel.marker_ids)
+    clin = pd.DataFrame({"dose": rng.uniform(0, 60, 40)}, index=ids)
+    r = biomark.validate(panel, Cohort(expression=expr, clinical=clin, name="dose.csv"), endpoint="radiation_dose")
+    d = json.loads(r.to_json())
+    jsonschema.validate(d, shipped_json_schema())
+    assert r.sections.binary is None and r.sections.survival is None and "binary" not in d
+    assert [e.measure for e in r.sections.direction.effects] == ["spearman_rho"] * len(panel.marker_ids)
