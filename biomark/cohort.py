@@ -8,10 +8,14 @@ imputation happen inside :mod:`biomark.preprocess`, fitted on training rows only
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from biomark.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -134,3 +138,164 @@ class Cohort:
             self.expression, self.assay, markers=markers, reference=refs, spike_in=self.spike_in,
             library_size=self.library_size,
         )
+
+    # --- typed outcome accessors (used by biomark.validate and ``biomark fit``) -----------------
+
+    def outcome(self, column: str | None = None, *, positive_class: str,
+                candidates: Sequence[str] = ("outcome", "response", "class", "group")) -> BinaryOutcome:
+        """The binary outcome as 0/1 (1 = ``positive_class``), resolved here and nowhere else.
+
+        A column of 0/1 (or ``True``/``False``) is read as is; a column of two labels must contain
+        ``positive_class``. Samples with an empty cell are dropped (``present`` says which).
+
+        Examples
+        --------
+        >>> c = Cohort(pd.DataFrame({"m": [1.0, 2, 3, 4]}, index=list("abcd")),
+        ...            pd.DataFrame({"r": ["yes", "no", None, "yes"]}, index=list("abcd")))
+        >>> o = c.outcome("r", positive_class="yes")
+        >>> o.y.tolist(), o.n_dropped
+        ([1.0, 0.0, 1.0], 1)
+        """
+        s = self._clinical_column(column, candidates, "binary outcome")
+        return _binary_outcome(s, positive_class, self._clinical_source())
+
+    def survival(self, time: str | None = None, event: str | None = None, *,
+                 endpoint_id: str = "") -> SurvivalOutcome:
+        """Survival time (> 0) and 0/1 event of the samples that have both.
+
+        Default columns: ``{endpoint_id}_time``, ``time``, ``os_time``, ... and ``{endpoint_id}_event``,
+        ``event``, ``status``, ...; R's 1/2 coding of events is refused with a message saying so.
+
+        Examples
+        --------
+        >>> c = Cohort(pd.DataFrame({"m": [1.0, 2, 3]}, index=list("abc")),
+        ...            pd.DataFrame({"time": [5.0, 3, None], "event": [1, 0, 1]}, index=list("abc")))
+        >>> s = c.survival()
+        >>> s.time.tolist(), s.event.tolist(), s.n_dropped
+        ([5.0, 3.0], [1.0, 0.0], 1)
+        """
+        t = self._clinical_column(time, [f"{endpoint_id}_time", "time", "os_time", "survival_time", "months",
+                                          "days"], "survival time")
+        e = self._clinical_column(event, [f"{endpoint_id}_event", "event", "status", "os_event", "death"],
+                                  "event indicator")
+        return _survival_outcome(t, e, self._clinical_source())
+
+    def _clinical_source(self) -> str:
+        """The clinical file's path for messages (the cohort's name when it was not read from files)."""
+        srcs = list(self.sources or {})
+        return srcs[1] if len(srcs) > 1 else self.name
+
+    def _clinical_column(self, column: str | None, candidates: Sequence[str], what: str) -> pd.Series:
+        clin = self.clinical
+        if clin is None:
+            raise InputError(f"{self.name}: a {what} is needed but no clinical file was given; pass --clinical FILE")
+        cols = list(clin.columns)
+        if column is None:
+            column = next((c for c in candidates if c in cols), None)
+            if column is None:
+                raise InputError(f"{self._clinical_source()}: name the {what} column (clinical columns are: "
+                                 f"{', '.join(map(str, cols))})")
+        if column not in cols:
+            raise InputError(f"{self._clinical_source()}: no column '{column}'; columns are: {', '.join(map(str, cols))}")
+        return clin[column]
+
+
+@dataclass(frozen=True)
+class BinaryOutcome:
+    """A binary outcome read from the clinical data.
+
+    Attributes
+    ----------
+    y
+        0/1 (1 = the positive class) for the samples that have a value.
+    present
+        Boolean mask over all samples of the cohort: which have a value.
+    column
+        The clinical column read.
+    n_dropped
+        Samples left out because the cell was empty.
+    """
+
+    y: np.ndarray
+    present: np.ndarray
+    column: str
+    n_dropped: int
+
+    @property
+    def full(self) -> np.ndarray:
+        """``y`` spread over every sample of the cohort (``NaN`` where absent)."""
+        out = np.full(self.present.size, np.nan)
+        out[self.present] = self.y
+        return out
+
+
+@dataclass(frozen=True)
+class SurvivalOutcome:
+    """Survival data read from the clinical data.
+
+    Attributes
+    ----------
+    time, event
+        Time (> 0) and 0/1 event of the samples that have both.
+    present
+        Boolean mask over all samples of the cohort: which have both.
+    time_column, event_column
+        The clinical columns read.
+    n_dropped
+        Samples left out because the time or the event was missing.
+    """
+
+    time: np.ndarray
+    event: np.ndarray
+    present: np.ndarray
+    time_column: str
+    event_column: str
+    n_dropped: int
+
+
+def _binary_outcome(s: pd.Series, pos: str, src: str) -> BinaryOutcome:
+    name = str(s.name)
+    present = s.notna().to_numpy()
+    vals = [str(v).strip() for v in s[present]]
+    labels = sorted(set(vals))
+    if set(labels) <= {"0", "1", "0.0", "1.0", "True", "False"}:
+        y = np.array([1.0 if v in ("1", "1.0", "True") else 0.0 for v in vals])
+    else:
+        if pos not in labels:
+            raise InputError(f"{src}: column '{name}': the positive class '{pos}' does not occur; labels are: "
+                             f"{', '.join(labels)}; recode the column or use 0/1 with 1 = {pos}")
+        if len(labels) > 2:
+            raise InputError(f"{src}: column '{name}' has {len(labels)} labels ({', '.join(labels[:6])}); a binary "
+                             f"endpoint needs two: '{pos}' and one other")
+        y = np.array([1.0 if v == pos else 0.0 for v in vals])
+    if np.unique(y).size < 2:
+        raise InputError(f"{src}: column '{name}' has one class only ({labels[0] if labels else 'none'}); "
+                         "a binary endpoint needs cases and controls")
+    return BinaryOutcome(y=y, present=present, column=name, n_dropped=int((~present).sum()))
+
+
+def _survival_outcome(t: pd.Series, e: pd.Series, src: str) -> SurvivalOutcome:
+    tn = pd.to_numeric(t, errors="coerce")
+    en = pd.to_numeric(e, errors="coerce")
+    bad_t = t.notna() & tn.isna()
+    if bad_t.any():
+        i = bad_t.to_numpy().nonzero()[0][0]
+        raise InputError(f"{src}: column '{t.name}', sample '{t.index[i]}': time {t.iloc[i]!r} is not a number; "
+                         f"write the time as a number (in the endpoint's unit) or leave the cell empty")
+    present = (tn.notna() & en.notna()).to_numpy()
+    tv, ev = tn.to_numpy(float), en.to_numpy(float)
+    if (tv[present] <= 0).any():
+        i = np.flatnonzero(present & (tv <= 0))[0]
+        raise InputError(f"{src}: column '{t.name}', sample '{t.index[i]}': survival time {tv[i]:g} is not "
+                         "positive; times must be > 0")
+    codes = set(np.unique(ev[present]).tolist())
+    if codes == {1.0, 2.0} or codes == {2.0}:
+        raise InputError(f"{src}: column '{e.name}' is coded 1/2 as in R's survival::lung (2 = event); "
+                         "recode it to 0 = censored, 1 = event")
+    if not codes <= {0.0, 1.0}:
+        raise InputError(f"{src}: column '{e.name}' must be 0 (censored) or 1 (event); found "
+                         + ", ".join(f"{c:g}" for c in sorted(codes)))
+    if ev[present].sum() == 0:
+        raise InputError(f"{src}: column '{e.name}': every sample is censored; survival analysis needs events")
+    return SurvivalOutcome(time=tv[present], event=ev[present], present=present, time_column=str(t.name),
+                           event_column=str(e.name), n_dropped=int((~present).sum()))

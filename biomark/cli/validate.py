@@ -21,7 +21,7 @@ def _write_outputs(result, report: str | None, json_path: str | None) -> None:
     if report:
         from biomark.report import render_html
 
-        html = render_html(result.to_dict())
+        html = render_html(result)
     if json_path and json_path != "-":
         write_text_atomic(json_path, text)
     if html is not None:

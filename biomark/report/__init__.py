@@ -1,7 +1,8 @@
 """The HTML validation report: one self-contained file a reviewer can open.
 
-``render_html(result)`` turns the result dict of :meth:`biomark.ValidationResult.to_dict`
-(schema "biomark.validation/1", see docs/report.md) into a single HTML document:
+``render_html(result)`` turns a validation result (a :class:`biomark.ValidationResult`, its typed
+sections, or its dict read by :func:`biomark.validation.schema.parse`; schema "biomark.validation/1",
+see docs/report.md) into a single HTML document:
 
 * inline CSS and inline SVG figures drawn with matplotlib (:mod:`biomark.report.figures`);
 * no JavaScript, nothing loaded from the network (a Content-Security-Policy of
@@ -10,13 +11,13 @@
   jinja2's autoescape in HTML, and written as XML-escaped ``<text>`` inside the SVG;
 * deterministic: the same dict gives the same bytes.
 
-The report reads results; it computes no statistics. Sections whose data are absent from the
-dict are left out, and the TRIPOD-style checklist says what was and was not assessed.
+The report reads the typed sections; it computes no statistics. A section that is ``NotAssessed``
+says so with its reason, sections absent from a partial dict are left out, and the TRIPOD-style
+checklist says what was and was not assessed.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -27,6 +28,17 @@ from markupsafe import Markup
 
 from biomark.atomic import atomic_write
 from biomark.report import figures
+from biomark.validation.schema import (
+    BinarySection,
+    Direction,
+    MarkerNotAssessed,
+    NotAssessed,
+    SchemaError,
+    SurvivalSection,
+    ValidationData,
+    parse,
+    to_plain,
+)
 
 __all__ = ["ReportError", "render_html", "write_html"]
 
@@ -82,18 +94,20 @@ def fmt_pct(x: Any, digits: int = 1) -> str:
 # ------------------------------------------------------------------------------------------- view model
 
 
-def direction_verdict(direction: Mapping[str, Any] | None) -> dict[str, str]:
+def direction_verdict(direction: Direction | Mapping[str, Any] | None) -> dict[str, str]:
     """Summarise the direction-consistency counts as a headline (no statistics: counts only).
 
+    ``direction``: the typed section, or its counts as a mapping.
     Returns ``{"tone": "good"|"bad"|"neutral", "title": ..., "detail": ...}``.
     """
     if not direction:
         return {"tone": "neutral", "title": "Not assessed", "detail": "direction consistency was not computed"}
-    n = int(direction.get("n_with_direction") or 0)
-    agree = int(direction.get("n_agreeing") or 0)
-    cons = int(direction.get("n_consistent") or 0)
-    contra = int(direction.get("n_contradicting") or 0)
-    alpha = direction.get("alpha")
+    get = direction.get if isinstance(direction, Mapping) else (lambda k: getattr(direction, k, None))
+    n = int(get("n_with_direction") or 0)
+    agree = int(get("n_agreeing") or 0)
+    cons = int(get("n_consistent") or 0)
+    contra = int(get("n_contradicting") or 0)
+    alpha = get("alpha")
     q = f"q < {alpha:g}" if _finite(alpha) else "significant"
     if n == 0:
         return {"tone": "neutral", "title": "No expected directions",
@@ -112,50 +126,57 @@ def direction_verdict(direction: Mapping[str, Any] | None) -> dict[str, str]:
             "detail": f"{cons} consistent ({q}), none significantly contradicts"}
 
 
-def _headline(r: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _headline(r: ValidationData) -> list[dict[str, Any]]:
     cards: list[dict[str, Any]] = []
-    b = r.get("binary")
-    if isinstance(b, Mapping):
-        roc = b.get("roc") or {}
-        if roc:
-            cards.append({"label": "AUC (out-of-fold)", "value": fmt_num(roc.get("auc")),
-                          "sub": f"95% CI {fmt_ci(roc.get('ci_low'), roc.get('ci_high'))} (DeLong)"
-                          if fmt_ci(roc.get("ci_low"), roc.get("ci_high")) else "CI not available"})
-        auc_b = (((b.get("bootstrap") or {}).get("metrics") or {}).get("auc") or {})
-        if auc_b:
-            cards.append({"label": "Optimism-corrected AUC", "value": fmt_num(auc_b.get("corrected")),
-                          "sub": f"apparent {fmt_num(auc_b.get('apparent'))}, optimism {fmt_num(auc_b.get('optimism'))}"})
-        cal = b.get("calibration") or {}
-        if cal:
-            cards.append({"label": "Calibration slope", "value": fmt_num(cal.get("slope")),
-                          "sub": f"intercept {fmt_num(cal.get('intercept'))}, Brier {fmt_num(cal.get('brier'))}"})
-    s = r.get("survival")
-    if isinstance(s, Mapping):
-        h = s.get("harrell") or {}
-        if h:
-            cards.append({"label": "Harrell's C", "value": fmt_num(h.get("c")),
-                          "sub": f"SE {fmt_num(h.get('se'))}"
-                          + (f"; Uno {fmt_num((s.get('uno') or {}).get('c'))}" if s.get("uno") else "")})
-        terms = ((s.get("cox") or {}).get("terms") or [])
-        if terms:
-            t = terms[0]
-            cards.append({"label": "Hazard ratio per SD", "value": fmt_num(t.get("hr"), 2),
-                          "sub": f"95% CI {fmt_ci(t.get('hr_ci_low'), t.get('hr_ci_high'), 2)}, p {fmt_p(t.get('p'))}"})
-        if s.get("cv_harrell") and not _has_error(s["cv_harrell"]):
-            cards.append({"label": "Cross-validated C", "value": fmt_num((s.get("cv_harrell") or {}).get("c")),
-                          "sub": "Harrell, out-of-fold risk scores"})
-    verdict = direction_verdict(r.get("direction"))
+    if r.binary is not None:
+        cards += _binary_cards(r.binary)
+    if r.survival is not None:
+        cards += _survival_cards(r.survival)
+    verdict = direction_verdict(r.direction)
     cards.append({"label": "Direction vs literature", "value": verdict["title"], "sub": verdict["detail"],
                   "tone": verdict["tone"], "wide": True})
     return cards
 
 
-def _figures(r: Mapping[str, Any], strict: bool) -> tuple[dict[str, Markup], dict[str, str]]:
+def _binary_cards(b: BinarySection) -> list[dict[str, Any]]:
+    cards = []
+    if b.roc is not None:
+        ci = fmt_ci(b.roc.ci_low, b.roc.ci_high)
+        cards.append({"label": "AUC (out-of-fold)", "value": fmt_num(b.roc.auc),
+                      "sub": f"95% CI {ci} (DeLong)" if ci else "CI not available"})
+    auc_b = (b.bootstrap.metrics or {}).get("auc") if b.bootstrap is not None else None
+    if auc_b is not None:
+        cards.append({"label": "Optimism-corrected AUC", "value": fmt_num(auc_b.corrected),
+                      "sub": f"apparent {fmt_num(auc_b.apparent)}, optimism {fmt_num(auc_b.optimism)}"})
+    cal = b.calibration
+    if isinstance(cal, NotAssessed):
+        cards.append({"label": "Calibration slope", "value": "not assessed", "sub": cal.reason})
+    elif cal is not None:
+        cards.append({"label": "Calibration slope", "value": fmt_num(cal.slope),
+                      "sub": f"intercept {fmt_num(cal.intercept)}, Brier {fmt_num(cal.brier)}"})
+    return cards
+
+
+def _survival_cards(s: SurvivalSection) -> list[dict[str, Any]]:
+    cards = []
+    if s.harrell is not None:
+        cards.append({"label": "Harrell's C", "value": fmt_num(s.harrell.c), "sub": f"SE {fmt_num(s.harrell.se)}"
+                      + (f"; Uno {fmt_num(s.uno.c)}" if s.uno is not None else "")})
+    if s.cox is not None and s.cox.terms:
+        t = s.cox.terms[0]
+        cards.append({"label": "Hazard ratio per SD", "value": fmt_num(t.hr, 2),
+                      "sub": f"95% CI {fmt_ci(t.hr_ci_low, t.hr_ci_high, 2)}, p {fmt_p(t.p)}"})
+    if s.cv_harrell is not None and not isinstance(s.cv_harrell, NotAssessed):
+        cards.append({"label": "Cross-validated C", "value": fmt_num(s.cv_harrell.c),
+                      "sub": "Harrell, out-of-fold risk scores"})
+    return cards
+
+
+def _figures(r: ValidationData, strict: bool) -> tuple[dict[str, Markup], dict[str, str]]:
     figs: dict[str, Markup] = {}
     errors: dict[str, str] = {}
-    endpoint = r.get("endpoint") or {}
-    pos = endpoint.get("positive_class") or "positive"
-    neg = endpoint.get("negative_class") or "negative"
+    ep = r.endpoint or {}
+    pos, neg = ep.get("positive_class") or "positive", ep.get("negative_class") or "negative"
 
     def add(name: str, fn: Callable[[], str]) -> None:
         try:
@@ -165,86 +186,57 @@ def _figures(r: Mapping[str, Any], strict: bool) -> tuple[dict[str, Markup], dic
                 raise
             errors[name] = f"{type(err).__name__}: {err}"
 
-    qc = ((r.get("cohort") or {}).get("qc") or {})
-    if qc.get("by_class"):
-        add("distributions", lambda: figures.distributions_figure(qc["by_class"], order=[neg, pos]))
-    corr = qc.get("correlation") or {}
-    if corr.get("markers") and len(corr["markers"]) >= 2:
-        add("correlation", lambda: figures.correlation_figure(corr))
-    d = r.get("direction")
-    if d and d.get("effects"):
-        add("direction", lambda: figures.direction_forest_figure(d, pos, neg))
-    b = r.get("binary")
-    if isinstance(b, Mapping):
-        if b.get("roc") and not _has_error(b["roc"]):
-            singles = [m for m in b.get("single_markers") or [] if not _has_error(m)]
-            add("roc", lambda: figures.roc_figure(b["roc"], singles))
-        if b.get("calibration") and not _has_error(b["calibration"]):
-            add("calibration", lambda: figures.calibration_figure(b["calibration"]))
-        if b.get("decision_curve") and not _has_error(b["decision_curve"]):
-            add("decision", lambda: figures.decision_curve_figure(b["decision_curve"], b.get("prevalence")))
-        cv = b.get("cv") or {}
-        if cv.get("auc_per_repeat"):
-            auc_b = (((b.get("bootstrap") or {}).get("metrics") or {}).get("auc") or {})
-            add("cv", lambda: figures.cv_figure(cv["auc_per_repeat"], auc_b.get("apparent"),
-                                                auc_b.get("corrected"), "AUC"))
-    s = r.get("survival")
-    if isinstance(s, Mapping):
-        unit = s.get("time_unit") or endpoint.get("time_unit") or ""
-        if s.get("km") and not _has_error(s["km"]):
-            split = str((s["km"] or {}).get("split") or "")
-            lr = (s.get("logrank_median") if "median" in split else s.get("cutpoint")) or {}
-            test = "log-rank" if "median" in split else "maxstat"
-            p_text = f"{test} p = {fmt_p(lr.get('p'))}" if lr.get("p") is not None else ""
-            add("km", lambda: figures.km_figure(s["km"], unit, p_text))
-        models = [(name, s[key]) for key, name in (("cox", "unadjusted"), ("cox_adjusted", "adjusted"))
-                  if s.get(key) and not _has_error(s[key])]
-        if models:
-            add("hr", lambda: figures.hr_forest_figure(models))
-        ta = s.get("time_auc") or {}
-        if ta.get("times") and not _has_error(ta):
-            add("time_auc", lambda: figures.time_auc_figure(ta, unit))
+    if r.cohort is not None:
+        if r.cohort.by_class:
+            add("distributions", lambda: figures.distributions_figure(r.cohort.by_class, order=[neg, pos]))
+        corr = (r.cohort.qc or {}).get("correlation") or {}
+        if len(corr.get("markers") or []) >= 2:
+            add("correlation", lambda: figures.correlation_figure(corr))
+    if r.direction is not None and r.direction.effects:
+        add("direction", lambda: figures.direction_forest_figure(r.direction, pos, neg))
+    if r.binary is not None:
+        _binary_figures(r.binary, add)
+    if r.survival is not None:
+        _survival_figures(r.survival, ep.get("time_unit") or "", add)
     return figs, errors
 
 
-def _normalise(result: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``result`` with known near-variants of the schema mapped onto it.
-
-    Accepted besides the documented layout (so that the report never depends on which of two
-    equivalent spellings the engine used):
-
-    * ``binary.calibration`` with the flat fields of ``biomark.stats.calibration_curve``
-      (``grid``, ``smooth`` as a list, ``smooth_low``/``smooth_high``, ``bin_predicted``,
-      ``bin_observed``, ``bin_low``, ``bin_high``, ``bin_n``) instead of ``smooth``/``binned`` dicts;
-    * ``binary.decision_curve.threshold`` for ``thresholds``;
-    * ``cohort.by_class`` for ``cohort.qc.by_class``.
-
-    Nothing is computed; values are only moved.
-    """
-    r = copy.deepcopy(dict(result))
-    b = r.get("binary")
-    if isinstance(b, dict):
-        cal = b.get("calibration")
-        if isinstance(cal, dict):
-            if isinstance(cal.get("smooth"), list):
-                cal["smooth"] = {"x": cal.get("grid") or [], "y": cal["smooth"],
-                                 "lower": cal.get("smooth_low"), "upper": cal.get("smooth_high")}
-            if "binned" not in cal and cal.get("bin_predicted") is not None:
-                cal["binned"] = {"x": cal.get("bin_predicted"), "y": cal.get("bin_observed"),
-                                 "lower": cal.get("bin_low"), "upper": cal.get("bin_high"), "n": cal.get("bin_n")}
-        dc = b.get("decision_curve")
-        if isinstance(dc, dict) and "thresholds" not in dc and "threshold" in dc:
-            dc["thresholds"] = dc["threshold"]
-    cohort = r.get("cohort")
-    if isinstance(cohort, dict) and cohort.get("by_class"):
-        qc = cohort.setdefault("qc", {}) or {}
-        cohort["qc"] = qc
-        qc.setdefault("by_class", cohort["by_class"])
-    return r
+def _assessed(x: Any) -> bool:
+    """Present in the result and not a :class:`NotAssessed`."""
+    return x is not None and not _not_assessed(x)
 
 
-def _has_error(x: Any) -> bool:
-    return isinstance(x, Mapping) and "error" in x
+def _binary_figures(b: BinarySection, add: Callable[[str, Callable[[], str]], None]) -> None:
+    if b.roc is not None:
+        singles = [m for m in b.single_markers or [] if _assessed(m)]
+        add("roc", lambda: figures.roc_figure(b.roc, singles))
+    if _assessed(b.calibration):
+        add("calibration", lambda: figures.calibration_figure(b.calibration))
+    if _assessed(b.decision_curve):
+        add("decision", lambda: figures.decision_curve_figure(b.decision_curve, b.prevalence))
+    if b.cv is not None and b.cv.auc_per_repeat:
+        auc_b = (b.bootstrap.metrics or {}).get("auc") if b.bootstrap is not None else None
+        add("cv", lambda: figures.cv_figure(b.cv.auc_per_repeat, auc_b.apparent if auc_b else None,
+                                            auc_b.corrected if auc_b else None, "AUC"))
+
+
+def _survival_figures(s: SurvivalSection, unit: str, add: Callable[[str, Callable[[], str]], None]) -> None:
+    unit = s.time_unit or unit
+    if s.km is not None:
+        median = "median" in (s.km.split or "")
+        test = s.logrank_median if median else s.cutpoint
+        p = test.p if _assessed(test) else None
+        p_text = f"{'log-rank' if median else 'maxstat'} p = {fmt_p(p)}" if p is not None else ""
+        add("km", lambda: figures.km_figure(s.km, unit, p_text))
+    models = [(name, m) for name, m in (("unadjusted", s.cox), ("adjusted", s.cox_adjusted)) if _assessed(m)]
+    if models:
+        add("hr", lambda: figures.hr_forest_figure(models))
+    if _assessed(s.time_auc) and s.time_auc.times:
+        add("time_auc", lambda: figures.time_auc_figure(s.time_auc, unit))
+
+
+def _not_assessed(x: Any) -> bool:
+    return isinstance(x, NotAssessed | MarkerNotAssessed)
 
 
 _KIND_TITLE = {"binary": "binary outcome", "survival": "time to event", "change": "paired change",
@@ -261,6 +253,8 @@ def _env() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(num=fmt_num, p=fmt_p, ci=fmt_ci, pct=fmt_pct)
+    env.filters.update(plain=to_plain)
+    env.tests.update(not_assessed=_not_assessed)
     env.globals.update(kind_title=_KIND_TITLE, finite=_finite)
     return env
 
@@ -268,14 +262,38 @@ def _env() -> jinja2.Environment:
 _ENV: jinja2.Environment | None = None
 
 
-def render_html(result: Mapping[str, Any], *, strict: bool = False) -> str:
-    """Render a validation result dict as one self-contained HTML document.
+def _typed(result: Any) -> tuple[ValidationData, bool]:
+    """The typed sections of a result, and whether it declares the supported schema.
+
+    A :class:`~biomark.ValidationResult` or its sections are used as they are; a dict (results.json, or
+    one made by hand) is read leniently: a key it lacks is shown as not assessed, an unknown one ignored.
+    """
+    if isinstance(result, ValidationData):
+        return result, True
+    if isinstance(getattr(result, "sections", None), ValidationData):
+        return result.sections, True
+    if hasattr(result, "to_dict") and not isinstance(result, Mapping):
+        result = result.to_dict()
+    if not isinstance(result, Mapping):
+        raise ReportError(f"render_html needs a ValidationResult or the dict of ValidationResult.to_dict(), got "
+                          f"{type(result).__name__}")
+    schema = result.get("schema")
+    if schema is not None and not str(schema).startswith("biomark.validation/"):
+        raise ReportError(f"not a biomark validation result (schema {schema!r})")
+    try:
+        return parse(dict(result), strict=False), schema == SUPPORTED_SCHEMA
+    except SchemaError as err:
+        raise ReportError(f"the result does not follow {SUPPORTED_SCHEMA}: {err}") from None
+
+
+def render_html(result: Any, *, strict: bool = False) -> str:
+    """Render a validation result as one self-contained HTML document.
 
     Parameters
     ----------
     result
-        ``ValidationResult.to_dict()`` (schema "biomark.validation/1"); an object with a
-        ``to_dict()`` method is accepted too.
+        A :class:`~biomark.ValidationResult`, its typed sections, or its dict (results.json, schema
+        "biomark.validation/1", read strictly by :func:`biomark.validation.schema.parse`).
     strict
         If True, a figure that cannot be drawn raises; by default the report is still written and
         the section shows what went wrong, so a reviewer never loses the whole report to one figure.
@@ -286,29 +304,16 @@ def render_html(result: Mapping[str, Any], *, strict: bool = False) -> str:
         The HTML text (UTF-8, no JavaScript, no network loads). Same input, same output.
     """
     global _ENV
-    if hasattr(result, "to_dict") and not isinstance(result, Mapping):
-        result = result.to_dict()
-    if not isinstance(result, Mapping):
-        raise ReportError(f"render_html needs the result dict of ValidationResult.to_dict(), got {type(result).__name__}")
-    schema = result.get("schema")
-    if schema is not None and not str(schema).startswith("biomark.validation/"):
-        raise ReportError(f"not a biomark validation result (schema {schema!r})")
+    r, schema_ok = _typed(result)
     if _ENV is None:
         _ENV = _env()
-    result = _normalise(result)
-    figs, fig_errors = _figures(result, strict)
-    html = _ENV.get_template("report.html.j2").render(
-        r=result,
-        figs=figs,
-        fig_errors=fig_errors,
-        cards=_headline(result),
-        verdict=direction_verdict(result.get("direction")),
-        schema_ok=(schema == SUPPORTED_SCHEMA),
-    )
-    return html
+    figs, fig_errors = _figures(r, strict)
+    return _ENV.get_template("report.html.j2").render(
+        r=r, figs=figs, fig_errors=fig_errors, cards=_headline(r), verdict=direction_verdict(r.direction),
+        schema_ok=schema_ok)
 
 
-def write_html(result: Mapping[str, Any], path: str | os.PathLike[str], *, strict: bool = False) -> None:
+def write_html(result: Any, path: str | os.PathLike[str], *, strict: bool = False) -> None:
     """Render ``result`` and write it to ``path`` atomically (temporary file, then rename)."""
     html = render_html(result, strict=strict)
     with atomic_write(path, "w", encoding="utf-8") as fh:

@@ -38,7 +38,8 @@ def _fit_predict(est: Any, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, te
     return m.predict_proba(X.iloc[test])[:, 1]
 
 
-def _boot_task(est: Any, X: pd.DataFrame, y: np.ndarray, seed: int) -> dict[str, Any] | None:
+def _boot_task(est: Any, X: pd.DataFrame, y: np.ndarray, seed: int,
+               auc_on_score: bool = False) -> dict[str, Any] | None:
     rng = np.random.default_rng(seed)
     n = y.size
     idx = rng.integers(0, n, n)
@@ -52,6 +53,9 @@ def _boot_task(est: Any, X: pd.DataFrame, y: np.ndarray, seed: int) -> dict[str,
     p_orig = m.predict_proba(X)[:, 1]
     oob = np.setdiff1d(np.arange(n), idx)
     out = {"boot": metrics.all_metrics(y[idx], p_boot), "orig": metrics.all_metrics(y, p_orig)}
+    if auc_on_score:  # a clamped fixed rule: its probabilities are constant, its score ranks
+        s_orig = m.panel_score(X)
+        out["boot"]["auc"], out["orig"]["auc"] = metrics.auc(y[idx], s_orig[idx]), metrics.auc(y, s_orig)
     if oob.size and np.unique(y[oob]).size == 2:
         p_oob = p_orig[oob]
         out["oob"] = {"auc": metrics.auc(y[oob], p_oob), "brier": metrics.brier(y[oob], p_oob)}
@@ -69,22 +73,34 @@ def _perm_task(est: Any, X: pd.DataFrame, y: np.ndarray, folds: list[tuple[np.nd
     return metrics.auc(yp, oof)
 
 
-def cross_validate(est, X, y, *, folds: int, repeats: int, seed: int, n_jobs: int, progress: Progress = None):
-    """Out-of-fold probabilities for each repeat (array repeats x n)."""
+def cross_validate(est, X, y, *, folds: int, repeats: int, seed: int, n_jobs: int, progress: Progress = None,
+                   with_scores: bool = False):
+    """Out-of-fold probabilities for each repeat (array repeats x n).
+
+    ``with_scores`` (fixed rules): also the out-of-fold panel scores and the number of folds whose
+    recalibration was clamped, from the same fits: ``(probabilities, scores, n_clamped)``.
+    """
     rskf = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed % (2**32))
     splits = list(rskf.split(np.zeros(y.size), y))
-    preds = pmap(_fit_predict, [(est, X, y, tr, te) for tr, te in splits], n_jobs=n_jobs,
-                 progress=stage_progress(progress, "cross-validation"))
-    oof = np.empty((repeats, y.size))
-    for k, ((_, te), p) in enumerate(zip(splits, preds, strict=True)):
-        oof[k // folds, te] = p
+    task = _fold_task if with_scores else _fit_predict
+    res = pmap(task, [(est, X, y, tr, te) for tr, te in splits], n_jobs=n_jobs,
+               progress=stage_progress(progress, "cross-validation"))
+    oof, scores = np.empty((repeats, y.size)), np.empty((repeats, y.size))
+    for k, ((_, te), r) in enumerate(zip(splits, res, strict=True)):
+        oof[k // folds, te] = r[0] if with_scores else r
+        if with_scores:
+            scores[k // folds, te] = r[1]
+    if with_scores:
+        return oof, scores, sum(int(r[2]) for r in res)
     return oof
 
 
 def bootstrap(est, X, y, *, B: int, seed: int, n_jobs: int, method: str, apparent: dict[str, float],
-              progress: Progress = None) -> dict[str, Any]:
+              progress: Progress = None, auc_on_score: bool = False) -> dict[str, Any]:
+    """Harrell's bootstrap optimism (or .632+) of AUC, Brier, calibration intercept and slope."""
     seeds = task_seeds(seed, B, stream=2)
-    reps = pmap(_boot_task, [(est, X, y, s) for s in seeds], n_jobs=n_jobs, progress=stage_progress(progress, "bootstrap"))
+    reps = pmap(_boot_task, [(est, X, y, s, auc_on_score) for s in seeds], n_jobs=n_jobs,
+                progress=stage_progress(progress, "bootstrap"))
     ok = [r for r in reps if r is not None]
     out: dict[str, Any] = {"B": B, "method": method, "n_failed": B - len(ok), "metrics": {}}
     for name in ("auc", "brier", "intercept", "slope"):
@@ -162,6 +178,21 @@ def _curve(y: np.ndarray, s: np.ndarray, direction: str, max_points: int = 400) 
     return {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thr.tolist()}
 
 
+def _clamped(m: Any) -> bool:
+    """A fixed rule whose recalibration slope was kept at 0: its score ran against the spec in its training rows.
+
+    Its probabilities are then the training prevalence and rank nothing (see :class:`biomark.PanelModel`).
+    """
+    cal = getattr(m, "calibration_", None)
+    return _label_free(m) and cal is not None and float(cal[1]) == 0.0
+
+
+def _fold_task(est: Any, X: pd.DataFrame, y: np.ndarray, train: np.ndarray,
+               test: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    m = clone(est).fit(X.iloc[train], y[train])
+    return m.predict_proba(X.iloc[test])[:, 1], m.panel_score(X.iloc[test]), _clamped(m)
+
+
 def evaluate(
     est: Any,
     X: pd.DataFrame,
@@ -179,61 +210,104 @@ def evaluate(
     ci: float,
     progress: Progress = None,
 ) -> tuple[dict[str, Any], Any]:
-    """All binary-endpoint numbers for one cohort; returns (section dict, model fitted on all rows)."""
+    """All binary-endpoint numbers for one cohort; returns (section dict, model fitted on all rows).
+
+    The ROC, the CV AUC and the AUC optimism are those of the out-of-fold probabilities, except for a
+    fixed rule whose recalibration was clamped (its score ran against the spec in the training rows,
+    so its probabilities are constant): then they are those of the rule's own score, in the
+    literature's direction, and an AUC below 0.5 is reported as it is.
+    """
     n = y.size
     fitted = clone(est).fit(X, y)
     p_app = fitted.predict_proba(X)[:, 1]
+    cv_kw = dict(folds=folds, repeats=repeats, seed=seed, n_jobs=n_jobs, progress=progress)
+    ranker, n_clamped = None, int(_clamped(fitted))
+    if _label_free(est):
+        oof_all, scores, k = cross_validate(est, X, y, with_scores=True, **cv_kw)
+        n_clamped += k
+        ranker = scores if n_clamped else None
+    else:
+        oof_all = cross_validate(est, X, y, **cv_kw)
+    ranker = oof_all if ranker is None else ranker
+    on_score = ranker is not oof_all
     apparent = metrics.all_metrics(y, p_app)
+    if on_score:
+        apparent["auc"] = metrics.auc(y, fitted.panel_score(X))
     out: dict[str, Any] = {"n": int(n), "n_pos": int(y.sum()), "n_neg": int(n - y.sum()),
                            "prevalence": float(y.mean()), "apparent": dict(apparent)}
-
-    oof_all = cross_validate(est, X, y, folds=folds, repeats=repeats, seed=seed, n_jobs=n_jobs, progress=progress)
-    per_rep = [metrics.auc(y, o) for o in oof_all]
-    oof = oof_all.mean(axis=0)
-    out["cv"] = {"folds": folds, "repeats": repeats, "auc_mean": float(np.mean(per_rep)),
-                 "auc_sd": float(np.std(per_rep, ddof=1)) if repeats > 1 else None,
-                 "auc_per_repeat": [float(a) for a in per_rep],
-                 "brier_mean": float(np.mean([metrics.brier(y, o) for o in oof_all]))}
-
+    out["cv"] = _cv_section(y, oof_all, ranker, folds, repeats)
     if B > 0:
         app = dict(apparent)
         app["_p"] = p_app
         out["bootstrap"] = bootstrap(est, X, y, B=B, seed=seed, n_jobs=n_jobs, method=boot_method,
-                                     apparent=app, progress=progress)
-
-    roc = stats.roc_auc(y, oof, direction="<", ci=ci)
-    out["roc"] = {**roc.to_dict(), "curve": _curve(y, oof, "<"), "predictions": "out-of-fold, averaged over repeats"}
-
-    singles = []
-    for mk in raw_markers.columns:
-        v = raw_markers[mk].to_numpy(dtype=float)
-        ok = np.isfinite(v)
-        exp = marker_directions.get(mk)
-        direction = {"up": "<", "down": ">"}.get(exp or "", "auto")
-        try:
-            r = stats.roc_auc(y[ok], v[ok], direction=direction, ci=ci)
-            row: dict[str, Any] = {"marker": mk, **r.to_dict(), "expected": exp,
-                                   "curve": {k: v2 for k, v2 in _curve(y[ok], v[ok], r.direction).items() if k != "thresholds"}}
-            try:
-                t = stats.delong_test(y[ok], oof[ok], v[ok], direction=("<", r.direction), ci=ci)
-                row["vs_panel"] = {"diff": -t.diff, "z": -t.z, "p": t.p, "ci_low": -t.ci_high, "ci_high": -t.ci_low,
-                                   "note": "marker AUC minus panel AUC (paired DeLong)"}
-            except stats.StatsError as err:
-                row["vs_panel"] = {"error": str(err)}
-        except stats.StatsError as err:
-            row = {"marker": mk, "error": str(err)}
-        singles.append(row)
-    out["single_markers"] = singles
-
+                                     apparent=app, progress=progress, auc_on_score=on_score)
+    oof, rank = oof_all.mean(axis=0), ranker.mean(axis=0)
+    roc = stats.roc_auc(y, rank, direction="<", ci=ci)
+    how = "out-of-fold, averaged over repeats" if not on_score else (
+        f"out-of-fold scores of the fixed rule in the literature's direction, averaged over repeats (its "
+        f"recalibration was clamped in {n_clamped} of {folds * repeats + 1} fits: the score ran against the spec)")
+    out["roc"] = {**roc.to_dict(), "curve": _curve(y, rank, "<"), "predictions": how}
+    out["single_markers"] = [_single_marker(y, raw_markers[mk].to_numpy(dtype=float), mk,
+                                            marker_directions.get(mk), rank, ci) for mk in raw_markers.columns]
     if permutations > 0:
         out["permutation"] = permutation_p(est, X, y, folds=folds, n_perm=permutations, seed=seed, n_jobs=n_jobs,
                                            progress=progress)
-
     out["calibration"] = _calibration(y, oof, seed)
+    if on_score and "error" in out["calibration"]:
+        out["calibration"] = {"error": _CLAMPED}
+    out.update(_decision_sections(y, oof))
+    return out, fitted
+
+
+_CLAMPED = ("the panel score runs against the literature's direction in the training rows, so the fixed rule's "
+            "recalibration (slope kept at or above 0) gives every sample the training prevalence: the calibration "
+            "of constant probabilities is undefined")
+
+
+def findings(section: dict[str, Any]) -> list[str]:
+    """Loud findings of a binary section for the flags (a panel AUC below 0.5 in the literature's direction)."""
+    roc = section.get("roc") or {}
+    auc, lo, hi = roc.get("auc"), roc.get("ci_low"), roc.get("ci_high")
+    if auc is None or auc >= 0.5:
+        return []
+    return [f"the panel's cross-validated AUC is {auc:.3f} (95% CI {lo:.3f}-{hi:.3f}), below 0.5 in the "
+            "literature's direction: the data go against the spec"]
+
+
+def _cv_section(y: np.ndarray, oof_all: np.ndarray, ranker: np.ndarray, folds: int, repeats: int) -> dict[str, Any]:
+    per_rep = [metrics.auc(y, o) for o in ranker]
+    return {"folds": folds, "repeats": repeats, "auc_mean": float(np.mean(per_rep)),
+            "auc_sd": float(np.std(per_rep, ddof=1)) if repeats > 1 else None,
+            "auc_per_repeat": [float(a) for a in per_rep],
+            "brier_mean": float(np.mean([metrics.brier(y, o) for o in oof_all]))}
+
+
+def _single_marker(y: np.ndarray, v: np.ndarray, mk: str, exp: str | None, panel: np.ndarray,
+                   ci: float) -> dict[str, Any]:
+    """One marker's AUC in its expected direction, and its paired DeLong difference from the panel."""
+    ok = np.isfinite(v)
+    direction = {"up": "<", "down": ">"}.get(exp or "", "auto")
+    try:
+        r = stats.roc_auc(y[ok], v[ok], direction=direction, ci=ci)
+    except stats.StatsError as err:
+        return {"marker": mk, "error": str(err)}
+    row: dict[str, Any] = {"marker": mk, **r.to_dict(), "expected": exp,
+                           "curve": {k: v2 for k, v2 in _curve(y[ok], v[ok], r.direction).items() if k != "thresholds"}}
+    try:
+        t = stats.delong_test(y[ok], panel[ok], v[ok], direction=("<", r.direction), ci=ci)
+        row["vs_panel"] = {"diff": -t.diff, "z": -t.z, "p": t.p, "ci_low": -t.ci_high, "ci_high": -t.ci_low,
+                           "note": "marker AUC minus panel AUC (paired DeLong)"}
+    except stats.StatsError as err:
+        row["vs_panel"] = {"error": str(err)}
+    return row
+
+
+def _decision_sections(y: np.ndarray, oof: np.ndarray) -> dict[str, Any]:
+    """Decision curve, Youden threshold and a table of fixed thresholds of the out-of-fold probabilities."""
+    out: dict[str, Any] = {}
     grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
     try:
-        nb = stats.net_benefit(y, oof, grid).to_dict()
-        out["decision_curve"] = nb
+        out["decision_curve"] = stats.net_benefit(y, oof, grid).to_dict()
     except stats.StatsError as err:
         out["decision_curve"] = {"error": str(err)}
     yt = stats.youden_threshold(y, oof)
@@ -245,7 +319,7 @@ def evaluate(
         except stats.StatsError:
             continue
     out["thresholds"] = rows
-    return out, fitted
+    return out
 
 
 def _calibration(y: np.ndarray, p: np.ndarray, seed: int) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""ValidationResult: plain data with JSON and HTML output."""
+"""ValidationResult: the typed sections of a run, with JSON, HTML and a console summary."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 
 from biomark.atomic import write_text_atomic
 from biomark.stats._result import _plain
+from biomark.validation.schema import SCHEMA, NotAssessed, ValidationData, parse, to_plain
 
-SCHEMA = "biomark.validation/1"
+__all__ = ["SCHEMA", "ValidationResult"]
 
 
 def _clean(value: Any) -> Any:
@@ -21,73 +22,110 @@ def _clean(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class ValidationResult:
-    """The outcome of :func:`biomark.validate`: plain, JSON-serialisable data.
+    """The outcome of :func:`biomark.validate`.
 
-    ``data`` follows the schema ``biomark.validation/1`` (documented in docs/validation.md);
-    ``flags`` repeats the loud findings (markers that significantly contradict the literature).
+    ``sections`` holds the typed, frozen sections (:class:`~biomark.validation.schema.ValidationData`,
+    schema ``biomark.validation/1``); :meth:`to_dict` and :meth:`to_json` write them as plain data.
+    ``flags`` repeats the loud findings (markers that significantly contradict the literature, a
+    panel AUC below 0.5 in the literature's direction).
+
+    Examples
+    --------
+    >>> import json
+    >>> from pathlib import Path
+    >>> d = json.loads(Path("tests/data/golden/cox_results.json").read_text())
+    >>> r = ValidationResult(d)
+    >>> r.sections.survival.harrell.c == d["survival"]["harrell"]["c"]
+    True
+    >>> r.to_dict() == d
+    True
     """
 
-    data: dict[str, Any] = field(repr=False)
+    sections: ValidationData
+    _plain_data: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __init__(self, sections: ValidationData | dict[str, Any]) -> None:
+        typed = sections if isinstance(sections, ValidationData) else parse(_clean(sections))
+        object.__setattr__(self, "sections", typed)
+        object.__setattr__(self, "_plain_data", to_plain(typed))
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The result as plain data (read-only view; :meth:`to_dict` gives a copy)."""
+        return self._plain_data
 
     @property
     def flags(self) -> list[str]:
-        return list(self.data.get("flags", []))
+        return list(self.sections.flags)
 
     def __getitem__(self, key: str) -> Any:
-        return self.data[key]
+        return self._plain_data[key]
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the result as plain Python data."""
-        return copy.deepcopy(self.data)
+        return copy.deepcopy(self._plain_data)
 
     def to_json(self, path: str | os.PathLike[str] | None = None, *, indent: int = 2) -> str:
         """The result as strict JSON (sorted keys, so equal results give identical bytes).
 
         Written atomically to ``path`` when given.
         """
-        text = json.dumps(self.data, indent=indent, sort_keys=True, allow_nan=False) + "\n"
+        text = json.dumps(self._plain_data, indent=indent, sort_keys=True, allow_nan=False) + "\n"
         if path is not None:
             write_text_atomic(path, text)
         return text
 
     def to_html(self, path: str | os.PathLike[str]) -> None:
         """Write the self-contained HTML report (atomically)."""
-        from biomark.report import write_html
+        from biomark.report import write_html  # report imports validation: import it when asked
 
-        write_html(self.data, path)
+        write_html(self.sections, path)
 
     def summary(self) -> str:
-        """A few lines of headline numbers for the console."""
-        d = self.data
-        lines = [f"panel {d['panel']['id']} on {d['cohort']['name']} (n = {d['cohort']['n_analysed']})"]
-        b = d.get("binary")
-        if b:
-            r = b["roc"]
-            lines.append(f"  cross-validated AUC {r['auc']:.3f} (95% CI {r['ci_low']:.3f}-{r['ci_high']:.3f}, DeLong)")
-            bs = b.get("bootstrap")
-            if bs and bs["metrics"]["auc"]["corrected"] is not None:
-                lines.append(f"  optimism-corrected AUC {bs['metrics']['auc']['corrected']:.3f} (B = {bs['B']})")
-            c = b.get("calibration")
-            if c:
-                lines.append(f"  calibration slope {c['slope']:.2f}, intercept {c['intercept']:.2f}, Brier {c['brier']:.3f}")
-        s = d.get("survival")
-        if s:
-            t = s["cox"]["terms"][0]
-            lines.append(f"  HR per SD {t['hr']:.2f} ({t['hr_ci_low']:.2f}-{t['hr_ci_high']:.2f}), p = {t['p']:.3g}")
-            c_line = f"  Harrell's C {s['harrell']['c']:.3f} (SE {s['harrell']['se']:.3f})"
-            cv = s.get("cv_harrell") or {}
-            if cv.get("c") is not None:
-                c_line += f"; cross-validated {cv['c']:.3f}"
-            bs = (s.get("bootstrap") or {}).get("metrics", {}).get("c")
-            if bs and bs.get("corrected") is not None:
-                c_line += f"; optimism-corrected {bs['corrected']:.3f} (B = {s['bootstrap']['B']})"
-            lines.append(c_line)
-        dr = d.get("direction")
-        if dr:
-            lines.append(
-                f"  directions: {dr['n_agreeing']}/{dr['n_with_direction']} agree with the literature, "
-                f"{dr['n_consistent']} significantly, {dr['n_contradicting']} significantly contradict"
-            )
-        for f in self.flags:
-            lines.append(f"  ! {f}")
+        """A few lines of headline numbers for the console (every section says when it was not assessed)."""
+        d = self.sections
+        lines = [f"panel {d.panel['id']} on {d.cohort.name} (n = {d.cohort.n_analysed})"]
+        if d.binary is not None:
+            lines += _binary_lines(d.binary)
+        if d.survival is not None:
+            lines += _survival_lines(d.survival)
+        r = d.direction.result
+        lines.append(f"  directions: {r.n_agreeing}/{r.n_with_direction} agree with the literature, "
+                     f"{r.n_consistent} significantly, {r.n_contradicting} significantly contradict")
+        lines += [f"  ! {f}" for f in d.flags]
         return "\n".join(lines)
+
+
+def _binary_lines(b: Any) -> list[str]:
+    r = b.roc.result
+    lines = [f"  cross-validated AUC {r.auc:.3f} (95% CI {r.ci_low:.3f}-{r.ci_high:.3f}, DeLong)"]
+    auc_b = b.bootstrap.metrics.get("auc") if b.bootstrap is not None else None
+    if auc_b is not None and auc_b.corrected is not None:
+        lines.append(f"  optimism-corrected AUC {auc_b.corrected:.3f} (B = {b.bootstrap.B})")
+    c = b.calibration
+    if isinstance(c, NotAssessed):
+        lines.append(f"  calibration not assessed: {c.reason}")
+    else:
+        lines.append(f"  calibration slope {_f(c.result.slope, 2)}, intercept {_f(c.result.intercept, 2)}, "
+                     f"Brier {_f(c.result.brier, 3)}")
+    return lines
+
+
+def _survival_lines(s: Any) -> list[str]:
+    t = s.cox.terms[0]
+    lines = [f"  HR per SD {_f(t.hr, 2)} ({_f(t.hr_ci_low, 2)}-{_f(t.hr_ci_high, 2)}), p = {_f(t.p, 3, 'g')}"]
+    c_line = f"  Harrell's C {s.harrell.c:.3f} (SE {_f(s.harrell.se, 3)})"
+    if isinstance(s.cv_harrell, NotAssessed):
+        c_line += f"; cross-validated C not assessed: {s.cv_harrell.reason}"
+    elif s.cv_harrell.c is not None:
+        c_line += f"; cross-validated {s.cv_harrell.c:.3f}"
+    bs = s.bootstrap.metrics.get("c") if s.bootstrap is not None else None
+    if bs is not None and bs.corrected is not None:
+        c_line += f"; optimism-corrected {bs.corrected:.3f} (B = {s.bootstrap.B})"
+    lines.append(c_line)
+    return lines
+
+
+def _f(x: float | None, digits: int, kind: str = "f") -> str:
+    """A number for the console; ``—`` for a value that could not be computed (null)."""
+    return "—" if x is None else f"{x:.{digits}{kind}}"

@@ -183,14 +183,37 @@ def evaluate(
     sd = float(np.std(score, ddof=1))
     z = (score - score.mean()) / sd if sd > 0 else score * 0
     out: dict[str, Any] = {"n": int(time.size), "events": int(event.sum()), "time_unit": time_unit}
-
     out["cox"] = {**cox_section(stats.cox(time, event, pd.DataFrame({"panel_score_per_sd": z}))), "per": "sd"}
     if covariates is not None and covariates.shape[1]:
         cov = pd.concat([pd.DataFrame({"panel_score_per_sd": z}, index=covariates.index), covariates], axis=1)
         out["cox_adjusted"] = cox_section(stats.cox(time, event, cov))
     else:
         out["cox_adjusted"] = None
+    out.update(_risk_groups(time, event, score))
+    out.update(_concordances(est, X, ty, score, folds=folds, repeats=repeats, seed=seed, n_jobs=n_jobs,
+                             progress=progress))
+    if _is_fitted_model(est):
+        # apparent calibration slope: exactly 1 for an unpenalised Cox model on its own rows
+        out["calibration_slope"] = 1.0 if _unpenalised(est) else _slope(time, event, score)
+    if B > 0:
+        apparent = {"c": out["harrell"]["c"]}
+        if _is_fitted_model(est):
+            apparent["slope"] = out["calibration_slope"]
+        out["bootstrap"] = bootstrap(est, X, ty, B=B, seed=seed, n_jobs=n_jobs, apparent=apparent,
+                                     progress=stage_progress(progress, "bootstrap"))
+    else:
+        out["bootstrap"] = None
+    if _is_fitted_model(est):
+        out["coefficients"] = [{"marker": mk, "coef_per_sd": float(c), "hr_per_sd": float(np.exp(c))}
+                               for mk, c in zip(fitted.markers_, fitted.coef_, strict=True)]
+    out["ph"] = _ph(time, event, z)
+    out["time_auc"] = _time_auc(time, event, score, times)
+    return out, fitted
 
+
+def _risk_groups(time: np.ndarray, event: np.ndarray, score: np.ndarray) -> dict[str, Any]:
+    """Log-rank at the median score, the maximally selected cut-point, KM curves of the two halves."""
+    out: dict[str, Any] = {}
     med = float(np.median(score))
     high = (score > med).astype(int)
     lr = stats.logrank(time, event, high).to_dict()
@@ -201,18 +224,23 @@ def evaluate(
                                                        "minprop", "maxprop")}
     except stats.StatsError as err:
         out["cutpoint"] = {"error": str(err)}
-
     groups = {}
     for name, mask in (("low", high == 0), ("high", high == 1)):
         if mask.sum() and event[mask].sum():
             groups[name] = _km_dict(time[mask], event[mask])
-    tmax = float(np.max(time))
-    grid = np.linspace(0, tmax, 6)[:-1]
+    grid = np.linspace(0, float(np.max(time)), 6)[:-1]
     at_risk: dict[str, Any] = {"times": grid.tolist()}
     for name, mask in (("low", high == 0), ("high", high == 1)):
         at_risk[name] = [int(np.sum(time[mask] >= g)) for g in grid]  # n at risk just before each time
     out["km"] = {"groups": groups, "at_risk": at_risk, "split": "median of the panel score"}
+    return out
 
+
+def _concordances(est: Any, X: pd.DataFrame, ty: np.ndarray, score: np.ndarray, *, folds: int, repeats: int,
+                  seed: int, n_jobs: int, progress: Any) -> dict[str, Any]:
+    """Apparent and cross-validated Harrell's and Uno's C."""
+    time, event = ty[:, 0], ty[:, 1]
+    out: dict[str, Any] = {}
     for m in ("harrell", "uno"):
         cr = stats.concordance(time, event, score, method=m)
         out[m] = {"c": cr.c, "se": cr.se, "n": cr.n, "n_events": cr.n_events}
@@ -228,37 +256,30 @@ def evaluate(
                               "repeats": repeats}
     except (stats.StatsError, ValueError) as err:
         out["cv_harrell"] = out["cv_uno"] = {"error": str(err)}
-    if _is_fitted_model(est):
-        # apparent calibration slope: exactly 1 for an unpenalised Cox model on its own rows
-        out["calibration_slope"] = 1.0 if _unpenalised(est) else _slope(time, event, score)
-    if B > 0:
-        apparent = {"c": out["harrell"]["c"]}
-        if _is_fitted_model(est):
-            apparent["slope"] = out["calibration_slope"]
-        out["bootstrap"] = bootstrap(est, X, ty, B=B, seed=seed, n_jobs=n_jobs, apparent=apparent,
-                                     progress=stage_progress(progress, "bootstrap"))
-    else:
-        out["bootstrap"] = None
-    if _is_fitted_model(est):
-        out["coefficients"] = [{"marker": mk, "coef_per_sd": float(c), "hr_per_sd": float(np.exp(c))}
-                               for mk, c in zip(fitted.markers_, fitted.coef_, strict=True)]
+    return out
+
+
+def _ph(time: np.ndarray, event: np.ndarray, z: np.ndarray) -> dict[str, Any]:
+    """Grambsch–Therneau test of the panel score (``cox.zph``)."""
     try:
         ph = stats.ph_test(time, event, pd.DataFrame({"panel_score": z}))
-        out["ph"] = {"global": {"chisq": ph.global_chisq, "df": ph.global_df, "p": ph.global_p},
-                     "terms": [{"term": t, "chisq": float(ph.chisq[i]), "df": float(ph.df[i]), "p": float(ph.p[i])}
-                               for i, t in enumerate(ph.terms)], "transform": ph.transform}
     except stats.StatsError as err:
-        out["ph"] = {"error": str(err)}
+        return {"error": str(err)}
+    return {"global": {"chisq": ph.global_chisq, "df": ph.global_df, "p": ph.global_p},
+            "terms": [{"term": t, "chisq": float(ph.chisq[i]), "df": float(ph.df[i]), "p": float(ph.p[i])}
+                      for i, t in enumerate(ph.terms)], "transform": ph.transform}
+
+
+def _time_auc(time: np.ndarray, event: np.ndarray, score: np.ndarray, times: list[float] | None) -> Any:
+    """Time-dependent AUC at ``times`` (default: the quartiles of the event times, with >= 4 events)."""
     if times is None:
         ev_t = np.sort(time[event == 1])
         times = [float(np.quantile(ev_t, q)) for q in (0.25, 0.5, 0.75)] if ev_t.size >= 4 else []
-    if times:
-        try:
-            ta = stats.time_dependent_auc(time, event, score, times)
-            out["time_auc"] = {"times": ta.times, "auc": ta.auc, "n_cases": ta.n_cases, "n_controls": ta.n_controls,
-                               "mean_auc": ta.mean_auc}
-        except stats.StatsError as err:
-            out["time_auc"] = {"error": str(err)}
-    else:
-        out["time_auc"] = None
-    return out, fitted
+    if not times:
+        return None
+    try:
+        ta = stats.time_dependent_auc(time, event, score, times)
+    except stats.StatsError as err:
+        return {"error": str(err)}
+    return {"times": ta.times, "auc": ta.auc, "n_cases": ta.n_cases, "n_controls": ta.n_controls,
+            "mean_auc": ta.mean_auc}

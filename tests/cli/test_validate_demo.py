@@ -97,3 +97,29 @@ def test_survival_with_covariate(tmp_path):
     s = json.loads((tmp_path / "s.json").read_text())["survival"]
     assert [t["term"] for t in s["cox_adjusted"]["terms"]] == ["panel_score_per_sd", "age"]
     assert s["cox"]["terms"][0]["hr"] > 1
+
+
+def test_one_marker_panel_the_data_contradict_reports_auc_below_half(tmp_path):
+    """Issue 13: `synth --against-spec hsa-miR-339-5p` then `validate --outcome radioresistance` ended in
+    KeyError: 'slope' after a report showing AUC 0.500 (0.500-0.500), because the fixed rule's
+    recalibration clamps its negative slope at 0 and the probabilities were all the prevalence. The
+    rule's AUC in the literature's direction is the finding: the single marker's AUC is 0.351 on these
+    data (pROC-style, direction '>' as the spec says 'down'), and the cross-validated panel AUC is the
+    same ranking, so it must be about 0.35 with a CI below 0.5, in the JSON, the report and the summary."""
+    r = run("synth", "--panel", "escc_mir339_radiotherapy", "--n", "200", "--seed", "1", "--against-spec",
+            "hsa-miR-339-5p", "--out", tmp_path / "s", "--quiet")
+    assert r.returncode == 0, r.stderr
+    r = run("validate", "--panel", "escc_mir339_radiotherapy", "--expression", tmp_path / "s" / "expression.csv",
+            "--clinical", tmp_path / "s" / "clinical.csv", "--outcome", "radioresistance", "--bootstrap", "20",
+            "--permutations", "20", "--repeats", "2", "--report", tmp_path / "r.html", "--json", tmp_path / "r.json")
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    b = json.loads((tmp_path / "r.json").read_text())["binary"]
+    assert b["single_markers"][0]["auc"] == pytest.approx(0.3512, abs=1e-9)
+    assert b["roc"]["auc"] == pytest.approx(0.35, abs=0.01) and b["roc"]["ci_high"] < 0.5
+    assert b["apparent"]["auc"] == pytest.approx(0.3512, abs=1e-9)  # one marker: the score is the marker
+    assert "calibration" in b and "error" in b["calibration"]  # constant probabilities: said, not hidden
+    assert "below 0.5 in the literature's direction" in r.stdout
+    assert "calibration not assessed" in r.stdout
+    html = (tmp_path / "r.html").read_text()
+    assert "0.500–0.500" not in html and f"{b['roc']['auc']:.3f}" in html

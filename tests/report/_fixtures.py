@@ -1,4 +1,4 @@
-"""Hand-built result dicts in the layout of /work/notes/result_schema.md ("biomark.validation/1").
+"""Hand-built result dicts in the layout of "biomark.validation/1" (biomark/validation/results.schema.json).
 
 The numbers are plausible but made up (drawn from a seeded numpy generator, curves from
 sklearn.metrics.roc_curve on those draws); the report computes no statistics, so it only needs
@@ -190,7 +190,7 @@ def binary_result() -> dict[str, Any]:
         "cohort": {"name": "ESCC serum cohort (fixture)", "n_samples": 183, "n_analysed": n,
                    "markers_used": MARKERS[:], "missing_markers": ["hsa-miR-1290"],
                    "warnings": ["3 samples have no clinical record and were left out"],
-                   "qc": _qc(rng, n, labels, y)},
+                   "qc": (qc := _qc(rng, n, labels, y)), "by_class": qc.pop("by_class")},
         "settings": {"endpoint": "radioresistance", "outcome": "response", "time": None, "event": None,
                      "covariates": [], "method": "logistic", "cv_folds": 5, "cv_repeats": 10,
                      "bootstrap": 200, "bootstrap_method": "optimism", "permutations": 1000, "seed": 7,
@@ -220,7 +220,7 @@ def binary_result() -> dict[str, Any]:
                                        "lower": _rl(np.clip(binned_y - 0.12, 0, 1)),
                                        "upper": _rl(np.clip(binned_y + 0.12, 0, 1)), "n": [18] * 10},
                             "predictions": _rl(prob)},
-            "decision_curve": {"thresholds": _rl(thresholds), "model": _rl(nb_model), "treat_all": _rl(nb_all),
+            "decision_curve": {"threshold": _rl(thresholds), "model": _rl(nb_model), "treat_all": _rl(nb_all),
                                "treat_none": [0.0] * len(thresholds)},
             "youden": {"threshold": 0.4312, "sensitivity": 0.7361, "specificity": 0.7870,
                        "sensitivity_ci_low": 0.6389, "sensitivity_ci_high": 0.8333,
@@ -363,8 +363,8 @@ def hostile(d: dict[str, Any]) -> dict[str, Any]:
     if "binary" in d:
         d["endpoint"]["positive_class"] = XSS_SCRIPT
         d["endpoint"]["negative_class"] = XSS_IMG
-        bc = qc["by_class"]
-        qc["by_class"] = {m: {XSS_SCRIPT if k == "radioresistant" else XSS_IMG: v for k, v in cls.items()}
+        bc = d["cohort"]["by_class"]
+        d["cohort"]["by_class"] = {m: {XSS_SCRIPT if k == "radioresistant" else XSS_IMG: v for k, v in cls.items()}
                           for m, cls in bc.items()}
     if "survival" in d:
         d["survival"]["cox_adjusted"]["terms"][1]["term"] = XSS_IMG

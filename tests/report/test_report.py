@@ -29,6 +29,8 @@ from biomark.report import (
     write_html,
 )
 from biomark.report import figures as F
+from biomark.validation.result import ValidationResult
+from biomark.validation.schema import SchemaError, parse
 from tests.report._fixtures import (
     MARKERS,
     PAYLOADS,
@@ -271,6 +273,7 @@ def test_render_twice_is_identical(binary_html: str) -> None:
     assert render_html(binary_result(), strict=True) == binary_html
 
 
+@pytest.mark.hand_made_results
 def test_render_in_a_fresh_process_is_identical(survival_html: str, tmp_path: Path) -> None:
     """Same bytes from another interpreter with a different hash seed (no dates, counters or salts leak)."""
     src = tmp_path / "result.json"
@@ -371,17 +374,17 @@ def test_formatters() -> None:
     assert fmt_num(-1.6e-8) == "0.000" and fmt_num(-0.5) == "-0.500" and fmt_num(1200) == "1\u2009200"
 
 
-def test_engine_layout_variants_are_read() -> None:
-    """Flat calibration-curve fields, decision_curve.threshold and cohort.by_class (see _normalise)."""
-    d = binary_result()
-    cal = d["binary"]["calibration"]
-    sm, bn = cal.pop("smooth"), cal.pop("binned")
-    cal.update(grid=sm["x"], smooth=sm["y"], smooth_low=sm["lower"], smooth_high=sm["upper"],
-               bin_predicted=bn["x"], bin_observed=bn["y"], bin_low=bn["lower"], bin_high=bn["upper"], bin_n=bn["n"])
+def test_near_variants_of_the_layout_are_refused_not_guessed() -> None:
+    """The report's ``_normalise`` is gone (issue 13): a result has one layout, the typed sections of
+    biomark.validation.schema; the strict reader names a key it does not know instead of mapping it."""
+    d = json.loads((Path(__file__).resolve().parents[1] / "data" / "golden" / "demo_results.json").read_text())
+    parse(d)  # the engine's own output reads strictly
     dc = d["binary"]["decision_curve"]
-    dc["threshold"] = dc.pop("thresholds")
-    d["cohort"]["by_class"] = d["cohort"]["qc"].pop("by_class")
-    assert render_html(d, strict=True) == render_html(binary_result(), strict=True)
+    dc["thresholds"] = dc.pop("threshold")
+    with pytest.raises(SchemaError, match="thresholds"):
+        parse(d)
+    with pytest.raises(SchemaError, match="thresholds"):
+        ValidationResult(d)
 
 
 def test_km_split_at_the_median_and_curves_from_time_zero() -> None:
