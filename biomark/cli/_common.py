@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -58,8 +60,13 @@ def one_line(msg: str) -> str:
     return " ".join(msg.split())
 
 
-def check_output_path(out: str | os.PathLike[str], inputs: list[str | os.PathLike[str]] = ()) -> Path:
-    """Refuse an output path in a missing directory or equal to an input file."""
+def check_output_path(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None] = ()) -> Path:
+    """Refuse an output path in a missing directory, naming a directory, or naming any input.
+
+    An input is the same file when its resolved path is the output's or when both name one inode
+    (a hard link, a bind mount, ``/proc/self/fd/N``): every path a command reads must be passed.
+    Outputs that are devices or FIFOs are allowed; ``biomark.atomic`` writes to them directly.
+    """
     p = Path(out)
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.exists():
@@ -67,9 +74,17 @@ def check_output_path(out: str | os.PathLike[str], inputs: list[str | os.PathLik
     if p.is_dir():
         raise BiomarkError(f"{p}: is a directory; give a file name")
     for inp in inputs:
-        if inp is None:
-            continue
-        with contextlib.suppress(OSError):
-            if Path(inp).resolve() == p.resolve():
-                raise BiomarkError(f"{p}: output path is the same as input file '{inp}'; choose another output path")
+        if inp is not None and _same_file(Path(inp), p):
+            raise BiomarkError(f"{p}: output path is the same as input file '{inp}'; choose another output path")
     return p
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    with contextlib.suppress(OSError):
+        if a.resolve() == b.resolve():
+            return True
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return stat.S_ISREG(sa.st_mode) and (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
