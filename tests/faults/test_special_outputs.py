@@ -72,3 +72,19 @@ def test_symlink_and_relative_spellings_are_the_same_file(tmp_path, monkeypatch)
 def test_dev_null_is_not_an_input_clash():
     # two special files: /dev/null as output while another input is /dev/null is allowed (nothing read)
     assert check_output_path("/dev/null", []) == Path("/dev/null")
+
+
+def test_n_jobs_type_caps_and_refuses(capsys):
+    import click
+
+    from biomark.cli._common import NJobs, usable_cpus
+
+    t = NJobs()
+    cpus = usable_cpus()
+    assert t.convert("-1", None, None) == cpus
+    assert t.convert("1", None, None) == 1
+    assert t.convert("100000", None, None) == cpus
+    assert f"capped at {cpus}" in capsys.readouterr().err
+    for bad in ("0", "-2", "two", "1.5"):
+        with pytest.raises(click.BadParameter):
+            t.convert(bad, None, None)
