@@ -754,6 +754,14 @@ class _Writer:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=str(directory))
         os.close(fd)
         self.tmp = Path(tmp)
+        try:  # a signal or an error before the caller's try: the temporary file must still go
+            self._open(tmp, gz, schema)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _open(self, tmp: str, gz: bool, schema: pa.Schema) -> None:
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import stat
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,41 @@ def run_main(cli: click.Group, argv: list[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if os.environ.get("_BIOMARK_COMPLETE"):  # shell completion is click's own business
         return int(cli.main(args=args, prog_name="biomark", standalone_mode=False) or 0)
+    try:
+        with _terminate_as_exception():
+            return _invoke(cli, args)
+    except Terminated as t:
+        click.echo(f"error: stopped by {t.name}; no output was written", err=True)
+        return 128 + t.signum
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived (timeout, Slurm, systemd): unwinds like Ctrl-C, so temporary files go."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """Raise :class:`Terminated` in the main thread on SIGTERM/SIGHUP; restore the handlers after."""
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _invoke(cli: click.Group, args: list[str]) -> int:
     try:
         # not cli.main(): it prints an empty line on stderr before turning Ctrl-C into Abort, and the
         # contract is one 'error:' line
