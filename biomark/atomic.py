@@ -9,6 +9,7 @@ refused.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -16,27 +17,84 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from biomark.errors import BiomarkError
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """Context manager yielding a file handle; the file appears at ``path`` only if the block succeeds."""
+    """Context manager yielding a file handle; the file appears at ``path`` only if the block succeeds.
+
+    A full disk, a read-only or unwritable folder, a file-size limit or a name too long for the file
+    system raise :class:`OutputError` (a ``BiomarkError``: one ``error:`` line on the command line)
+    and leave nothing behind.
+    """
     p = Path(path)
     if _is_special(p):
-        with open(p, mode, encoding=None if "b" in mode else encoding, newline=None if "b" in mode else "") as fh:
+        with _as_output_error(p), open(p, mode, encoding=None if "b" in mode else encoding,
+                                       newline=None if "b" in mode else "") as fh:
             yield fh
         return
     directory = p.parent if str(p.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(directory))
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
+    with _as_output_error(p, any_file=True):
+        # the temporary name must fit the file system's limit (255 bytes) even when the target's does
+        fd, tmp = tempfile.mkstemp(prefix=f".{_short(p.name)}.", suffix=".tmp", dir=str(directory))
     try:
-        with open(tmp, mode, encoding=None if "b" in mode else encoding, newline=None if "b" in mode else "") as fh:
-            yield fh
-        os.replace(tmp, p)
+        with _as_output_error(p, tmp):
+            os.close(fd)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
+            fh = open(tmp, mode, encoding=None if "b" in mode else encoding,  # noqa: SIM115
+                      newline=None if "b" in mode else "")
+        try:
+            with _as_output_error(p, tmp):
+                yield fh
+                fh.flush()
+        except BaseException:
+            with contextlib.suppress(OSError):
+                fh.close()  # flushing the rest fails the same way; the file is removed below
+            raise
+        with _as_output_error(p, tmp):
+            fh.close()
+            os.replace(tmp, p)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
+                  errno.ENAMETOOLONG, errno.EISDIR, errno.ENOENT, errno.ENOTDIR, errno.EIO}
+
+
+class OutputError(BiomarkError):
+    """An output file could not be written (disk full, read-only folder, name too long, ...)."""
+
+
+@contextlib.contextmanager
+def _as_output_error(p: Path, tmp: str | None = None, *, any_file: bool = False) -> Iterator[None]:
+    """Turn an OSError of writing ``p`` (or its temporary file) into an :class:`OutputError`.
+
+    ``any_file``: the block touches only the output (creating the temporary file, whose name the
+    error carries but the caller does not know yet).
+    """
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as err:
+        ours = any_file or err.filename is None or str(err.filename) in (str(p), str(tmp))
+        if not ours or err.errno not in _OUTPUT_ERRNOS:
+            raise
+        reason = err.strerror or type(err).__name__
+        hint = {errno.ENOSPC: "free some space or write elsewhere",
+                errno.EDQUOT: "free some space or write elsewhere",
+                errno.EFBIG: "the file-size limit was reached; write elsewhere or raise the limit",
+                errno.ENAMETOOLONG: "choose a shorter file name"}.get(err.errno, "choose another output path")
+        raise OutputError(f"{p}: cannot write the output ({reason}); {hint}; nothing was written") \
+            from None
+
+
+def _short(name: str, limit: int = 80) -> str:
+    return name if len(name.encode("utf-8", "surrogateescape")) <= limit else name[:limit // 4]
 
 
 class OutputIsDirectoryError(IsADirectoryError):

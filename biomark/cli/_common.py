@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import stat
 import sys
@@ -23,6 +24,8 @@ _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 def run_main(cli: click.Group, argv: list[str] | None) -> int:
     """Run the click group; map bad input and usage errors to one ``error:`` line and exit 2."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if hasattr(signal, "SIGXFSZ") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file-size limit: EFBIG, one error line
     if os.environ.get("_BIOMARK_COMPLETE"):  # shell completion is click's own business
         return int(cli.main(args=args, prog_name="biomark", standalone_mode=False) or 0)
     try:
@@ -78,11 +81,10 @@ def _invoke(cli: click.Group, args: list[str]) -> int:
         hint = ""
         if err.ctx is not None:
             hint = f"; see '{err.ctx.command_path} --help'"
-        msg = err.format_message().replace("\n", " ")
-        click.echo(f"error: {msg}{hint}", err=True)
+        click.echo(f"error: {one_line(err.format_message())}{term_safe(hint)}", err=True)
         return 2
     except click.ClickException as err:
-        click.echo(f"error: {err.format_message()}", err=True)
+        click.echo(f"error: {one_line(err.format_message())}", err=True)
         return 2
     except BiomarkError as err:
         click.echo(f"error: {one_line(str(err))}", err=True)
@@ -95,7 +97,33 @@ def _invoke(cli: click.Group, args: list[str]) -> int:
 
 
 def one_line(msg: str) -> str:
-    return " ".join(msg.split())
+    """``msg`` on one line, safe for a terminal (see :func:`term_safe`)."""
+    return term_safe(" ".join(msg.split()))
+
+
+# C0 and C1 controls, DEL, and the bidirectional embeddings, overrides and isolates
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+
+
+def term_safe(text: str) -> str:
+    r"""Escape what could drive a terminal.
+
+    Control characters (ESC sequences set the window title or clear the screen), bidi controls (they
+    reorder the displayed text) and undecodable bytes of a file name (``surrogateescape``) are shown
+    as ``\xNN`` or ``\uNNNN``.
+
+    Examples
+    --------
+    >>> print(term_safe("title\x1b]0;pwned\x07 \u202eevil"))
+    title\x1b]0;pwned\x07 \u202eevil
+    """
+    def esc(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        if 0xDC80 <= c <= 0xDCFF:  # a byte that was not UTF-8, carried by surrogateescape
+            return f"\\x{c - 0xDC00:02x}"
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _UNSAFE.sub(esc, text)
 
 
 def check_output_path(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None] = ()) -> Path:
@@ -107,10 +135,14 @@ def check_output_path(out: str | os.PathLike[str], inputs: Iterable[str | os.Pat
     """
     p = Path(out)
     parent = p.parent if str(p.parent) else Path(".")
-    if not parent.exists():
-        raise BiomarkError(f"{p}: directory '{parent}' does not exist; create it or choose another output path")
-    if p.is_dir():
-        raise BiomarkError(f"{p}: is a directory; give a file name")
+    try:
+        if not parent.exists():
+            raise BiomarkError(f"{p}: directory '{parent}' does not exist; create it or choose another output path")
+        if p.is_dir():
+            raise BiomarkError(f"{p}: is a directory; give a file name")
+    except OSError as err:  # a name too long for the file system, a component that is a file, ...
+        raise BiomarkError(f"{p}: not a usable output path ({err.strerror}); choose a shorter file name "
+                           "or another folder") from None
     for inp in inputs:
         if inp is not None and _same_file(Path(inp), p):
             raise BiomarkError(f"{p}: output path is the same as input file '{inp}'; choose another output path")
