@@ -96,4 +96,4 @@ def test_malformed_option_values(workdir, monkeypatch, case, value):
         assert len(lines) == 1 and lines[0].startswith("error: "), (command, option, value, err)
         assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in lines[0]), lines[0]
         assert "\u202e" not in lines[0]
-    assert {p.name: p.read_bytes() for p in workdir.iterdir() if p.is_file()} == before  # inputs intact
+    assert {name: (workdir / name).read_bytes() for name in before} == before  # inputs intact
