@@ -25,6 +25,7 @@ from biomark.cli._common import run_main
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "bad_inputs"
 
+INPUTS = ("expression_ok.csv", "clinical_ok.csv", "panel_ok.yaml")
 HOSTILE = ["", " ", "-1", "0", "-0", "1e400", "nan", "inf", "-inf", "99999999999999999999999", "2.5",
            "\x1b[2J\x1b]0;x\x07", "\u202eabc", "٣", "１", "a,b,,", ",", "/dev/zero", "/", ".", "..",
            "NONEXISTENT", "tcp://", "x" * 300, "1;2", "-2", "3", "100000"]
@@ -66,7 +67,7 @@ def _argv(command: str, option: str, value: str) -> list[str]:
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("fuzz")
-    for f in ("expression_ok.csv", "clinical_ok.csv", "panel_ok.yaml"):
+    for f in INPUTS:
         shutil.copyfile(BAD / f, d / f)
     return d
 
@@ -88,7 +89,7 @@ def test_malformed_option_values(workdir, monkeypatch, case, value):
     if out.exists():
         shutil.rmtree(out)
     out.mkdir()
-    before = {p.name: p.read_bytes() for p in workdir.iterdir() if p.is_file()}
+    before = {name: (workdir / name).read_bytes() for name in INPUTS}
     code, err = _run(_argv(command, option, value))
     assert code in (0, 2), (command, option, value, code, err)
     if code == 2:
