@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import signal
+import stat
 import sys
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,8 +24,45 @@ _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 def run_main(cli: click.Group, argv: list[str] | None) -> int:
     """Run the click group; map bad input and usage errors to one ``error:`` line and exit 2."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if hasattr(signal, "SIGXFSZ") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file-size limit: EFBIG, one error line
     if os.environ.get("_BIOMARK_COMPLETE"):  # shell completion is click's own business
         return int(cli.main(args=args, prog_name="biomark", standalone_mode=False) or 0)
+    try:
+        with _terminate_as_exception():
+            return _invoke(cli, args)
+    except Terminated as t:
+        click.echo(f"error: stopped by {t.name}; no output was written", err=True)
+        return 128 + t.signum
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived (timeout, Slurm, systemd): unwinds like Ctrl-C, so temporary files go."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """Raise :class:`Terminated` in the main thread on SIGTERM/SIGHUP; restore the handlers after."""
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _invoke(cli: click.Group, args: list[str]) -> int:
     try:
         # not cli.main(): it prints an empty line on stderr before turning Ctrl-C into Abort, and the
         # contract is one 'error:' line
@@ -38,11 +81,10 @@ def run_main(cli: click.Group, argv: list[str] | None) -> int:
         hint = ""
         if err.ctx is not None:
             hint = f"; see '{err.ctx.command_path} --help'"
-        msg = err.format_message().replace("\n", " ")
-        click.echo(f"error: {msg}{hint}", err=True)
+        click.echo(f"error: {one_line(err.format_message())}{term_safe(hint)}", err=True)
         return 2
     except click.ClickException as err:
-        click.echo(f"error: {err.format_message()}", err=True)
+        click.echo(f"error: {one_line(err.format_message())}", err=True)
         return 2
     except BiomarkError as err:
         click.echo(f"error: {one_line(str(err))}", err=True)
@@ -55,21 +97,101 @@ def run_main(cli: click.Group, argv: list[str] | None) -> int:
 
 
 def one_line(msg: str) -> str:
-    return " ".join(msg.split())
+    """``msg`` on one line, safe for a terminal (see :func:`term_safe`)."""
+    return term_safe(" ".join(msg.split()))
 
 
-def check_output_path(out: str | os.PathLike[str], inputs: list[str | os.PathLike[str]] = ()) -> Path:
-    """Refuse an output path in a missing directory or equal to an input file."""
+# C0 and C1 controls, DEL, and the bidirectional embeddings, overrides and isolates
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+
+
+def term_safe(text: str) -> str:
+    r"""Escape what could drive a terminal.
+
+    Control characters (ESC sequences set the window title or clear the screen), bidi controls (they
+    reorder the displayed text) and undecodable bytes of a file name (``surrogateescape``) are shown
+    as ``\xNN`` or ``\uNNNN``.
+
+    Examples
+    --------
+    >>> print(term_safe("title\x1b]0;pwned\x07 \u202eevil"))
+    title\x1b]0;pwned\x07 \u202eevil
+    """
+    def esc(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        if 0xDC80 <= c <= 0xDCFF:  # a byte that was not UTF-8, carried by surrogateescape
+            return f"\\x{c - 0xDC00:02x}"
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _UNSAFE.sub(esc, text)
+
+
+def check_output_path(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None] = ()) -> Path:
+    """Refuse an output path in a missing directory, naming a directory, or naming any input.
+
+    An input is the same file when its resolved path is the output's or when both name one inode
+    (a hard link, a bind mount, ``/proc/self/fd/N``): every path a command reads must be passed.
+    Outputs that are devices or FIFOs are allowed; ``biomark.atomic`` writes to them directly.
+    """
     p = Path(out)
     parent = p.parent if str(p.parent) else Path(".")
-    if not parent.exists():
-        raise BiomarkError(f"{p}: directory '{parent}' does not exist; create it or choose another output path")
-    if p.is_dir():
-        raise BiomarkError(f"{p}: is a directory; give a file name")
+    try:
+        if not parent.exists():
+            raise BiomarkError(f"{p}: directory '{parent}' does not exist; create it or choose another output path")
+        if p.is_dir():
+            raise BiomarkError(f"{p}: is a directory; give a file name")
+    except OSError as err:  # a name too long for the file system, a component that is a file, ...
+        raise BiomarkError(f"{p}: not a usable output path ({err.strerror}); choose a shorter file name "
+                           "or another folder") from None
     for inp in inputs:
-        if inp is None:
-            continue
-        with contextlib.suppress(OSError):
-            if Path(inp).resolve() == p.resolve():
-                raise BiomarkError(f"{p}: output path is the same as input file '{inp}'; choose another output path")
+        if inp is not None and _same_file(Path(inp), p):
+            raise BiomarkError(f"{p}: output path is the same as input file '{inp}'; choose another output path")
     return p
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    with contextlib.suppress(OSError):
+        if a.resolve() == b.resolve():
+            return True
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return stat.S_ISREG(sa.st_mode) and (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, else the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class NJobs(click.ParamType):
+    """``--n-jobs``: a positive count or -1 for all usable CPUs, capped at the usable CPUs.
+
+    More workers than CPUs never run faster and each costs ~100 MB: ``--n-jobs 100000`` started
+    ~240 processes on a 2-core machine. A cap is said once on stderr as a ``warning:`` line.
+    """
+
+    name = "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            n = value
+        else:
+            try:
+                n = int(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a whole number; give a positive number or -1 for all CPUs",
+                          param, ctx)
+        cpus = usable_cpus()
+        if n == -1:
+            return cpus
+        if n < 1:
+            self.fail(f"{n} workers; give a positive number or -1 for all CPUs", param, ctx)
+        if n > cpus:
+            click.echo(f"warning: --n-jobs {n} capped at {cpus}, the number of usable CPUs", err=True)
+            return cpus
+        return n
