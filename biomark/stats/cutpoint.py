@@ -82,7 +82,7 @@ def optimal_cutpoint(
     score: Any,
     *,
     minprop: float = 0.1,
-    maxprop: float | None = None,
+    maxprop: float = 0.9,
 ) -> CutpointResult:
     r"""Maximally selected log-rank statistic with the Lausen-Schumacher (1992) p-value.
 
@@ -106,15 +106,13 @@ def optimal_cutpoint(
     score : array-like
         Continuous marker or panel score.
     minprop, maxprop : float
-        Smallest and largest fraction of observations in the low group (``maxprop`` defaults
-        to ``1 - minprop``).
+        Smallest and largest fraction of observations in the low group; the defaults 0.1 and 0.9
+        are maxstat's (``maxprop`` is not derived from ``minprop``: pass both to narrow the search).
     """
     t, e = check_time_event(time, event)
     x = as_float_1d(score, "score")
     n = t.shape[0]
     check_same_length(n, x, "score")
-    if maxprop is None:
-        maxprop = 1.0 - minprop
     if not (0 < minprop < maxprop < 1):
         raise StatsError(
             f"need 0 < minprop < maxprop < 1, got minprop={minprop!r}, maxprop={maxprop!r}"
