@@ -20,8 +20,11 @@ Definitions (p = predicted probability, y = 0/1 outcome, L = logit(p)):
   included (R's ``cut(p, quantile(p, 0:g/g), include.lowest = TRUE)``); duplicated cut points are
   merged, so ``hl_groups`` can be smaller than ``groups`` when p has many ties.
   HL = sum_g (O_g - E_g)^2 / (E_g (1 - E_g / n_g)), chi-square with hl_groups - 2 df.
-* ``c_index``: ``val.prob``'s "C (ROC)". rms computes it inside ``lrm.fit`` after grouping the
-  probabilities into bins of width 1/5000 (floor(5000 p)), so it differs from the exact AUC by
+* ``c_index``: ``val.prob``'s "C (ROC)". rms computes it inside ``lrm.fit`` from the fitted
+  probability of its offset-free model on ``logit(p)``, i.e. ``plogis(qlogis(p))``, grouped into bins
+  of width 1/5000 (floor(5000 plogis(qlogis(p)))). The round trip through the logit matters when p
+  sits on the 1/5000 grid (p rounded to 4 decimals: 0.5 ulp moves p into the bin below), so it is
+  done here too. The binned C differs from the exact AUC by
   up to ~1e-4; ``c_index`` reproduces the rms number (verified against rms 6.5.0 on four data
   sets) and ``auc`` is the exact Mann-Whitney AUC of p.
 """
@@ -144,7 +147,7 @@ class Calibration(Result):
     hl_groups : int
         Number of groups actually formed.
     c_index : float
-        val.prob's "C (ROC)": AUC of floor(5000 p) (rms bins p before ranking), over the
+        val.prob's "C (ROC)": AUC of floor(5000 plogis(logit(p))) (rms bins before ranking), over the
         rows used in the logistic fits (without p of 0 or 1, as val.prob).
     auc : float
         Exact AUC of p over all rows (higher p = case).
@@ -242,7 +245,8 @@ def calibration(
         raise StatsError("Spiegelhalter's z is undefined: every probability is 0, 0.5 or 1")
     z = float(np.sum((y01 - p) * w) / np.sqrt(den))
     hl_stat, hl_p, hl_k = _hosmer_lemeshow(y01, p, groups)
-    c_binned = roc_auc(yf, np.floor(pf * 5000.0), direction="<").auc
+    # rms bins plogis(qlogis(p)), not p: they differ on the 1/5000 grid (issue 13)
+    c_binned = roc_auc(yf, np.floor(special.expit(logit) * 5000.0), direction="<").auc
     c_exact = roc_auc(y01, p, direction="<").auc
     return Calibration(
         intercept=float(intercept),

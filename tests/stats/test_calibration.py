@@ -221,3 +221,13 @@ def test_curve_errors(cal):
             calibration_curve(y, p, **kwargs)
     with pytest.raises(StatsError, match="equal"):
         calibration_curve(y, np.full(p.size, 0.3))
+
+
+def test_c_index_bins_plogis_logit_p_as_rms(cal):
+    # regression (issue 13): with p on the 1/5000 grid (4 decimals), floor(5000 p) and rms' floor(5000
+    # plogis(qlogis(p))) put some p in different bins. rms 6.5.0 (tests/data/reference_calibration.R):
+    # val.prob(round(p, 4), y)["C (ROC)"] = 0.775211891135553; binning the raw p gave 0.7752176.
+    y, p = cal
+    res = calibration(y, np.round(p, 4))
+    assert res.c_index == pytest.approx(0.775211891135553, abs=1e-12)
+    assert calibration(y, np.round(p, 3)).c_index == pytest.approx(0.775171749377803, abs=1e-12)
