@@ -38,9 +38,10 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
+from ._binary import _clopper_pearson, _counts, _outcome, _wilson
 from ._errors import StatsError
 from ._result import Result
-from .roc import _clopper_pearson, _counts, _outcome, _wilson, roc_auc
+from .roc import roc_auc
 
 __all__ = ["Calibration", "CalibrationCurve", "calibration", "calibration_curve"]
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ._binary import _counts, _outcome
 from ._errors import StatsError
 from ._result import Result
-from .roc import _counts, _outcome
 
 __all__ = ["DecisionCurve", "net_benefit"]
 
