@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from biomark.stats._errors import StatsError
-from biomark.stats._result import Result
+from ._errors import StatsError
+from ._result import Result
+from .coxph import cox
 
 _SIGN = {"up": 1, "risk": 1, "down": -1, "protective": -1}
 
@@ -99,8 +100,6 @@ def _binary(values: np.ndarray, y: np.ndarray, ci: float) -> tuple[str, float, f
 
 
 def _survival(values, time, event, ci):
-    from biomark.stats.survival import cox
-
     ok = np.isfinite(values) & np.isfinite(time) & np.isfinite(event)
     v = values[ok]
     if v.size < 3:

@@ -10,6 +10,7 @@ import numpy as np
 from ._errors import StatsError
 from ._result import Result
 from ._surv_utils import as_float_1d, censoring_survival, check_same_length, check_time_event
+from .km import kaplan_meier
 
 __all__ = ["TimeAUCResult", "time_dependent_auc"]
 
@@ -89,8 +90,6 @@ def time_dependent_auc(time: Any, event: Any, marker: Any, times: Any) -> TimeAU
     if tq.shape[0] == 1:
         mean_auc = float(aucs[0])
     else:
-        from .survival import kaplan_meier
-
         s = kaplan_meier(t, e).at(tq, extend=True).surv
         dsurv = -np.diff(np.concatenate(([1.0], s)))
         denom = 1.0 - s[-1]
