@@ -14,7 +14,7 @@ import numpy as np
 from ._errors import StatsError
 from ._result import Result
 from ._surv_count import pair_counts
-from ._surv_utils import as_float_1d, censoring_survival, check_same_length, check_time_event
+from ._surv_utils import censoring_survival, check_survival
 
 __all__ = ["ConcordanceResult", "concordance"]
 
@@ -107,10 +107,8 @@ def concordance(
     """
     if method not in ("harrell", "uno"):
         raise StatsError(f"method must be 'harrell' or 'uno', got {method!r}")
-    t, e = check_time_event(time, event)
-    x = as_float_1d(risk, "risk")
+    t, e, x = check_survival(time, event, risk, "risk")
     n = t.shape[0]
-    check_same_length(n, x, "risk")
 
     if method == "uno" and e.sum() >= 2:
         g_minus = censoring_survival(t, e)

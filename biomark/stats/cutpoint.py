@@ -11,7 +11,7 @@ from scipy import stats as _st
 
 from ._errors import StatsError
 from ._result import Result
-from ._surv_utils import as_float_1d, check_same_length, check_time_event
+from ._surv_utils import check_survival
 
 __all__ = ["CutpointResult", "optimal_cutpoint", "logrank_scores"]
 
@@ -109,10 +109,8 @@ def optimal_cutpoint(
         Smallest and largest fraction of observations in the low group; the defaults 0.1 and 0.9
         are maxstat's (``maxprop`` is not derived from ``minprop``: pass both to narrow the search).
     """
-    t, e = check_time_event(time, event)
-    x = as_float_1d(score, "score")
+    t, e, x = check_survival(time, event, score, "score")
     n = t.shape[0]
-    check_same_length(n, x, "score")
     if not (0 < minprop < maxprop < 1):
         raise StatsError(
             f"need 0 < minprop < maxprop < 1, got minprop={minprop!r}, maxprop={maxprop!r}"
