@@ -3,7 +3,8 @@
 Reference numbers:
 * tests/data/expected.json "calibration": R 4.2, rms 6.5.0 ``val.prob(p, y)`` and Hosmer-Lemeshow
   with groups cut at the deciles of p, df = groups - 2 (tests/data/REFERENCE.md).
-* ROUNDED_*: computed once for this file with R 4.2 / rms 6.5.0 on tests/data/calibration_public.csv
+* ROUNDED_*: R 4.2.2 / rms 6.5.0 on tests/data/calibration_public.csv (script tests/data/R/calibration_rounded.R,
+  its output calibration_rounded.Rout)
   with p rounded (ties; with 1 digit three p are exactly 0 or 1, which val.prob drops from the
   logistic fits with a warning):
     p <- round(d$p, dig); v <- val.prob(p, d$y, pl = FALSE)
@@ -225,7 +226,7 @@ def test_curve_errors(cal):
 
 def test_c_index_bins_plogis_logit_p_as_rms(cal):
     # regression (issue 13): with p on the 1/5000 grid (4 decimals), floor(5000 p) and rms' floor(5000
-    # plogis(qlogis(p))) put some p in different bins. rms 6.5.0 (tests/data/reference_calibration.R):
+    # plogis(qlogis(p))) put some p in different bins. rms 6.5.0 (tests/data/R/calibration_rounded.R):
     # val.prob(round(p, 4), y)["C (ROC)"] = 0.775211891135553; binning the raw p gave 0.7752176.
     y, p = cal
     res = calibration(y, np.round(p, 4))

@@ -39,7 +39,7 @@ def test_matches_maxstat_on_lung(lung, expected):
 @pytest.mark.parametrize(("minprop", "maxprop", "p"), [(0.1, 0.9, 0.264119059243805), (0.25, 0.75, 0.154495723928417),
                                                         (0.25, 0.9, 0.209307391586111)])
 def test_matches_maxstat_on_age(lung, minprop, maxprop, p):
-    # R (tests/data/reference_maxstat.R): maxstat.test(Surv(time, event) ~ age, smethod = "LogRank",
+    # R (tests/data/R/maxstat.R, output in maxstat.Rout): maxstat.test(Surv(time, event) ~ age, smethod = "LogRank",
     #    pmethod = "Lau92", minprop = mp, maxprop = xp) -> cutpoint 64, M 2.333973545249093
     res = optimal_cutpoint(lung.time, lung.event, lung.age, minprop=minprop, maxprop=maxprop)
     assert res.cutpoint == 64
@@ -49,7 +49,7 @@ def test_matches_maxstat_on_age(lung, minprop, maxprop, p):
 
 def test_maxprop_defaults_to_maxstats_not_one_minus_minprop(lung):
     # regression (issue 13): maxprop was 1 - minprop; maxstat's default is 0.9 whatever minprop is.
-    # R: maxstat.test(Surv(time, event) ~ age, ..., minprop = 0.25) -> p 0.209307391586111
+    # R (tests/data/R/maxstat.R): maxstat.test(Surv(time, event) ~ age, ..., minprop = 0.25) -> p 0.209307391586111
     res = optimal_cutpoint(lung.time, lung.event, lung.age, minprop=0.25)
     assert (res.minprop, res.maxprop) == (0.25, 0.9)
     assert res.p == pytest.approx(0.209307391586111, abs=1e-9)

@@ -2,7 +2,7 @@
 
 Reference numbers:
 * tests/data/expected.json "roc" / "paired_delong": R 4.2, pROC 1.18.0 (see tests/data/REFERENCE.md).
-* SMALL_*: computed once for this file with R 4.2 / pROC 1.18.0:
+* SMALL_*: R 4.2.2 / pROC 1.18.0, script tests/data/R/proc_small.R (output proc_small.Rout):
     y <- SMALL_Y; s <- SMALL_S; s2 <- SMALL_S2
     r <- roc(y, s, levels = c(0, 1), direction = "auto")      # picks ">"
     auc(r); sqrt(var(r)); ci.auc(r)
