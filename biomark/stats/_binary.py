@@ -239,5 +239,5 @@ def _interval(method: str) -> Any:
     try:
         return _INTERVALS[method]
     except KeyError:
-        raise StatsError(f"method must be one of {sorted(_INTERVALS)}, got {method!r}") from None
+        raise StatsError(f"ci_method must be one of {sorted(_INTERVALS)}, got {method!r}") from None
 

@@ -39,6 +39,7 @@ import numpy as np
 from scipy import special, stats
 
 from ._binary import _clopper_pearson, _counts, _outcome, _wilson
+from ._compat import renamed
 from ._errors import StatsError
 from ._result import Result
 from .roc import roc_auc
@@ -289,7 +290,7 @@ class CalibrationCurve(Result):
         Mean predicted probability and observed event fraction per quantile group (the
         Hosmer-Lemeshow groups).
     bin_low, bin_high : ndarray
-        Binomial interval of the observed fraction (``bin_method``: Wilson or Clopper-Pearson).
+        Binomial interval of the observed fraction (``ci_method``: Wilson or Clopper-Pearson).
     bin_n, bin_events : ndarray of int
     ci : float
     """
@@ -317,6 +318,7 @@ def _curve_on(grid: np.ndarray, y: np.ndarray, p: np.ndarray, frac: float) -> np
     return out
 
 
+@renamed(bin_method="ci_method")
 def calibration_curve(
     y: Any,
     prob: Any,
@@ -327,7 +329,7 @@ def calibration_curve(
     ci: float = 0.95,
     n_boot: int = 200,
     seed: int | None = 0,
-    bin_method: str = "wilson",
+    ci_method: str = "wilson",
     positive: Any = None,
 ) -> CalibrationCurve:
     """Calibration curves: lowess with a bootstrap band, and quantile bins with binomial CIs.
@@ -348,7 +350,7 @@ def calibration_curve(
         Bootstrap resamples for the smooth band (0 skips it). Cost is ``n_boot`` lowess fits.
     seed : int or None
         Seed of the bootstrap.
-    bin_method : {"wilson", "clopper-pearson"}
+    ci_method : {"wilson", "clopper-pearson"}
         Interval for the observed fraction of each bin.
     """
     y01, p = _inputs(y, prob, positive)
@@ -363,8 +365,8 @@ def calibration_curve(
     if not (0.0 < float(frac) <= 1.0):
         raise StatsError(f"frac must be in (0, 1], got {frac!r}")
     intervals = {"wilson": _wilson, "clopper-pearson": _clopper_pearson}
-    if bin_method not in intervals:
-        raise StatsError(f"bin_method must be one of {sorted(intervals)}, got {bin_method!r}")
+    if ci_method not in intervals:
+        raise StatsError(f"ci_method must be one of {sorted(intervals)}, got {ci_method!r}")
 
     grid = np.linspace(p.min(), p.max(), n_points)
     smooth = _curve_on(grid, y01, p, frac)
@@ -391,7 +393,7 @@ def calibration_curve(
     n_g = n_g[keep]
     events = np.bincount(g, weights=y01)[keep]
     mean_p = np.bincount(g, weights=p)[keep] / n_g
-    lo, hi = intervals[bin_method](events, n_g, float(ci))
+    lo, hi = intervals[ci_method](events, n_g, float(ci))
     return CalibrationCurve(
         grid=grid,
         smooth=smooth,

@@ -22,6 +22,7 @@ from ._binary import (
     _score,
     _wilson,
 )
+from ._compat import renamed
 from ._errors import StatsError
 from ._result import Result
 
@@ -173,7 +174,8 @@ class ThresholdMetrics(Result):
     tp, fp, tn, fn : int
     sensitivity = tp / (tp + fn), specificity = tn / (tn + fp),
     ppv = tp / (tp + fp), npv = tn / (tn + fn) : float
-        Each with ``*_ci_low`` / ``*_ci_high`` from the binomial interval ``method``.
+        Each with ``*_ci_low`` / ``*_ci_high`` from the binomial interval ``ci_method`` (the field
+        ``method`` keeps its name: it is written into results.json).
         PPV (NPV) is ``nan`` with a ``nan`` interval when no sample is called positive
         (negative): the proportion has no denominator. This is the only nan the function
         returns, and the counts say why.
@@ -201,12 +203,13 @@ class ThresholdMetrics(Result):
     ci: float
 
 
+@renamed(method="ci_method")
 def threshold_metrics(
     y: Any,
     score: Any,
     threshold: float,
     *,
-    method: str = "wilson",
+    ci_method: str = "wilson",
     direction: str = "<",
     ci: float = 0.95,
     positive: Any = None,
@@ -219,7 +222,7 @@ def threshold_metrics(
         As in :func:`roc_auc`; both classes must be present.
     threshold : float
         The cut-off; positive when ``score >= threshold`` (``"<"``) or ``<=`` (``">"``).
-    method : {"wilson", "clopper-pearson"}
+    ci_method : {"wilson", "clopper-pearson"}
         Wilson score interval (Wilson 1927) or exact Clopper-Pearson (1934) interval.
     direction : {"<", ">", "auto"}
         Default ``"<"``: higher score = case.
@@ -234,7 +237,7 @@ def threshold_metrics(
     pos = _outcome(y, positive)
     s = _score(score, pos.size)
     level = _level(ci)
-    interval = _interval(method)
+    interval = _interval(ci_method)
     thr = float(threshold)
     if np.isnan(thr):
         raise StatsError("threshold is nan")
@@ -275,6 +278,6 @@ def threshold_metrics(
         npv=nv[0],
         npv_ci_low=nv[1],
         npv_ci_high=nv[2],
-        method=method,
+        method=ci_method,
         ci=level,
     )

@@ -168,7 +168,7 @@ def test_calibration_curve_seeded_and_no_bootstrap(cal):
     a = calibration_curve(y, p, n_boot=20, seed=3)
     b = calibration_curve(y, p, n_boot=20, seed=3)
     np.testing.assert_array_equal(a.smooth_low, b.smooth_low)
-    c = calibration_curve(y, p, n_boot=0, groups=4, bin_method="clopper-pearson", n_points=11)
+    c = calibration_curve(y, p, n_boot=0, groups=4, ci_method="clopper-pearson", n_points=11)
     assert c.smooth_low is None and c.smooth_high is None
     assert c.bin_n.tolist() == [150] * 4 and c.grid.size == 11
     np.testing.assert_allclose(c.smooth, a.smooth[::10])
@@ -213,7 +213,7 @@ def test_curve_errors(cal):
     for kwargs, match in [
         ({"n_points": 1}, "n_points"),
         ({"n_boot": -1}, "n_boot"),
-        ({"bin_method": "jeffreys"}, "bin_method"),
+        ({"ci_method": "jeffreys"}, "ci_method"),
         ({"frac": 0}, "frac"),
         ({"ci": 1.5}, "ci"),
         ({"groups": 0}, "groups"),

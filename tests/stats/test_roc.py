@@ -214,7 +214,7 @@ def test_threshold_metrics_at_youden_threshold(asah):
 def test_threshold_metrics_clopper_pearson(asah):
     from scipy.stats import binomtest
 
-    m = threshold_metrics(asah["outcome"], asah["s100b"], 0.205, positive="Poor", method="clopper-pearson")
+    m = threshold_metrics(asah["outcome"], asah["s100b"], 0.205, positive="Poor", ci_method="clopper-pearson")
     # scipy's exact interval for 26/41 and 58/72 as the independent reference
     ci_sens = binomtest(26, 41).proportion_ci(method="exact")
     ci_spec = binomtest(58, 72).proportion_ci(method="exact")
