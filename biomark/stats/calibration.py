@@ -210,6 +210,16 @@ def calibration(
         degenerate row there; here it is an error); p of 0 or 1 with ``extreme="error"``;
         outcome completely separated by p (the logistic slope is infinite); fewer than 3
         Hosmer-Lemeshow groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> prob = rng.uniform(0.05, 0.95, 200)
+    >>> y = (rng.random(200) < prob).astype(int)
+    >>> cal = calibration(y, prob)
+    >>> round(cal.slope, 3), round(cal.brier, 3), cal.hl_groups
+    (1.133, 0.167, 10)
     """
     y01, p = _inputs(y, prob, positive)
     if not (isinstance(groups, (int, np.integer)) and 3 <= groups <= p.size):
@@ -352,6 +362,16 @@ def calibration_curve(
         Seed of the bootstrap.
     ci_method : {"wilson", "clopper-pearson"}
         Interval for the observed fraction of each bin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> prob = rng.uniform(0.05, 0.95, 200)
+    >>> y = (rng.random(200) < prob).astype(int)
+    >>> cc = calibration_curve(y, prob, groups=5, n_boot=20, n_points=11)
+    >>> cc.bin_n.tolist(), cc.grid.size, cc.smooth_low is not None
+    ([40, 40, 40, 40, 40], 11, True)
     """
     y01, p = _inputs(y, prob, positive)
     if not (0.0 < float(ci) < 1.0):

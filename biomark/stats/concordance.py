@@ -104,6 +104,12 @@ def concordance(
     ----------
     Harrell FE et al. (1982) JAMA 247:2543. Uno H et al. (2011) Stat Med 30:1105.
     Therneau T, Atkinson E. "The concordance statistic", vignette of R package survival 3.5.
+
+    Examples
+    --------
+    >>> r = concordance([5, 8, 3, 9, 12, 2, 7, 4], [1, 1, 0, 1, 0, 1, 1, 1], [0.4, 0.1, 0.6, 0.3, 0.2, 0.9, 0.2, 0.5])
+    >>> round(r.c, 4), r.method
+    (0.8409, 'harrell')
     """
     if method not in ("harrell", "uno"):
         raise StatsError(f"method must be 'harrell' or 'uno', got {method!r}")

@@ -178,6 +178,16 @@ def newton(data: CoxData, *, max_iter: int = 50) -> NewtonFit:
     SD of its covariate. Raises StatsError for a singular information matrix and when it does
     not converge in ``max_iter`` steps; a monotone likelihood is reported (``converged=False``,
     ``monotone``), not raised, so that resampling loops can count it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from biomark.stats._surv_cox import CoxData
+    >>> data = CoxData(np.array([5.0, 8, 3, 9, 12, 2, 7, 4]), np.array([1, 1, 0, 1, 0, 1, 1, 1]),
+    ...                 np.array([[60.0], [50], [70], [65], [40], [55], [58], [48]]), efron=True)
+    >>> fit = newton(data)
+    >>> fit.converged, fit.monotone, round(float(fit.beta[0]), 4)
+    (True, None, 0.0263)
     """
     beta = np.zeros(data.p)
     # steps are judged per SD of each covariate, so convergence and divergence do not depend on its units
@@ -257,6 +267,13 @@ def cox_coef(time: Any, event: Any, x: Any, names: Sequence[str] | None = None) 
     """Only the coefficients of :func:`cox` (Efron ties): the same fit, without SEs and tests.
 
     For resampling loops (bootstrap optimism, cross-validation) where only the estimate is used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> beta = cox_coef([5, 8, 3, 9, 12, 2, 7, 4], [1, 1, 0, 1, 0, 1, 1, 1], np.array([60, 50, 70, 65, 40, 55, 58, 48.0]))
+    >>> round(float(beta[0]), 4)
+    0.0263
     """
     t, e, x = _checked_matrix(time, event, x)
     names = list(names) if names is not None else [f"x{i + 1}" for i in range(x.shape[1])]
@@ -299,6 +316,14 @@ def cox_ridge(time: Any, event: Any, x: Any, lam: float, *, beta0: Any = None) -
     The same penalty as R's ``coxph(Surv(time, event) ~ ridge(x1, x2, ..., theta = lam, scale =
     FALSE))`` (survival 3.5.3; Verweij & van Houwelingen 1994). No intercept is penalised (a Cox
     model has none); standardise ``x`` first for a scale-free penalty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([60, 50, 70, 65, 40, 55, 58, 48.0])
+    >>> z = (x - x.mean()) / x.std(ddof=1)
+    >>> [round(float(cox_ridge([5, 8, 3, 9, 12, 2, 7, 4], [1, 1, 0, 1, 0, 1, 1, 1], z, lam)[0]), 4) for lam in (0.0, 10.0)]
+    [0.2543, 0.0945]
     """
     if not lam >= 0:
         raise StatsError(f"the ridge penalty must be >= 0, got {lam!r}")

@@ -56,6 +56,12 @@ def logrank_scores(time: np.ndarray, event: np.ndarray) -> np.ndarray:
 
     ``r`` ranks the times with tied times sharing their largest rank (so tied observations get
     the same score), as ``exactRankTests::cscores(Surv, type = "LogRank")`` used by maxstat.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logrank_scores(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1.0, 1.0, 0.0, 1.0])).tolist()
+    [0.75, 0.25, -0.75, -0.75]
     """
     n = time.shape[0]
     order = np.argsort(time, kind="stable")
@@ -108,6 +114,16 @@ def optimal_cutpoint(
     minprop, maxprop : float
         Smallest and largest fraction of observations in the low group; the defaults 0.1 and 0.9
         are maxstat's (``maxprop`` is not derived from ``minprop``: pass both to narrow the search).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> score = rng.normal(size=100)
+    >>> time = rng.exponential(np.where(score > 0.5, 1.0, 3.0))
+    >>> res = optimal_cutpoint(time, np.ones(100), score)
+    >>> round(res.cutpoint, 3), round(res.statistic, 3), res.p < 0.05, (res.minprop, res.maxprop)
+    (0.547, 3.266, True, (0.1, 0.9))
     """
     t, e, x = check_survival(time, event, score, "score")
     n = t.shape[0]

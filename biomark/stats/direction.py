@@ -70,7 +70,14 @@ class DirectionSummary(Result):
 
 
 def hedges_g(x_pos, x_neg, *, ci: float = 0.95) -> tuple[float, float, float, float]:
-    """Hedges' g (positive minus negative), its SE and CI (Hedges & Olkin 1985, eq. 5.15)."""
+    """Hedges' g (positive minus negative), its SE and CI (Hedges & Olkin 1985, eq. 5.15).
+
+    Examples
+    --------
+    >>> g, se, lo, hi = hedges_g([2.1, 2.5, 3.0, 2.8], [1.0, 1.4, 1.9, 1.2])
+    >>> round(g, 3), round(se, 3)
+    (2.739, 0.984)
+    """
     a = np.asarray(x_pos, float)
     b = np.asarray(x_neg, float)
     n1, n2 = a.size, b.size
@@ -168,6 +175,17 @@ def direction_consistency(
     kind
         ``binary`` (needs ``y`` as 0/1 with 1 the positive class), ``survival`` (``time``, ``event``),
         ``change`` (``post``: marker id -> post values paired with ``markers``), ``dose`` (``dose``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 30)
+    >>> markers = {"up_marker": rng.normal(size=60) + y, "down_marker": rng.normal(size=60) + y}
+    >>> res = direction_consistency(markers, {"up_marker": "up", "down_marker": "down"},
+    ...                             endpoint="response", kind="binary", y=y)
+    >>> [(e.marker, e.status) for e in res.effects], res.contradicting
+    ([('up_marker', 'consistent'), ('down_marker', 'contradicting')], ('down_marker',))
     """
     if kind not in ("binary", "survival", "change", "dose"):
         raise StatsError(f"unknown endpoint kind {kind!r}")
@@ -246,7 +264,13 @@ def direction_consistency(
 
 
 def coefficient_signs(coefs: Mapping[str, float], expected: Mapping[str, str | None]) -> dict[str, bool | None]:
-    """Whether each fitted coefficient's sign agrees with the spec (None: no expectation or zero)."""
+    """Whether each fitted coefficient's sign agrees with the spec (None: no expectation or zero).
+
+    Examples
+    --------
+    >>> coefficient_signs({"a": 0.7, "b": 0.2, "c": -0.1}, {"a": "up", "b": "down", "c": None})
+    {'a': True, 'b': False, 'c': None}
+    """
     out: dict[str, bool | None] = {}
     for mk, c in coefs.items():
         exp = expected.get(mk)

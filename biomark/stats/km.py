@@ -116,6 +116,14 @@ def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95) -> KaplanMeierCurve
     ``var(log S) = sum_{t_i <= t} d_i / (n_i (n_i - d_i))``; CI
     ``S exp(-/+ z sqrt(var(log S)))`` capped at 1 (``survfit`` with ``conf.type = "log"``).
     Median survival and its CI as ``print(survfit(...))``.
+
+    Examples
+    --------
+    >>> km = kaplan_meier([2, 2, 3, 4, 5], [1, 1, 0, 1, 0])
+    >>> km.surv.round(4).tolist(), km.median
+    ([0.6, 0.6, 0.3, 0.3], 4.0)
+    >>> km.at([2.5]).surv.tolist()
+    [0.6]
     """
     if not 0 < ci < 1:
         raise StatsError(f"ci must be in (0, 1), got {ci!r}")

@@ -177,6 +177,12 @@ def roc_auc(
     required (as pROC). With complete separation ``se == 0`` and the interval is [auc, auc].
 
     References: ``pROC::roc``, ``pROC::ci.auc(method = "delong")``, ``pROC::var``.
+
+    Examples
+    --------
+    >>> r = roc_auc([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.3, 0.7], direction="<")
+    >>> round(r.auc, 4), round(r.se, 4), (r.n_pos, r.n_neg)
+    (0.8889, 0.1571, (3, 3))
     """
     pos = _outcome(y, positive)
     s = _score(score, pos.size)
@@ -267,6 +273,13 @@ def delong_test(
     ``pROC::roc.test(r1, r2, method = "delong", paired = TRUE)``.
     If the two scores rank every case/control pair identically the variance of the
     difference is zero and a StatsError is raised (the test is undefined).
+
+    Examples
+    --------
+    >>> y = [0, 0, 1, 1, 0, 1, 0, 1]
+    >>> t = delong_test(y, [0.1, 0.4, 0.35, 0.8, 0.3, 0.7, 0.2, 0.9], [0.3, 0.2, 0.5, 0.6, 0.4, 0.3, 0.1, 0.7])
+    >>> round(t.auc_a, 4), round(t.auc_b, 4), round(t.p, 4)
+    (0.9375, 0.9062, 0.8518)
     """
     pos = _outcome(y, positive)
     sa = _score(score_a, pos.size, "score_a")
@@ -352,6 +365,12 @@ def roc_curve(y: Any, score: Any, *, direction: str = "auto", positive: Any = No
 
     Parameters as in :func:`roc_auc`. Thresholds and coordinates as ``pROC::roc``'s
     ``thresholds``, ``sensitivities`` and ``specificities``.
+
+    Examples
+    --------
+    >>> c = roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], direction="<")
+    >>> c.sensitivities.tolist(), c.specificities.tolist(), c.auc
+    ([1.0, 1.0, 0.5, 0.5, 0.0], [0.0, 0.5, 0.5, 1.0, 1.0], 0.75)
     """
     pos = _outcome(y, positive)
     s = _score(score, pos.size)

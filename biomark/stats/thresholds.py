@@ -112,6 +112,12 @@ def youden_threshold(
     -----
     J(t) = sens(t) + spec(t) - 1 over pROC's candidate thresholds (including -inf and
     +inf). Youden (1950), Cancer 3:32.
+
+    Examples
+    --------
+    >>> t = youden_threshold([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.3, 0.7], direction="<")
+    >>> round(t.threshold, 4), round(t.sensitivity, 4), round(t.specificity, 4)
+    (0.325, 1.0, 0.6667)
     """
     pos = _outcome(y, positive)
     s = _score(score, pos.size)
@@ -233,6 +239,12 @@ def threshold_metrics(
     -----
     PPV and NPV are the sample's predictive values: they depend on the prevalence of the
     sample (no prevalence adjustment).
+
+    Examples
+    --------
+    >>> m = threshold_metrics([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.3, 0.7], 0.5)
+    >>> m.tp, m.fp, m.tn, m.fn
+    (2, 0, 3, 1)
     """
     pos = _outcome(y, positive)
     s = _score(score, pos.size)

@@ -62,6 +62,12 @@ def time_dependent_auc(time: Any, event: Any, risk: Any, times: Any) -> TimeAUCR
     ----------
     Uno H, Cai T, Tian L, Wei LJ (2007) JASA 102:527. Blanche P, Dartigues JF,
     Jacqmin-Gadda H (2013) Stat Med 32:5381. Hung H, Chiang CT (2010) Can J Stat 38:8.
+
+    Examples
+    --------
+    >>> r = time_dependent_auc([1, 2, 3, 4, 5], [1, 0, 1, 1, 0], [4, 1, 3, 2, 0], [1.5, 3.5])
+    >>> r.auc.round(4).tolist(), r.n_cases.tolist()
+    ([1.0, 1.0], [1, 2])
     """
     t, e, mk = check_survival(time, event, risk, "risk")
     tq = as_float_1d(np.atleast_1d(times), "times")
