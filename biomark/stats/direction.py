@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats as sps
@@ -189,63 +190,20 @@ def direction_consistency(
     """
     if kind not in ("binary", "survival", "change", "dose"):
         raise StatsError(f"unknown endpoint kind {kind!r}")
-    arrs = {k: np.asarray(v, dtype=float) for k, v in markers.items()}
-    if kind == "binary":
-        if y is None:
-            raise StatsError("a binary endpoint needs y")
-        yy = np.asarray(y, dtype=float)
-        if set(np.unique(yy[np.isfinite(yy)])) - {0.0, 1.0}:
-            raise StatsError("y must be coded 0/1 (1 = positive class)")
+    yy = _binary_outcome(y) if kind == "binary" else None
     rows: list[dict] = []
-    for mk, v in arrs.items():
+    for mk, v in ((k, np.asarray(v, dtype=float)) for k, v in markers.items()):
         exp = expected.get(mk)
         try:
-            if kind == "binary":
-                est = _binary(v, yy, ci)
-            elif kind == "survival":
-                if time is None or event is None:
-                    raise StatsError("a survival endpoint needs time and event")
-                est = _survival(v, np.asarray(time, float), np.asarray(event, float), ci)
-            elif kind == "change":
-                if post is None or mk not in post:
-                    raise StatsError(f"no post-treatment values for marker {mk}")
-                est = _change(v, np.asarray(post[mk], float), ci)
-            else:
-                if dose is None:
-                    raise StatsError("a dose endpoint needs dose")
-                est = _dose(v, np.asarray(dose, float), ci)
-            measure, e, lo, hi, p, n = est
+            measure, e, lo, hi, p, n = _effect(kind, mk, v, yy, time, event, post, dose, ci)
             rows.append(dict(marker=mk, measure=measure, estimate=e, ci_low=lo, ci_high=hi, p=p, n=n,
                              expected=exp, note=""))
         except StatsError as err:
             rows.append(dict(marker=mk, measure="", estimate=float("nan"), ci_low=float("nan"),
                              ci_high=float("nan"), p=float("nan"), n=int(np.isfinite(v).sum()),
                              expected=exp, note=str(err)))
-    ps = np.array([r["p"] for r in rows], dtype=float)
-    adj = np.full_like(ps, np.nan)
-    ok = np.isfinite(ps)
-    if ok.any():
-        from statsmodels.stats.multitest import multipletests
-
-        adj[ok] = multipletests(ps[ok], method="fdr_bh")[1]
-    effects = []
-    for r, q in zip(rows, adj, strict=True):
-        s = _sign(r["estimate"])
-        exp = r["expected"]
-        agrees = None if exp is None or s == 0 else (s == _SIGN[exp])
-        if not np.isfinite(r["estimate"]):
-            status = "not_estimable"
-        elif exp is None:
-            status = "unspecified"
-        elif q < alpha:
-            status = "consistent" if agrees else "contradicting"
-        else:
-            status = "inconclusive"
-        effects.append(MarkerEffect(
-            marker=r["marker"], endpoint=endpoint, kind=kind, measure=r["measure"], estimate=r["estimate"],
-            ci_low=r["ci_low"], ci_high=r["ci_high"], p=r["p"], p_adjusted=float(q), n=r["n"], expected=exp,
-            observed_sign=s, agrees=agrees, status=status, note=r["note"],
-        ))
+    adj = _bh(np.array([r["p"] for r in rows], dtype=float))
+    effects = [_judge(r, float(q), endpoint, kind, alpha) for r, q in zip(rows, adj, strict=True)]
     with_dir = [e for e in effects if e.expected is not None and e.agrees is not None]
     n_agree = sum(1 for e in with_dir if e.agrees)
     sign_p = float(sps.binomtest(n_agree, len(with_dir), 0.5, alternative="greater").pvalue) if with_dir else None
@@ -260,6 +218,67 @@ def direction_consistency(
         sign_test_p=sign_p,
         alpha=alpha,
         contradicting=tuple(e.marker for e in effects if e.status == "contradicting"),
+    )
+
+
+def _binary_outcome(y: Sequence | np.ndarray | None) -> np.ndarray:
+    if y is None:
+        raise StatsError("a binary endpoint needs y")
+    yy = np.asarray(y, dtype=float)
+    if set(np.unique(yy[np.isfinite(yy)])) - {0.0, 1.0}:
+        raise StatsError("y must be coded 0/1 (1 = positive class)")
+    return yy
+
+
+def _effect(kind: str, mk: str, v: np.ndarray, yy: np.ndarray | None, time: Any, event: Any,
+            post: Mapping[str, np.ndarray] | None, dose: Any, ci: float) -> tuple[str, float, float, float, float, int]:
+    """(measure, estimate, ci_low, ci_high, p, n) of one marker for an endpoint of ``kind``."""
+    if kind == "binary":
+        assert yy is not None
+        return _binary(v, yy, ci)
+    if kind == "survival":
+        if time is None or event is None:
+            raise StatsError("a survival endpoint needs time and event")
+        return _survival(v, np.asarray(time, float), np.asarray(event, float), ci)
+    if kind == "change":
+        if post is None or mk not in post:
+            raise StatsError(f"no post-treatment values for marker {mk}")
+        return _change(v, np.asarray(post[mk], float), ci)
+    if dose is None:
+        raise StatsError("a dose endpoint needs dose")
+    return _dose(v, np.asarray(dose, float), ci)
+
+
+def _bh(ps: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values of the finite ``ps`` (nan stays nan)."""
+    # imported here: statsmodels.stats.multitest takes ~2 s to import (measured, -X importtime), which
+    # `import biomark.stats` should not pay
+    from statsmodels.stats.multitest import multipletests
+
+    adj = np.full_like(ps, np.nan)
+    ok = np.isfinite(ps)
+    if ok.any():
+        adj[ok] = multipletests(ps[ok], method="fdr_bh")[1]
+    return adj
+
+
+def _judge(r: dict, q: float, endpoint: str, kind: str, alpha: float) -> MarkerEffect:
+    """The marker's status: consistent/contradicting (BH-adjusted p < alpha), inconclusive, ..."""
+    s = _sign(r["estimate"])
+    exp = r["expected"]
+    agrees = None if exp is None or s == 0 else (s == _SIGN[exp])
+    if not np.isfinite(r["estimate"]):
+        status = "not_estimable"
+    elif exp is None:
+        status = "unspecified"
+    elif q < alpha:
+        status = "consistent" if agrees else "contradicting"
+    else:
+        status = "inconclusive"
+    return MarkerEffect(
+        marker=r["marker"], endpoint=endpoint, kind=kind, measure=r["measure"], estimate=r["estimate"],
+        ci_low=r["ci_low"], ci_high=r["ci_high"], p=r["p"], p_adjusted=q, n=r["n"], expected=exp,
+        observed_sign=s, agrees=agrees, status=status, note=r["note"],
     )
 
 
