@@ -129,6 +129,38 @@ def _hosmer_lemeshow(y: np.ndarray, p: np.ndarray, groups: int) -> tuple[float, 
     return stat, float(stats.chi2.sf(stat, k - 2)), k
 
 
+def _fit_rows(y01: np.ndarray, p: np.ndarray, finite: np.ndarray, n_extreme: int,
+              extreme: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the logistic fits (p strictly inside (0, 1)), checked: two classes, not separated."""
+    if n_extreme and extreme == "error":
+        raise StatsError(
+            f"{n_extreme} predicted probabilities are exactly 0 or 1 (infinite logit); "
+            "pass extreme='drop' to leave them out of the logistic fits as rms::val.prob does, "
+            "or clip them, e.g. np.clip(prob, 1e-8, 1 - 1e-8)"
+        )
+    yf, pf = y01[finite], p[finite]
+    if yf.min() == yf.max():
+        raise StatsError("after leaving out probabilities of 0 or 1 only one outcome class remains")
+    if np.ptp(pf) == 0:
+        raise StatsError("after leaving out probabilities of 0 or 1 all remaining probabilities are equal")
+    case, ctrl = pf[yf == 1], pf[yf == 0]
+    if ctrl.max() <= case.min() or case.max() <= ctrl.min():
+        raise StatsError(
+            "the outcome is completely separated by the predicted probabilities: "
+            "the logistic calibration slope is infinite"
+        )
+    return yf, pf
+
+
+def _spiegelhalter(y01: np.ndarray, p: np.ndarray) -> float:
+    """Spiegelhalter's z = sum((y - p)(1 - 2p)) / sqrt(sum((1 - 2p)^2 p (1 - p)))."""
+    w = 1.0 - 2.0 * p
+    den = float(np.sum(w * w * p * (1.0 - p)))
+    if den <= 0:
+        raise StatsError("Spiegelhalter's z is undefined: every probability is 0, 0.5 or 1")
+    return float(np.sum((y01 - p) * w) / np.sqrt(den))
+
+
 @dataclass(frozen=True)
 class Calibration(Result):
     """Calibration statistics of predicted probabilities (see the module docstring for the
@@ -228,34 +260,13 @@ def calibration(
         raise StatsError(f"extreme must be 'error' or 'drop', got {extreme!r}")
     finite = (p > 0) & (p < 1)
     n_extreme = int(p.size - np.count_nonzero(finite))
-    if n_extreme and extreme == "error":
-        raise StatsError(
-            f"{n_extreme} predicted probabilities are exactly 0 or 1 (infinite logit); "
-            "pass extreme='drop' to leave them out of the logistic fits as rms::val.prob does, "
-            "or clip them, e.g. np.clip(prob, 1e-8, 1 - 1e-8)"
-        )
-    yf, pf = y01[finite], p[finite]
-    if yf.min() == yf.max():
-        raise StatsError("after leaving out probabilities of 0 or 1 only one outcome class remains")
-    if np.ptp(pf) == 0:
-        raise StatsError("after leaving out probabilities of 0 or 1 all remaining probabilities are equal")
-    case, ctrl = pf[yf == 1], pf[yf == 0]
-    if ctrl.max() <= case.min() or case.max() <= ctrl.min():
-        raise StatsError(
-            "the outcome is completely separated by the predicted probabilities: "
-            "the logistic calibration slope is infinite"
-        )
+    yf, pf = _fit_rows(y01, p, finite, n_extreme, extreme)
     logit = special.logit(pf)
     intercept, slope = _logistic(yf, logit, np.zeros_like(logit))
     (citl,) = _logistic(yf, None, logit)
-
     brier = float(np.mean((p - y01) ** 2))
     er = np.abs(p - _lowess(y01, p))
-    w = 1.0 - 2.0 * p
-    den = float(np.sum(w * w * p * (1.0 - p)))
-    if den <= 0:
-        raise StatsError("Spiegelhalter's z is undefined: every probability is 0, 0.5 or 1")
-    z = float(np.sum((y01 - p) * w) / np.sqrt(den))
+    z = _spiegelhalter(y01, p)
     hl_stat, hl_p, hl_k = _hosmer_lemeshow(y01, p, groups)
     # rms bins plogis(qlogis(p)), not p: they differ on the 1/5000 grid (issue 13)
     c_binned = roc_auc(yf, np.floor(special.expit(logit) * 5000.0), direction="<").auc
@@ -328,6 +339,24 @@ def _curve_on(grid: np.ndarray, y: np.ndarray, p: np.ndarray, frac: float) -> np
     return out
 
 
+def _bootstrap_band(grid: np.ndarray, y01: np.ndarray, p: np.ndarray, frac: float, ci: float, n_boot: int,
+                    seed: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise percentile interval of the lowess curve over ``n_boot`` resamples of (y, p) pairs."""
+    rng = np.random.default_rng(seed)
+    boots = np.full((n_boot, grid.size), np.nan)
+    for b in range(n_boot):
+        i = rng.integers(0, p.size, p.size)
+        pb = p[i]
+        if np.ptp(pb) == 0:
+            continue
+        boots[b] = _curve_on(grid, y01[i], pb, frac)
+    a = (1.0 - ci) / 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-nan columns cannot occur at
+        q = np.nanquantile(boots, [a, 1.0 - a], axis=0)  # the grid ends only by chance
+    return np.clip(q[0], 0.0, 1.0), np.clip(q[1], 0.0, 1.0)
+
+
 @renamed(bin_method="ci_method")
 def calibration_curve(
     y: Any,
@@ -390,23 +419,7 @@ def calibration_curve(
 
     grid = np.linspace(p.min(), p.max(), n_points)
     smooth = _curve_on(grid, y01, p, frac)
-    low = high = None
-    if n_boot:
-        rng = np.random.default_rng(seed)
-        boots = np.full((n_boot, n_points), np.nan)
-        for b in range(n_boot):
-            i = rng.integers(0, p.size, p.size)
-            pb = p[i]
-            if np.ptp(pb) == 0:
-                continue
-            boots[b] = _curve_on(grid, y01[i], pb, frac)
-        a = (1.0 - ci) / 2.0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-nan columns cannot occur at
-            q = np.nanquantile(boots, [a, 1.0 - a], axis=0)  # the grid ends only by chance
-        low = np.clip(q[0], 0.0, 1.0)
-        high = np.clip(q[1], 0.0, 1.0)
-
+    low, high = _bootstrap_band(grid, y01, p, frac, ci, n_boot, seed) if n_boot else (None, None)
     g = _hl_groups(p, groups) if groups > 1 else np.zeros(p.size, dtype=np.int64)
     n_g = np.bincount(g)
     keep = n_g > 0
