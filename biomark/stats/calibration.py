@@ -272,23 +272,10 @@ def calibration(
     c_binned = roc_auc(yf, np.floor(special.expit(logit) * 5000.0), direction="<").auc
     c_exact = roc_auc(y01, p, direction="<").auc
     return Calibration(
-        intercept=float(intercept),
-        slope=float(slope),
-        citl=float(citl),
-        brier=brier,
-        emax=float(er.max()),
-        eavg=float(er.mean()),
-        e90=float(np.quantile(er, 0.9)),
-        spiegelhalter_z=z,
-        spiegelhalter_p=float(2.0 * special.ndtr(-abs(z))),
-        hl_stat=hl_stat,
-        hl_p=hl_p,
-        hl_groups=hl_k,
-        c_index=float(c_binned),
-        auc=float(c_exact),
-        n=int(p.size),
-        n_events=int(y01.sum()),
-        n_extreme=n_extreme,
+        intercept=float(intercept), slope=float(slope), citl=float(citl), brier=brier, emax=float(er.max()),
+        eavg=float(er.mean()), e90=float(np.quantile(er, 0.9)), spiegelhalter_z=z,
+        spiegelhalter_p=float(2.0 * special.ndtr(-abs(z))), hl_stat=hl_stat, hl_p=hl_p, hl_groups=hl_k,
+        c_index=float(c_binned), auc=float(c_exact), n=int(p.size), n_events=int(y01.sum()), n_extreme=n_extreme,
     )
 
 
@@ -357,6 +344,25 @@ def _bootstrap_band(grid: np.ndarray, y01: np.ndarray, p: np.ndarray, frac: floa
     return np.clip(q[0], 0.0, 1.0), np.clip(q[1], 0.0, 1.0)
 
 
+def _check_curve_args(n: int, ci: float, groups: int, n_points: int, n_boot: int, frac: float,
+                      ci_method: str) -> Any:
+    """Check calibration_curve's options; return the binomial interval function."""
+    if not (0.0 < float(ci) < 1.0):
+        raise StatsError(f"ci must be strictly between 0 and 1, got {ci!r}")
+    if not (isinstance(groups, (int, np.integer)) and 1 <= groups <= n):
+        raise StatsError(f"groups must be an integer between 1 and n = {n}, got {groups!r}")
+    if not (isinstance(n_points, (int, np.integer)) and n_points >= 2):
+        raise StatsError(f"n_points must be an integer >= 2, got {n_points!r}")
+    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 0):
+        raise StatsError(f"n_boot must be a non-negative integer, got {n_boot!r}")
+    if not (0.0 < float(frac) <= 1.0):
+        raise StatsError(f"frac must be in (0, 1], got {frac!r}")
+    intervals = {"wilson": _wilson, "clopper-pearson": _clopper_pearson}
+    if ci_method not in intervals:
+        raise StatsError(f"ci_method must be one of {sorted(intervals)}, got {ci_method!r}")
+    return intervals[ci_method]
+
+
 @renamed(bin_method="ci_method")
 def calibration_curve(
     y: Any,
@@ -403,19 +409,7 @@ def calibration_curve(
     ([40, 40, 40, 40, 40], 11, True)
     """
     y01, p = _inputs(y, prob, positive)
-    if not (0.0 < float(ci) < 1.0):
-        raise StatsError(f"ci must be strictly between 0 and 1, got {ci!r}")
-    if not (isinstance(groups, (int, np.integer)) and 1 <= groups <= p.size):
-        raise StatsError(f"groups must be an integer between 1 and n = {p.size}, got {groups!r}")
-    if not (isinstance(n_points, (int, np.integer)) and n_points >= 2):
-        raise StatsError(f"n_points must be an integer >= 2, got {n_points!r}")
-    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 0):
-        raise StatsError(f"n_boot must be a non-negative integer, got {n_boot!r}")
-    if not (0.0 < float(frac) <= 1.0):
-        raise StatsError(f"frac must be in (0, 1], got {frac!r}")
-    intervals = {"wilson": _wilson, "clopper-pearson": _clopper_pearson}
-    if ci_method not in intervals:
-        raise StatsError(f"ci_method must be one of {sorted(intervals)}, got {ci_method!r}")
+    interval = _check_curve_args(p.size, ci, groups, n_points, n_boot, frac, ci_method)
 
     grid = np.linspace(p.min(), p.max(), n_points)
     smooth = _curve_on(grid, y01, p, frac)
@@ -426,7 +420,7 @@ def calibration_curve(
     n_g = n_g[keep]
     events = np.bincount(g, weights=y01)[keep]
     mean_p = np.bincount(g, weights=p)[keep] / n_g
-    lo, hi = intervals[ci_method](events, n_g, float(ci))
+    lo, hi = interval(events, n_g, float(ci))
     return CalibrationCurve(
         grid=grid,
         smooth=smooth,

@@ -82,6 +82,19 @@ def _p_lausen92(b: float, minprop: float, maxprop: float) -> float:
     return float(min(1.0, max(p, 0.0)))
 
 
+def _candidates(xs: np.ndarray, minprop: float, maxprop: float) -> np.ndarray:
+    """Low-group sizes m at each distinct sorted score value (except the largest) within the bounds."""
+    n = xs.shape[0]
+    m = np.flatnonzero(np.append(xs[1:] != xs[:-1], True)) + 1
+    m = m[(m >= max(1, math.floor(n * minprop))) & (m <= math.floor(n * maxprop)) & (m < n)]
+    if m.size == 0:
+        raise StatsError(
+            f"no cut-point leaves between {minprop:.0%} and {maxprop:.0%} of the observations "
+            "in the low group (too few distinct score values)"
+        )
+    return m
+
+
 def optimal_cutpoint(
     time: Any,
     event: Any,
@@ -137,17 +150,7 @@ def optimal_cutpoint(
     order = np.argsort(x, kind="stable")
     xs = x[order]
     ys = a[order]
-    # candidate m: number of observations <= each distinct value (except the largest)
-    last_of_value = np.flatnonzero(np.append(xs[1:] != xs[:-1], True))
-    m = last_of_value + 1
-    lo = max(1, math.floor(n * minprop))
-    hi = math.floor(n * maxprop)
-    m = m[(m >= lo) & (m <= hi) & (m < n)]
-    if m.size == 0:
-        raise StatsError(
-            f"no cut-point leaves between {minprop:.0%} and {maxprop:.0%} of the observations "
-            "in the low group (too few distinct score values)"
-        )
+    m = _candidates(xs, minprop, maxprop)
     ss = ys.sum()
     e_m = m / n * ss
     v_m = m * (n - m) / (n**2 * (n - 1.0)) * (n * np.sum(ys**2) - ss**2)
@@ -156,15 +159,6 @@ def optimal_cutpoint(
     stat = np.abs((np.cumsum(ys)[m - 1] - e_m) / np.sqrt(v_m))
     best = int(np.argmax(stat))
     b = float(stat[best])
-    return CutpointResult(
-        cutpoint=float(xs[m[best] - 1]),
-        statistic=b,
-        p=_p_lausen92(b, minprop, maxprop),
-        p_naive=float(2.0 * _st.norm.sf(b)),
-        n_low=int(m[best]),
-        n_high=int(n - m[best]),
-        candidates=xs[m - 1],
-        statistics=stat,
-        minprop=float(minprop),
-        maxprop=float(maxprop),
-    )
+    return CutpointResult(cutpoint=float(xs[m[best] - 1]), statistic=b, p=_p_lausen92(b, minprop, maxprop),
+                          p_naive=float(2.0 * _st.norm.sf(b)), n_low=int(m[best]), n_high=int(n - m[best]),
+                          candidates=xs[m - 1], statistics=stat, minprop=float(minprop), maxprop=float(maxprop))

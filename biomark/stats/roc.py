@@ -241,6 +241,16 @@ class DelongTest(Result):
     ci: float
 
 
+def _direction_pair(direction: str | tuple[str, str]) -> tuple[str, str]:
+    if isinstance(direction, str):
+        return direction, direction
+    try:
+        dir_a, dir_b = direction
+    except (TypeError, ValueError):
+        raise StatsError(f"direction must be a string or a pair of strings, got {direction!r}") from None
+    return dir_a, dir_b
+
+
 def delong_test(
     y: Any,
     score_a: Any,
@@ -286,13 +296,7 @@ def delong_test(
     sb = _score(score_b, pos.size, "score_b")
     n_pos, n_neg = _counts(pos, minimum=2)
     level = _level(ci)
-    if isinstance(direction, str):
-        dir_a = dir_b = direction
-    else:
-        try:
-            dir_a, dir_b = direction
-        except (TypeError, ValueError):
-            raise StatsError(f"direction must be a string or a pair of strings, got {direction!r}") from None
+    dir_a, dir_b = _direction_pair(direction)
     sta, da = _sort(pos, sa, _check_direction(dir_a))
     stb, db = _sort(pos, sb, _check_direction(dir_b))
     va10, va01 = _placements(sta, aligned=True)
@@ -313,21 +317,8 @@ def delong_test(
     z = diff / se
     p = float(2.0 * special.ndtr(-abs(z)))
     lo, hi = _normal_ci(diff, se, level)
-    return DelongTest(
-        auc_a=auc_a,
-        auc_b=auc_b,
-        diff=diff,
-        se=se,
-        z=float(z),
-        p=p,
-        ci_low=float(lo),
-        ci_high=float(hi),
-        direction_a=da,
-        direction_b=db,
-        n_pos=n_pos,
-        n_neg=n_neg,
-        ci=level,
-    )
+    return DelongTest(auc_a=auc_a, auc_b=auc_b, diff=diff, se=se, z=float(z), p=p, ci_low=float(lo),
+                      ci_high=float(hi), direction_a=da, direction_b=db, n_pos=n_pos, n_neg=n_neg, ci=level)
 
 
 @dataclass(frozen=True, eq=False)

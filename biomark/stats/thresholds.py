@@ -84,6 +84,24 @@ def _best(pos: np.ndarray, s: np.ndarray, d: Direction) -> tuple[float, int, int
     return float(t[j]), int(tp[j]), int(tn[j]), m, k, int(hits.size)
 
 
+def _bootstrap_youden(pos: np.ndarray, s: np.ndarray, d: Direction, level: float, n_boot: int,
+                      seed: int | None) -> np.ndarray:
+    """Percentile limits (2 x 3: threshold, sensitivity, specificity) over stratified resamples."""
+    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 10):
+        raise StatsError(f"n_boot must be an integer >= 10, got {n_boot!r}")
+    rng = np.random.default_rng(seed)
+    cases, controls = s[pos], s[~pos]
+    m, k = cases.size, controls.size
+    lab = np.concatenate((np.ones(m, bool), np.zeros(k, bool)))
+    out = np.empty((n_boot, 3))
+    for b in range(n_boot):
+        sb = np.concatenate((rng.choice(cases, m), rng.choice(controls, k)))
+        tb, tpb, tnb, _, _, _ = _best(lab, sb, d)
+        out[b] = (tb, tpb / m, tnb / k)
+    a = (1.0 - level) / 2.0
+    return np.quantile(out, [a, 1.0 - a], axis=0)
+
+
 def youden_threshold(
     y: Any,
     score: Any,
@@ -133,38 +151,17 @@ def youden_threshold(
         sens_ci = (float(slo), float(shi))
         spec_ci = (float(plo), float(phi))
     elif ci_method == "bootstrap":
-        if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 10):
-            raise StatsError(f"n_boot must be an integer >= 10, got {n_boot!r}")
-        rng = np.random.default_rng(seed)
-        cases, controls = s[pos], s[~pos]
-        lab = np.concatenate((np.ones(m, bool), np.zeros(k, bool)))
-        out = np.empty((n_boot, 3))
-        for b in range(n_boot):
-            sb = np.concatenate((rng.choice(cases, m), rng.choice(controls, k)))
-            tb, tpb, tnb, _, _, _ = _best(lab, sb, d)
-            out[b] = (tb, tpb / m, tnb / k)
-        a = (1.0 - level) / 2.0
-        q = np.quantile(out, [a, 1.0 - a], axis=0)
+        q = _bootstrap_youden(pos, s, d, level, n_boot, seed)
         tlo, thi = float(q[0, 0]), float(q[1, 0])
         sens_ci = (float(q[0, 1]), float(q[1, 1]))
         spec_ci = (float(q[0, 2]), float(q[1, 2]))
     else:
         raise StatsError(f"ci_method must be 'wilson' or 'bootstrap', got {ci_method!r}")
     return YoudenThreshold(
-        threshold=t,
-        sensitivity=float(sens),
-        specificity=float(spec),
-        youden=float(sens + spec - 1.0),
-        sensitivity_ci_low=sens_ci[0],
-        sensitivity_ci_high=sens_ci[1],
-        specificity_ci_low=spec_ci[0],
-        specificity_ci_high=spec_ci[1],
-        threshold_ci_low=tlo,
-        threshold_ci_high=thi,
-        n_optimal=n_opt,
-        direction=d,
-        ci_method=ci_method,
-        ci=level,
+        threshold=t, sensitivity=float(sens), specificity=float(spec), youden=float(sens + spec - 1.0),
+        sensitivity_ci_low=sens_ci[0], sensitivity_ci_high=sens_ci[1], specificity_ci_low=spec_ci[0],
+        specificity_ci_high=spec_ci[1], threshold_ci_low=tlo, threshold_ci_high=thi, n_optimal=n_opt,
+        direction=d, ci_method=ci_method, ci=level,
     )
 
 
@@ -261,35 +258,16 @@ def threshold_metrics(
     fn = int(np.count_nonzero(~called & pos))
     tn = int(np.count_nonzero(~called & ~pos))
 
-    def prop(num: int, den: int) -> tuple[float, float, float]:
+    def prop(name: str, num: int, den: int) -> dict[str, float]:
         if den == 0:
-            return float("nan"), float("nan"), float("nan")
+            return {name: float("nan"), f"{name}_ci_low": float("nan"), f"{name}_ci_high": float("nan")}
         lo, hi = interval(num, den, level)
-        return num / den, float(lo), float(hi)
+        return {name: num / den, f"{name}_ci_low": float(lo), f"{name}_ci_high": float(hi)}
 
-    se = prop(tp, tp + fn)
-    sp = prop(tn, tn + fp)
-    pp = prop(tp, tp + fp)
-    nv = prop(tn, tn + fn)
     return ThresholdMetrics(
-        threshold=thr,
-        direction=d,
-        tp=tp,
-        fp=fp,
-        tn=tn,
-        fn=fn,
-        sensitivity=se[0],
-        sensitivity_ci_low=se[1],
-        sensitivity_ci_high=se[2],
-        specificity=sp[0],
-        specificity_ci_low=sp[1],
-        specificity_ci_high=sp[2],
-        ppv=pp[0],
-        ppv_ci_low=pp[1],
-        ppv_ci_high=pp[2],
-        npv=nv[0],
-        npv_ci_low=nv[1],
-        npv_ci_high=nv[2],
+        threshold=thr, direction=d, tp=tp, fp=fp, tn=tn, fn=fn,
+        **prop("sensitivity", tp, tp + fn), **prop("specificity", tn, tn + fp),
+        **prop("ppv", tp, tp + fp), **prop("npv", tn, tn + fn),
         method=ci_method,
         ci=level,
     )
