@@ -401,10 +401,8 @@ def calibration_curve(
     Examples
     --------
     >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> prob = rng.uniform(0.05, 0.95, 200)
-    >>> y = (rng.random(200) < prob).astype(int)
-    >>> cc = calibration_curve(y, prob, groups=5, n_boot=20, n_points=11)
+    >>> p = np.linspace(0.05, 0.95, 200)
+    >>> cc = calibration_curve(np.random.default_rng(0).random(200) < p, p, groups=5, n_boot=20, n_points=11)
     >>> cc.bin_n.tolist(), cc.grid.size, cc.smooth_low is not None
     ([40, 40, 40, 40, 40], 11, True)
     """
