@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from ._binary import _clopper_pearson, _counts, _outcome, _wilson
+from ._binary import _clopper_pearson, _counts, _outcome, _score, _wilson
 from ._compat import renamed
 from ._errors import StatsError
 from ._result import Result
@@ -48,13 +48,7 @@ __all__ = ["Calibration", "CalibrationCurve", "calibration", "calibration_curve"
 
 
 def _prob(prob: Any, n: int) -> np.ndarray:
-    p = np.asarray(prob, dtype=np.float64)
-    if p.ndim != 1:
-        raise StatsError(f"prob must be one-dimensional, got shape {p.shape}")
-    if p.size != n:
-        raise StatsError(f"prob has length {p.size} but y has length {n}")
-    if np.isnan(p).any():
-        raise StatsError(f"prob contains {int(np.isnan(p).sum())} missing values (nan); drop them first")
+    p = _score(prob, n, "prob")
     if (p < 0).any() or (p > 1).any():
         bad = p[(p < 0) | (p > 1)][:3].tolist()
         raise StatsError(f"prob must be probabilities in [0, 1], found {bad}")
