@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from biomark.stats._errors import StatsError
-from biomark.stats._result import Result
+from ._errors import StatsError
+from ._result import Result
 
 
 @dataclass(frozen=True)
