@@ -5,8 +5,11 @@
 * the cohort reader (``read_cohort``) on arbitrary bytes and on CSV-ish text built from the tokens
   spreadsheets and qPCR machines write;
 * ``biomark.stats`` (roc_auc, delong_test, calibration, cox, logrank, concordance, kaplan_meier) on
-  random valid input: every number in the result is finite (None where the quantity does not exist,
-  e.g. a median survival that is not reached), or the call raises StatsError.
+  random input: each test states, from the generated data and independently of the code under test,
+  whether the input is one the statistic is defined for. Valid input must succeed with every number
+  finite (None where the quantity does not exist, e.g. a median survival that is not reached);
+  defined-invalid input (one class, no events, one group, ...) must raise StatsError with the message
+  naming that reason. A function that always raises, or raises for the wrong reason, fails.
 
 Derandomized (``derandomize=True``) so CI sees the same examples every run; example counts are
 modest so the file runs in well under a minute.
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -219,12 +223,18 @@ def _all_finite(obj: Any, where: str = "", allow: frozenset[str] = frozenset()) 
         assert obj.lower() not in ("inf", "-inf", "+inf", "nan", "infinity", "-infinity"), f"{where} = {obj!r}"
 
 
-def _check(fn, *args, allow: frozenset[str] = frozenset(), **kw) -> None:
-    try:
-        r = fn(*args, **kw)
-    except StatsError:
+def _check(fn, *args, invalid: str | None, allow: frozenset[str] = frozenset(), **kw) -> None:
+    """``invalid`` None: the call must succeed with finite numbers; else it must raise StatsError matching it."""
+    if invalid is not None:
+        with pytest.raises(StatsError, match=invalid):
+            fn(*args, **kw)
         return
-    _all_finite(r.to_dict(), fn.__name__, allow)
+    _all_finite(fn(*args, **kw).to_dict(), fn.__name__, allow)
+
+
+def _one_class(y: np.ndarray, minimum: int = 1) -> str | None:
+    n_pos = int(np.sum(y == 1))
+    return "need at least" if min(n_pos, y.size - n_pos) < minimum else None
 
 
 n_obs = st.integers(2, 40)
@@ -245,8 +255,21 @@ def _binary(n: int, rng: np.random.Generator, ties: bool) -> tuple[np.ndarray, n
 def test_roc_and_delong_finite_or_stats_error(n, seed, ties, scale):
     rng = np.random.default_rng(seed)
     y, x = _binary(n, rng, ties)
-    _check(stats.roc_auc, y, x * scale)
-    _check(stats.delong_test, y, x * scale, rng.normal(size=n) if not ties else np.round(rng.normal(size=n)))
+    _check(stats.roc_auc, y, x * scale, invalid=_one_class(y, minimum=2))
+    other = rng.normal(size=n) if not ties else np.round(rng.normal(size=n))
+    invalid = _one_class(y, minimum=2) or ("variance of the AUC difference is zero"
+                                           if _delong_diff_variance(y, x * scale, other) < 1e-12 else None)
+    _check(stats.delong_test, y, x * scale, other, invalid=invalid)
+
+
+def _delong_diff_variance(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """DeLong variance of AUC(a) - AUC(b) from the O(n^2) placement values (DeLong et al. 1988)."""
+    def placements(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h = np.sign(s[y == 1][:, None] - s[y == 0][None, :]) / 2 + 0.5  # cases x controls, ties 1/2
+        return h.mean(axis=1), h.mean(axis=0)
+
+    (a10, a01), (b10, b01) = placements(a), placements(b)
+    return float(np.var(a10 - b10, ddof=1) / a10.size + np.var(a01 - b01, ddof=1) / a01.size)
 
 
 @FUZZ
@@ -255,7 +278,23 @@ def test_calibration_finite_or_stats_error(n, seed, edge, groups):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, n)
     p = np.clip(rng.uniform(size=n), edge, 1 - edge)
-    _check(stats.calibration, y, p, groups=groups)
+    case, ctrl = p[y == 1], p[y == 0]
+    # every reason that holds for these data (the code may report whichever it checks first)
+    reasons = []
+    if _one_class(y, minimum=2):  # roc_auc's DeLong SE (val.prob's C) needs two of each class
+        reasons.append("need at least")
+    if not 3 <= groups <= n:
+        reasons.append("groups must be an integer between 3")
+    if np.ptp(p) == 0:
+        reasons.append("all predicted probabilities are equal")
+    if case.size and ctrl.size and (ctrl.max() <= case.min() or case.max() <= ctrl.min()):
+        reasons.append("completely separated")  # the logistic slope is infinite
+    if np.unique(np.quantile(p, np.linspace(0, 1, groups + 1))).size < 4:
+        reasons.append("Hosmer-Lemeshow needs at least 3 groups")
+    if np.sum((1 - 2 * p) ** 2 * p * (1 - p)) <= 0:
+        reasons.append("Spiegelhalter's z is undefined")
+    invalid = "|".join(reasons) or None
+    _check(stats.calibration, y, p, groups=groups, invalid=invalid)
 
 
 def _survival(n: int, rng: np.random.Generator, ties: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -275,8 +314,38 @@ def test_cox_finite_or_stats_error(n, seed, ties, p, scale):
     # A covariate on a 1e-8 scale has a per-unit log-HR of order 1e7: exp() of it is 0 or inf, exactly as
     # R's exp(coef(coxph(...))) is; the coefficient, SE, p, likelihood and the per-SD HR stay finite.
     per_unit = frozenset({"hr", "hr_ci_low", "hr_ci_high"}) if scale < 1e-4 else frozenset()
-    _check(stats.cox, t, e, X, allow=per_unit)
-    _check(stats.cox, t, e, X, ties="breslow", allow=per_unit)
+    # the information at 0 is a sum over events of risk-set covariances: rank <= sum(|R_i| - 1); below p
+    # the coefficients are not identifiable (singular, or unbounded along a direction the data leave free)
+    rank_deficient = sum((t >= t[i]).sum() - 1 for i in np.flatnonzero(e)) < p
+    for ties_ in ("efron", "breslow"):
+        if e.sum() == 0:
+            _check(stats.cox, t, e, X, ties=ties_, invalid="no events")
+            continue
+        try:
+            r = stats.cox(t, e, X, ties=ties_)
+        except stats.MonotoneLikelihoodError as err:
+            # defined-invalid, but only checkable by fitting: the coefficient must run off along the
+            # ridge path (or the model is not identifiable at all)
+            if not rank_deficient:
+                _assert_monotone(t, e, X, err.term, err.sign)
+            continue
+        except StatsError as err:
+            # every reason that holds: p covariates in n <= p rows are collinear once centred
+            reasons = ["collinear"] if p > 1 and n <= p else []
+            if rank_deficient:
+                reasons.append("information matrix is singular")
+            assert reasons and any(r in str(err) for r in reasons), err
+            continue
+        _all_finite(r.to_dict(), "cox", per_unit)
+
+
+def _assert_monotone(t: np.ndarray, e: np.ndarray, X: dict[str, np.ndarray], term: int, sign: int) -> None:
+    """The coefficient runs off: along the ridge path (penalty 1e-4 -> 1e-8 on standardised covariates)
+    a finite maximum would make it settle; a monotone likelihood makes it grow like log(1/penalty)."""
+    Z = np.column_stack([(v - v.mean()) / v.std() for v in X.values()])
+    with np.errstate(all="ignore"):
+        b4, b8 = (sign * stats.survival.cox_ridge(t, e, Z, lam)[term] for lam in (1e-4, 1e-8))
+    assert b4 > 0 and b8 > b4 + 0.1, (b4, b8)  # a finite maximum moves it by ~1e-4 here
 
 
 @FUZZ
@@ -284,7 +353,9 @@ def test_cox_finite_or_stats_error(n, seed, ties, p, scale):
 def test_logrank_finite_or_stats_error(n, seed, ties, k):
     rng = np.random.default_rng(seed)
     t, e = _survival(n, rng, ties)
-    _check(stats.logrank, t, e, rng.integers(0, k, n))
+    g = rng.integers(0, k, n)
+    invalid = "no events" if e.sum() == 0 else "at least 2 groups" if np.unique(g).size < 2 else None
+    _check(stats.logrank, t, e, g, invalid=invalid)
 
 
 @FUZZ
@@ -293,7 +364,10 @@ def test_concordance_finite_or_stats_error(n, seed, ties, method):
     rng = np.random.default_rng(seed)
     t, e = _survival(n, rng, ties)
     risk = rng.normal(size=n)
-    _check(stats.concordance, t, e, np.round(risk) if ties else risk, method=method)
+    # a comparable pair: an event at a time before someone else's follow-up ends
+    comparable = any(e[i] and (t > t[i]).any() for i in range(n))
+    invalid = "no events" if e.sum() == 0 else None if comparable else "no comparable pairs"
+    _check(stats.concordance, t, e, np.round(risk) if ties else risk, method=method, invalid=invalid)
 
 
 @FUZZ
@@ -301,4 +375,4 @@ def test_concordance_finite_or_stats_error(n, seed, ties, method):
 def test_kaplan_meier_finite_or_stats_error(n, seed, ties):
     rng = np.random.default_rng(seed)
     t, e = _survival(n, rng, ties)
-    _check(stats.kaplan_meier, t, e)
+    _check(stats.kaplan_meier, t, e, invalid=None)  # defined for any right-censored data

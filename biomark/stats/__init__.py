@@ -41,7 +41,9 @@ _EXPORTS: dict[str, str] = {
     "auc_mann_whitney": "kernels",
     "brier_score": "kernels",
     "recalibration": "kernels",
-    # errors
+    # errors (BiomarkError is the root of biomark's hierarchy, re-exported by biomark.errors)
+    "BiomarkError": "_errors",
+    "MonotoneLikelihoodError": "_errors",
     "StatsError": "_errors",
 }
 

@@ -67,6 +67,15 @@ def check_time_event(time: Any, event: Any, *, min_events: int = 1) -> tuple[np.
     return t, e
 
 
+def check_survival(time: Any, event: Any, values: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The one check of (time, event, score) inputs: :func:`check_time_event`, then ``values`` as
+    finite floats of the same length, reported under ``name`` (``risk``, ``score``)."""
+    t, e = check_time_event(time, event)
+    x = as_float_1d(values, name)
+    check_same_length(t.shape[0], x, name)
+    return t, e, x
+
+
 def check_same_length(n: int, arr: np.ndarray, name: str) -> None:
     if arr.shape[0] != n:
         raise StatsError(f"{name} has length {arr.shape[0]} but time has length {n}")

@@ -20,8 +20,11 @@ Definitions (p = predicted probability, y = 0/1 outcome, L = logit(p)):
   included (R's ``cut(p, quantile(p, 0:g/g), include.lowest = TRUE)``); duplicated cut points are
   merged, so ``hl_groups`` can be smaller than ``groups`` when p has many ties.
   HL = sum_g (O_g - E_g)^2 / (E_g (1 - E_g / n_g)), chi-square with hl_groups - 2 df.
-* ``c_index``: ``val.prob``'s "C (ROC)". rms computes it inside ``lrm.fit`` after grouping the
-  probabilities into bins of width 1/5000 (floor(5000 p)), so it differs from the exact AUC by
+* ``c_index``: ``val.prob``'s "C (ROC)". rms computes it inside ``lrm.fit`` from the fitted
+  probability of its offset-free model on ``logit(p)``, i.e. ``plogis(qlogis(p))``, grouped into bins
+  of width 1/5000 (floor(5000 plogis(qlogis(p)))). The round trip through the logit matters when p
+  sits on the 1/5000 grid (p rounded to 4 decimals: 0.5 ulp moves p into the bin below), so it is
+  done here too. The binned C differs from the exact AUC by
   up to ~1e-4; ``c_index`` reproduces the rms number (verified against rms 6.5.0 on four data
   sets) and ``auc`` is the exact Mann-Whitney AUC of p.
 """
@@ -35,21 +38,17 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
+from ._binary import _clopper_pearson, _counts, _outcome, _score, _wilson
+from ._compat import renamed
 from ._errors import StatsError
 from ._result import Result
-from .roc import _clopper_pearson, _counts, _outcome, _wilson, roc_auc
+from .roc import roc_auc
 
 __all__ = ["Calibration", "CalibrationCurve", "calibration", "calibration_curve"]
 
 
 def _prob(prob: Any, n: int) -> np.ndarray:
-    p = np.asarray(prob, dtype=np.float64)
-    if p.ndim != 1:
-        raise StatsError(f"prob must be one-dimensional, got shape {p.shape}")
-    if p.size != n:
-        raise StatsError(f"prob has length {p.size} but y has length {n}")
-    if np.isnan(p).any():
-        raise StatsError(f"prob contains {int(np.isnan(p).sum())} missing values (nan); drop them first")
+    p = _score(prob, n, "prob")
     if (p < 0).any() or (p > 1).any():
         bad = p[(p < 0) | (p > 1)][:3].tolist()
         raise StatsError(f"prob must be probabilities in [0, 1], found {bad}")
@@ -124,6 +123,38 @@ def _hosmer_lemeshow(y: np.ndarray, p: np.ndarray, groups: int) -> tuple[float, 
     return stat, float(stats.chi2.sf(stat, k - 2)), k
 
 
+def _fit_rows(y01: np.ndarray, p: np.ndarray, finite: np.ndarray, n_extreme: int,
+              extreme: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the logistic fits (p strictly inside (0, 1)), checked: two classes, not separated."""
+    if n_extreme and extreme == "error":
+        raise StatsError(
+            f"{n_extreme} predicted probabilities are exactly 0 or 1 (infinite logit); "
+            "pass extreme='drop' to leave them out of the logistic fits as rms::val.prob does, "
+            "or clip them, e.g. np.clip(prob, 1e-8, 1 - 1e-8)"
+        )
+    yf, pf = y01[finite], p[finite]
+    if yf.min() == yf.max():
+        raise StatsError("after leaving out probabilities of 0 or 1 only one outcome class remains")
+    if np.ptp(pf) == 0:
+        raise StatsError("after leaving out probabilities of 0 or 1 all remaining probabilities are equal")
+    case, ctrl = pf[yf == 1], pf[yf == 0]
+    if ctrl.max() <= case.min() or case.max() <= ctrl.min():
+        raise StatsError(
+            "the outcome is completely separated by the predicted probabilities: "
+            "the logistic calibration slope is infinite"
+        )
+    return yf, pf
+
+
+def _spiegelhalter(y01: np.ndarray, p: np.ndarray) -> float:
+    """Spiegelhalter's z = sum((y - p)(1 - 2p)) / sqrt(sum((1 - 2p)^2 p (1 - p)))."""
+    w = 1.0 - 2.0 * p
+    den = float(np.sum(w * w * p * (1.0 - p)))
+    if den <= 0:
+        raise StatsError("Spiegelhalter's z is undefined: every probability is 0, 0.5 or 1")
+    return float(np.sum((y01 - p) * w) / np.sqrt(den))
+
+
 @dataclass(frozen=True)
 class Calibration(Result):
     """Calibration statistics of predicted probabilities (see the module docstring for the
@@ -144,7 +175,7 @@ class Calibration(Result):
     hl_groups : int
         Number of groups actually formed.
     c_index : float
-        val.prob's "C (ROC)": AUC of floor(5000 p) (rms bins p before ranking), over the
+        val.prob's "C (ROC)": AUC of floor(5000 plogis(logit(p))) (rms bins before ranking), over the
         rows used in the logistic fits (without p of 0 or 1, as val.prob).
     auc : float
         Exact AUC of p over all rows (higher p = case).
@@ -205,6 +236,16 @@ def calibration(
         degenerate row there; here it is an error); p of 0 or 1 with ``extreme="error"``;
         outcome completely separated by p (the logistic slope is infinite); fewer than 3
         Hosmer-Lemeshow groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> prob = rng.uniform(0.05, 0.95, 200)
+    >>> y = (rng.random(200) < prob).astype(int)
+    >>> cal = calibration(y, prob)
+    >>> round(cal.slope, 3), round(cal.brier, 3), cal.hl_groups
+    (1.133, 0.167, 10)
     """
     y01, p = _inputs(y, prob, positive)
     if not (isinstance(groups, (int, np.integer)) and 3 <= groups <= p.size):
@@ -213,55 +254,22 @@ def calibration(
         raise StatsError(f"extreme must be 'error' or 'drop', got {extreme!r}")
     finite = (p > 0) & (p < 1)
     n_extreme = int(p.size - np.count_nonzero(finite))
-    if n_extreme and extreme == "error":
-        raise StatsError(
-            f"{n_extreme} predicted probabilities are exactly 0 or 1 (infinite logit); "
-            "pass extreme='drop' to leave them out of the logistic fits as rms::val.prob does, "
-            "or clip them, e.g. np.clip(prob, 1e-8, 1 - 1e-8)"
-        )
-    yf, pf = y01[finite], p[finite]
-    if yf.min() == yf.max():
-        raise StatsError("after leaving out probabilities of 0 or 1 only one outcome class remains")
-    if np.ptp(pf) == 0:
-        raise StatsError("after leaving out probabilities of 0 or 1 all remaining probabilities are equal")
-    case, ctrl = pf[yf == 1], pf[yf == 0]
-    if ctrl.max() <= case.min() or case.max() <= ctrl.min():
-        raise StatsError(
-            "the outcome is completely separated by the predicted probabilities: "
-            "the logistic calibration slope is infinite"
-        )
+    yf, pf = _fit_rows(y01, p, finite, n_extreme, extreme)
     logit = special.logit(pf)
     intercept, slope = _logistic(yf, logit, np.zeros_like(logit))
     (citl,) = _logistic(yf, None, logit)
-
     brier = float(np.mean((p - y01) ** 2))
     er = np.abs(p - _lowess(y01, p))
-    w = 1.0 - 2.0 * p
-    den = float(np.sum(w * w * p * (1.0 - p)))
-    if den <= 0:
-        raise StatsError("Spiegelhalter's z is undefined: every probability is 0, 0.5 or 1")
-    z = float(np.sum((y01 - p) * w) / np.sqrt(den))
+    z = _spiegelhalter(y01, p)
     hl_stat, hl_p, hl_k = _hosmer_lemeshow(y01, p, groups)
-    c_binned = roc_auc(yf, np.floor(pf * 5000.0), direction="<").auc
+    # rms bins plogis(qlogis(p)), not p: they differ on the 1/5000 grid (issue 13)
+    c_binned = roc_auc(yf, np.floor(special.expit(logit) * 5000.0), direction="<").auc
     c_exact = roc_auc(y01, p, direction="<").auc
     return Calibration(
-        intercept=float(intercept),
-        slope=float(slope),
-        citl=float(citl),
-        brier=brier,
-        emax=float(er.max()),
-        eavg=float(er.mean()),
-        e90=float(np.quantile(er, 0.9)),
-        spiegelhalter_z=z,
-        spiegelhalter_p=float(2.0 * special.ndtr(-abs(z))),
-        hl_stat=hl_stat,
-        hl_p=hl_p,
-        hl_groups=hl_k,
-        c_index=float(c_binned),
-        auc=float(c_exact),
-        n=int(p.size),
-        n_events=int(y01.sum()),
-        n_extreme=n_extreme,
+        intercept=float(intercept), slope=float(slope), citl=float(citl), brier=brier, emax=float(er.max()),
+        eavg=float(er.mean()), e90=float(np.quantile(er, 0.9)), spiegelhalter_z=z,
+        spiegelhalter_p=float(2.0 * special.ndtr(-abs(z))), hl_stat=hl_stat, hl_p=hl_p, hl_groups=hl_k,
+        c_index=float(c_binned), auc=float(c_exact), n=int(p.size), n_events=int(y01.sum()), n_extreme=n_extreme,
     )
 
 
@@ -284,7 +292,7 @@ class CalibrationCurve(Result):
         Mean predicted probability and observed event fraction per quantile group (the
         Hosmer-Lemeshow groups).
     bin_low, bin_high : ndarray
-        Binomial interval of the observed fraction (``bin_method``: Wilson or Clopper-Pearson).
+        Binomial interval of the observed fraction (``ci_method``: Wilson or Clopper-Pearson).
     bin_n, bin_events : ndarray of int
     ci : float
     """
@@ -312,6 +320,44 @@ def _curve_on(grid: np.ndarray, y: np.ndarray, p: np.ndarray, frac: float) -> np
     return out
 
 
+def _bootstrap_band(grid: np.ndarray, y01: np.ndarray, p: np.ndarray, frac: float, ci: float, n_boot: int,
+                    seed: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise percentile interval of the lowess curve over ``n_boot`` resamples of (y, p) pairs."""
+    rng = np.random.default_rng(seed)
+    boots = np.full((n_boot, grid.size), np.nan)
+    for b in range(n_boot):
+        i = rng.integers(0, p.size, p.size)
+        pb = p[i]
+        if np.ptp(pb) == 0:
+            continue
+        boots[b] = _curve_on(grid, y01[i], pb, frac)
+    a = (1.0 - ci) / 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-nan columns cannot occur at
+        q = np.nanquantile(boots, [a, 1.0 - a], axis=0)  # the grid ends only by chance
+    return np.clip(q[0], 0.0, 1.0), np.clip(q[1], 0.0, 1.0)
+
+
+def _check_curve_args(n: int, ci: float, groups: int, n_points: int, n_boot: int, frac: float,
+                      ci_method: str) -> Any:
+    """Check calibration_curve's options; return the binomial interval function."""
+    if not (0.0 < float(ci) < 1.0):
+        raise StatsError(f"ci must be strictly between 0 and 1, got {ci!r}")
+    if not (isinstance(groups, (int, np.integer)) and 1 <= groups <= n):
+        raise StatsError(f"groups must be an integer between 1 and n = {n}, got {groups!r}")
+    if not (isinstance(n_points, (int, np.integer)) and n_points >= 2):
+        raise StatsError(f"n_points must be an integer >= 2, got {n_points!r}")
+    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 0):
+        raise StatsError(f"n_boot must be a non-negative integer, got {n_boot!r}")
+    if not (0.0 < float(frac) <= 1.0):
+        raise StatsError(f"frac must be in (0, 1], got {frac!r}")
+    intervals = {"wilson": _wilson, "clopper-pearson": _clopper_pearson}
+    if ci_method not in intervals:
+        raise StatsError(f"ci_method must be one of {sorted(intervals)}, got {ci_method!r}")
+    return intervals[ci_method]
+
+
+@renamed(bin_method="ci_method")
 def calibration_curve(
     y: Any,
     prob: Any,
@@ -322,7 +368,7 @@ def calibration_curve(
     ci: float = 0.95,
     n_boot: int = 200,
     seed: int | None = 0,
-    bin_method: str = "wilson",
+    ci_method: str = "wilson",
     positive: Any = None,
 ) -> CalibrationCurve:
     """Calibration curves: lowess with a bootstrap band, and quantile bins with binomial CIs.
@@ -343,50 +389,30 @@ def calibration_curve(
         Bootstrap resamples for the smooth band (0 skips it). Cost is ``n_boot`` lowess fits.
     seed : int or None
         Seed of the bootstrap.
-    bin_method : {"wilson", "clopper-pearson"}
+    ci_method : {"wilson", "clopper-pearson"}
         Interval for the observed fraction of each bin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.linspace(0.05, 0.95, 200)
+    >>> cc = calibration_curve(np.random.default_rng(0).random(200) < p, p, groups=5, n_boot=20, n_points=11)
+    >>> cc.bin_n.tolist(), cc.grid.size, cc.smooth_low is not None
+    ([40, 40, 40, 40, 40], 11, True)
     """
     y01, p = _inputs(y, prob, positive)
-    if not (0.0 < float(ci) < 1.0):
-        raise StatsError(f"ci must be strictly between 0 and 1, got {ci!r}")
-    if not (isinstance(groups, (int, np.integer)) and 1 <= groups <= p.size):
-        raise StatsError(f"groups must be an integer between 1 and n = {p.size}, got {groups!r}")
-    if not (isinstance(n_points, (int, np.integer)) and n_points >= 2):
-        raise StatsError(f"n_points must be an integer >= 2, got {n_points!r}")
-    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 0):
-        raise StatsError(f"n_boot must be a non-negative integer, got {n_boot!r}")
-    if not (0.0 < float(frac) <= 1.0):
-        raise StatsError(f"frac must be in (0, 1], got {frac!r}")
-    intervals = {"wilson": _wilson, "clopper-pearson": _clopper_pearson}
-    if bin_method not in intervals:
-        raise StatsError(f"bin_method must be one of {sorted(intervals)}, got {bin_method!r}")
+    interval = _check_curve_args(p.size, ci, groups, n_points, n_boot, frac, ci_method)
 
     grid = np.linspace(p.min(), p.max(), n_points)
     smooth = _curve_on(grid, y01, p, frac)
-    low = high = None
-    if n_boot:
-        rng = np.random.default_rng(seed)
-        boots = np.full((n_boot, n_points), np.nan)
-        for b in range(n_boot):
-            i = rng.integers(0, p.size, p.size)
-            pb = p[i]
-            if np.ptp(pb) == 0:
-                continue
-            boots[b] = _curve_on(grid, y01[i], pb, frac)
-        a = (1.0 - ci) / 2.0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-nan columns cannot occur at
-            q = np.nanquantile(boots, [a, 1.0 - a], axis=0)  # the grid ends only by chance
-        low = np.clip(q[0], 0.0, 1.0)
-        high = np.clip(q[1], 0.0, 1.0)
-
+    low, high = _bootstrap_band(grid, y01, p, frac, ci, n_boot, seed) if n_boot else (None, None)
     g = _hl_groups(p, groups) if groups > 1 else np.zeros(p.size, dtype=np.int64)
     n_g = np.bincount(g)
     keep = n_g > 0
     n_g = n_g[keep]
     events = np.bincount(g, weights=y01)[keep]
     mean_p = np.bincount(g, weights=p)[keep] / n_g
-    lo, hi = intervals[bin_method](events, n_g, float(ci))
+    lo, hi = interval(events, n_g, float(ci))
     return CalibrationCurve(
         grid=grid,
         smooth=smooth,

@@ -2,6 +2,15 @@
 
 Both statistics and their standard errors follow ``survival::concordance`` (survival >= 3.0);
 higher ``risk`` means shorter survival (R's ``reverse = TRUE``).
+
+Standard error: the infinitesimal jackknife of ``survival::concordance``. With ``c_k, d_k, t_k`` the
+(weighted) numbers of concordant, discordant and risk-tied pairs that observation k belongs to, ``N``
+the total weight of comparable pairs and ``D = (C - D)/N`` Somers' d::
+
+    dfbeta_k = (c_k - d_k)/N - D (c_k + d_k + t_k)/N,     var(C) = sum_k dfbeta_k^2 / 4
+
+For Uno's C the censoring weights are treated as fixed, as R does. The pair counts are computed in
+O(n log n) time with vectorised numpy (``biomark.stats._surv_count``); there is no O(n^2) step.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ import numpy as np
 from ._errors import StatsError
 from ._result import Result
 from ._surv_count import pair_counts
-from ._surv_utils import as_float_1d, censoring_survival, check_same_length, check_time_event
+from ._surv_utils import censoring_survival, check_survival
 
 __all__ = ["ConcordanceResult", "concordance"]
 
@@ -72,16 +81,7 @@ def concordance(
       estimate of the censoring distribution (R's ``timewt = "n/G2"``; Uno et al. 2011,
       Stat Med 30:1105). No truncation time is applied.
 
-    Standard error: the infinitesimal jackknife of ``survival::concordance``. With ``c_k, d_k,
-    t_k`` the (weighted) numbers of concordant, discordant and risk-tied pairs that observation
-    k belongs to, ``N`` the total weight of comparable pairs and ``D = (C - D)/N`` Somers' d::
-
-        dfbeta_k = (c_k - d_k)/N - D (c_k + d_k + t_k)/N,     var(C) = sum_k dfbeta_k^2 / 4
-
-    For Uno's C the censoring weights are treated as fixed, as R does.
-
-    The pair counts are computed in O(n log n) time with vectorised numpy (see
-    ``biomark.stats._surv_count``); there is no O(n^2) step.
+    Standard error: the infinitesimal jackknife of ``survival::concordance`` (module docstring).
 
     Parameters
     ----------
@@ -90,10 +90,6 @@ def concordance(
     risk : array-like
         Predicted risk; higher means shorter expected survival.
     method : {"harrell", "uno"}
-
-    Returns
-    -------
-    ConcordanceResult
 
     Raises
     ------
@@ -104,100 +100,95 @@ def concordance(
     ----------
     Harrell FE et al. (1982) JAMA 247:2543. Uno H et al. (2011) Stat Med 30:1105.
     Therneau T, Atkinson E. "The concordance statistic", vignette of R package survival 3.5.
+
+    Examples
+    --------
+    >>> r = concordance([5, 8, 3, 9, 12, 2, 7, 4], [1, 1, 0, 1, 0, 1, 1, 1], [0.4, 0.1, 0.6, 0.3, 0.2, 0.9, 0.2, 0.5])
+    >>> round(r.c, 4), r.method
+    (0.8409, 'harrell')
     """
     if method not in ("harrell", "uno"):
         raise StatsError(f"method must be 'harrell' or 'uno', got {method!r}")
-    t, e = check_time_event(time, event)
-    x = as_float_1d(risk, "risk")
-    n = t.shape[0]
-    check_same_length(n, x, "risk")
-
-    if method == "uno" and e.sum() >= 2:
-        g_minus = censoring_survival(t, e)
-        if (g_minus[e == 1] <= 0).any():  # pragma: no cover - G(t-) > 0 for every event time
-            raise StatsError("censoring survival reaches 0 before an event time")
-        wt = np.where(e == 1, 1.0 / np.where(g_minus > 0, g_minus, 1.0) ** 2, 0.0)
-    else:
-        # R falls back to timewt "n" when there are fewer than 2 events
-        wt = e.astype(np.float64)
-
+    t, e, x = check_survival(time, event, risk, "risk")
+    wt = _event_weights(t, e, method)
     # order: time descending, censored before events at tied times, risk ascending
     order = np.lexsort((x, e, -t))
     ts, es, xs = t[order], e[order], x[order]
     _, val = np.unique(xs, return_inverse=True)
     val = val.reshape(-1)
     w_event = wt[order]
-    if method == "harrell":
-        w_later: np.ndarray = es  # integer weights take the fast path
-    else:
-        w_later = w_event
-    cnt = pair_counts(val, w_later)
-
-    # event role (the shorter time): partners are the earlier elements of the sequence
-    conc_e = w_event * cnt["earlier_less"]
-    disc_e = w_event * cnt["earlier_greater"]
-    tie_e = w_event * cnt["earlier_eq"]
+    cnt = pair_counts(val, es if method == "harrell" else w_event)  # integer weights take the fast path
+    # event role (the shorter time): partners are the earlier elements of the sequence;
     # partner role: later elements of the sequence that are events
-    conc_m = cnt["later_greater"].copy()
-    disc_m = cnt["later_less"].copy()
-    tie_m = cnt["later_eq"].copy()
+    roles = {"conc_e": w_event * cnt["earlier_less"], "disc_e": w_event * cnt["earlier_greater"],
+             "tie_e": w_event * cnt["earlier_eq"], "conc_m": cnt["later_greater"].copy(),
+             "disc_m": cnt["later_less"].copy(), "tie_m": cnt["later_eq"].copy()}
+    tied_time_total = _drop_tied_event_times(ts, es, val, w_event, roles)
+    return _jackknife(roles, method, tied_time_total, int(t.shape[0]), int(e.sum()))
 
-    # remove pairs of events at the same time (not comparable). Within a time, events come after
-    # the censored observations and are sorted by risk, so the wrongly counted pairs are easy to
-    # enumerate: for event k, tied events with lower risk sit before it, with higher risk after.
-    tied_time_total = 0.0
-    new_time = np.empty(n, dtype=bool)
+
+def _event_weights(t: np.ndarray, e: np.ndarray, method: str) -> np.ndarray:
+    """Pair weight of each observation as the earlier event: 1 (Harrell) or 1/G(T-)^2 (Uno)."""
+    if method == "uno" and e.sum() >= 2:
+        g_minus = censoring_survival(t, e)
+        if (g_minus[e == 1] <= 0).any():  # pragma: no cover - G(t-) > 0 for every event time
+            raise StatsError("censoring survival reaches 0 before an event time")
+        return np.where(e == 1, 1.0 / np.where(g_minus > 0, g_minus, 1.0) ** 2, 0.0)
+    return e.astype(np.float64)  # R falls back to timewt "n" when there are fewer than 2 events
+
+
+def _drop_tied_event_times(ts: np.ndarray, es: np.ndarray, val: np.ndarray, w_event: np.ndarray,
+                           roles: dict[str, np.ndarray]) -> float:
+    """Remove pairs of events at the same time (not comparable) from ``roles``; their total weight.
+
+    Within a time, events come after the censored observations and are sorted by risk, so the wrongly
+    counted pairs are easy to enumerate: for event k, tied events with lower risk sit before it, with
+    higher risk after.
+    """
+    new_time = np.empty(ts.shape[0], dtype=bool)
     new_time[0] = True
     np.not_equal(ts[1:], ts[:-1], out=new_time[1:])
     ev_idx = np.flatnonzero(es == 1)
-    if ev_idx.size:
-        tgrp = np.cumsum(new_time)[ev_idx]  # time group of each event
-        # runs of identical time among events (events of a time are contiguous)
-        start_t = np.empty(ev_idx.size, dtype=bool)
-        start_t[0] = True
-        np.not_equal(tgrp[1:], tgrp[:-1], out=start_t[1:])
-        start_v = start_t.copy()
-        vv = val[ev_idx]
-        start_v[1:] |= vv[1:] != vv[:-1]
-        m = ev_idx.size
-        ar = np.arange(m)
-        t_first = np.maximum.accumulate(np.where(start_t, ar, 0))
-        v_first = np.maximum.accumulate(np.where(start_v, ar, 0))
-        t_last = _run_last(start_t)
-        v_last = _run_last(start_v)
-        n_less = v_first - t_first  # tied-time events with lower risk
-        n_greater = t_last - v_last  # tied-time events with higher risk
-        eq_before = ar - v_first
-        eq_after = v_last - ar
-        wk = w_event[ev_idx]
-        conc_e[ev_idx] -= wk * n_less
-        tie_e[ev_idx] -= wk * eq_before
-        conc_m[ev_idx] -= wk * n_greater  # weight is constant within a time
-        tie_m[ev_idx] -= wk * eq_after
-        tied_time_total = float(np.sum(wk * (t_last - ar)))
+    if not ev_idx.size:
+        return 0.0
+    tgrp = np.cumsum(new_time)[ev_idx]  # time group of each event
+    # runs of identical time among events (events of a time are contiguous)
+    start_t = np.empty(ev_idx.size, dtype=bool)
+    start_t[0] = True
+    np.not_equal(tgrp[1:], tgrp[:-1], out=start_t[1:])
+    start_v = start_t.copy()
+    vv = val[ev_idx]
+    start_v[1:] |= vv[1:] != vv[:-1]
+    ar = np.arange(ev_idx.size)
+    t_first = np.maximum.accumulate(np.where(start_t, ar, 0))
+    v_first = np.maximum.accumulate(np.where(start_v, ar, 0))
+    t_last = _run_last(start_t)
+    v_last = _run_last(start_v)
+    wk = w_event[ev_idx]
+    roles["conc_e"][ev_idx] -= wk * (v_first - t_first)  # tied-time events with lower risk
+    roles["tie_e"][ev_idx] -= wk * (ar - v_first)
+    roles["conc_m"][ev_idx] -= wk * (t_last - v_last)  # with higher risk; weight is constant within a time
+    roles["tie_m"][ev_idx] -= wk * (v_last - ar)
+    return float(np.sum(wk * (t_last - ar)))
 
-    concordant = float(conc_e.sum())
-    discordant = float(disc_e.sum())
-    tied_risk = float(tie_e.sum())
+
+def _jackknife(roles: dict[str, np.ndarray], method: str, tied_time: float, n: int, n_events: int) -> ConcordanceResult:
+    """C from the pair counts and its infinitesimal-jackknife SE (module docstring)."""
+    concordant = float(roles["conc_e"].sum())
+    discordant = float(roles["disc_e"].sum())
+    tied_risk = float(roles["tie_e"].sum())
     npair = concordant + discordant + tied_risk
     if npair <= 0:
         raise StatsError("no comparable pairs: every event time is tied with all longer follow-up")
     somers_d = (concordant - discordant) / npair
-    ck = conc_e + conc_m
-    dk = disc_e + disc_m
-    tk = tie_e + tie_m
+    ck = roles["conc_e"] + roles["conc_m"]
+    dk = roles["disc_e"] + roles["disc_m"]
+    tk = roles["tie_e"] + roles["tie_m"]
     dfbeta = (ck - dk) / npair - somers_d * (ck + dk + tk) / npair
-    var = float(np.sum(dfbeta**2)) / 4.0
     return ConcordanceResult(
-        c=(somers_d + 1.0) / 2.0,
-        se=float(np.sqrt(var)),
-        method=method,
-        concordant=concordant,
-        discordant=discordant,
-        tied_risk=tied_risk,
-        tied_time=tied_time_total,
-        n=int(n),
-        n_events=int(e.sum()),
+        c=(somers_d + 1.0) / 2.0, se=float(np.sqrt(float(np.sum(dfbeta**2)) / 4.0)), method=method,
+        concordant=concordant, discordant=discordant, tied_risk=tied_risk, tied_time=tied_time,
+        n=n, n_events=n_events,
     )
 
 

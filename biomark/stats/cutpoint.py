@@ -11,7 +11,7 @@ from scipy import stats as _st
 
 from ._errors import StatsError
 from ._result import Result
-from ._surv_utils import as_float_1d, check_same_length, check_time_event
+from ._surv_utils import check_survival
 
 __all__ = ["CutpointResult", "optimal_cutpoint", "logrank_scores"]
 
@@ -56,6 +56,12 @@ def logrank_scores(time: np.ndarray, event: np.ndarray) -> np.ndarray:
 
     ``r`` ranks the times with tied times sharing their largest rank (so tied observations get
     the same score), as ``exactRankTests::cscores(Surv, type = "LogRank")`` used by maxstat.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logrank_scores(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1.0, 1.0, 0.0, 1.0])).tolist()
+    [0.75, 0.25, -0.75, -0.75]
     """
     n = time.shape[0]
     order = np.argsort(time, kind="stable")
@@ -76,13 +82,26 @@ def _p_lausen92(b: float, minprop: float, maxprop: float) -> float:
     return float(min(1.0, max(p, 0.0)))
 
 
+def _candidates(xs: np.ndarray, minprop: float, maxprop: float) -> np.ndarray:
+    """Low-group sizes m at each distinct sorted score value (except the largest) within the bounds."""
+    n = xs.shape[0]
+    m = np.flatnonzero(np.append(xs[1:] != xs[:-1], True)) + 1
+    m = m[(m >= max(1, math.floor(n * minprop))) & (m <= math.floor(n * maxprop)) & (m < n)]
+    if m.size == 0:
+        raise StatsError(
+            f"no cut-point leaves between {minprop:.0%} and {maxprop:.0%} of the observations "
+            "in the low group (too few distinct score values)"
+        )
+    return m
+
+
 def optimal_cutpoint(
     time: Any,
     event: Any,
     score: Any,
     *,
     minprop: float = 0.1,
-    maxprop: float | None = None,
+    maxprop: float = 0.9,
 ) -> CutpointResult:
     r"""Maximally selected log-rank statistic with the Lausen-Schumacher (1992) p-value.
 
@@ -106,15 +125,21 @@ def optimal_cutpoint(
     score : array-like
         Continuous marker or panel score.
     minprop, maxprop : float
-        Smallest and largest fraction of observations in the low group (``maxprop`` defaults
-        to ``1 - minprop``).
+        Smallest and largest fraction of observations in the low group; the defaults 0.1 and 0.9
+        are maxstat's (``maxprop`` is not derived from ``minprop``: pass both to narrow the search).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> score = rng.normal(size=100)
+    >>> time = rng.exponential(np.where(score > 0.5, 1.0, 3.0))
+    >>> res = optimal_cutpoint(time, np.ones(100), score)
+    >>> round(res.cutpoint, 3), round(res.statistic, 3), res.p < 0.05, (res.minprop, res.maxprop)
+    (0.547, 3.266, True, (0.1, 0.9))
     """
-    t, e = check_time_event(time, event)
-    x = as_float_1d(score, "score")
+    t, e, x = check_survival(time, event, score, "score")
     n = t.shape[0]
-    check_same_length(n, x, "score")
-    if maxprop is None:
-        maxprop = 1.0 - minprop
     if not (0 < minprop < maxprop < 1):
         raise StatsError(
             f"need 0 < minprop < maxprop < 1, got minprop={minprop!r}, maxprop={maxprop!r}"
@@ -125,17 +150,7 @@ def optimal_cutpoint(
     order = np.argsort(x, kind="stable")
     xs = x[order]
     ys = a[order]
-    # candidate m: number of observations <= each distinct value (except the largest)
-    last_of_value = np.flatnonzero(np.append(xs[1:] != xs[:-1], True))
-    m = last_of_value + 1
-    lo = max(1, math.floor(n * minprop))
-    hi = math.floor(n * maxprop)
-    m = m[(m >= lo) & (m <= hi) & (m < n)]
-    if m.size == 0:
-        raise StatsError(
-            f"no cut-point leaves between {minprop:.0%} and {maxprop:.0%} of the observations "
-            "in the low group (too few distinct score values)"
-        )
+    m = _candidates(xs, minprop, maxprop)
     ss = ys.sum()
     e_m = m / n * ss
     v_m = m * (n - m) / (n**2 * (n - 1.0)) * (n * np.sum(ys**2) - ss**2)
@@ -144,15 +159,6 @@ def optimal_cutpoint(
     stat = np.abs((np.cumsum(ys)[m - 1] - e_m) / np.sqrt(v_m))
     best = int(np.argmax(stat))
     b = float(stat[best])
-    return CutpointResult(
-        cutpoint=float(xs[m[best] - 1]),
-        statistic=b,
-        p=_p_lausen92(b, minprop, maxprop),
-        p_naive=float(2.0 * _st.norm.sf(b)),
-        n_low=int(m[best]),
-        n_high=int(n - m[best]),
-        candidates=xs[m - 1],
-        statistics=stat,
-        minprop=float(minprop),
-        maxprop=float(maxprop),
-    )
+    return CutpointResult(cutpoint=float(xs[m[best] - 1]), statistic=b, p=_p_lausen92(b, minprop, maxprop),
+                          p_naive=float(2.0 * _st.norm.sf(b)), n_low=int(m[best]), n_high=int(n - m[best]),
+                          candidates=xs[m - 1], statistics=stat, minprop=float(minprop), maxprop=float(maxprop))

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ._binary import _counts, _outcome
 from ._errors import StatsError
 from ._result import Result
-from .roc import _counts, _outcome
 
 __all__ = ["DecisionCurve", "net_benefit"]
 
@@ -98,6 +98,12 @@ def net_benefit(
     StatsError
         Probabilities outside [0, 1] or nan, a threshold outside [0, 1) (t = 1 has infinite
         odds), an empty threshold grid, or only one outcome class.
+
+    Examples
+    --------
+    >>> dc = net_benefit([0, 0, 1, 1, 0, 1], [0.2, 0.4, 0.3, 0.8, 0.6, 0.7], [0.25, 0.5])
+    >>> dc.model.round(4).tolist(), dc.treat_all.round(4).tolist()
+    ([0.3889, 0.1667], [0.3333, 0.0])
     """
     pos = _outcome(y, positive)
     p = np.asarray(prob, dtype=np.float64)

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
-from biomark.stats._errors import StatsError
-from biomark.stats._result import Result
+from ._errors import StatsError
+from ._result import Result
+from .coxph import cox
 
 _SIGN = {"up": 1, "risk": 1, "down": -1, "protective": -1}
 
@@ -69,7 +71,14 @@ class DirectionSummary(Result):
 
 
 def hedges_g(x_pos, x_neg, *, ci: float = 0.95) -> tuple[float, float, float, float]:
-    """Hedges' g (positive minus negative), its SE and CI (Hedges & Olkin 1985, eq. 5.15)."""
+    """Hedges' g (positive minus negative), its SE and CI (Hedges & Olkin 1985, eq. 5.15).
+
+    Examples
+    --------
+    >>> g, se, lo, hi = hedges_g([2.1, 2.5, 3.0, 2.8], [1.0, 1.4, 1.9, 1.2])
+    >>> round(g, 3), round(se, 3)
+    (2.739, 0.984)
+    """
     a = np.asarray(x_pos, float)
     b = np.asarray(x_neg, float)
     n1, n2 = a.size, b.size
@@ -99,8 +108,6 @@ def _binary(values: np.ndarray, y: np.ndarray, ci: float) -> tuple[str, float, f
 
 
 def _survival(values, time, event, ci):
-    from biomark.stats.survival import cox
-
     ok = np.isfinite(values) & np.isfinite(time) & np.isfinite(event)
     v = values[ok]
     if v.size < 3:
@@ -169,66 +176,34 @@ def direction_consistency(
     kind
         ``binary`` (needs ``y`` as 0/1 with 1 the positive class), ``survival`` (``time``, ``event``),
         ``change`` (``post``: marker id -> post values paired with ``markers``), ``dose`` (``dose``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 30)
+    >>> markers = {"up_marker": rng.normal(size=60) + y, "down_marker": rng.normal(size=60) + y}
+    >>> res = direction_consistency(markers, {"up_marker": "up", "down_marker": "down"},
+    ...                             endpoint="response", kind="binary", y=y)
+    >>> [(e.marker, e.status) for e in res.effects], res.contradicting
+    ([('up_marker', 'consistent'), ('down_marker', 'contradicting')], ('down_marker',))
     """
     if kind not in ("binary", "survival", "change", "dose"):
         raise StatsError(f"unknown endpoint kind {kind!r}")
-    arrs = {k: np.asarray(v, dtype=float) for k, v in markers.items()}
-    if kind == "binary":
-        if y is None:
-            raise StatsError("a binary endpoint needs y")
-        yy = np.asarray(y, dtype=float)
-        if set(np.unique(yy[np.isfinite(yy)])) - {0.0, 1.0}:
-            raise StatsError("y must be coded 0/1 (1 = positive class)")
+    yy = _binary_outcome(y) if kind == "binary" else None
     rows: list[dict] = []
-    for mk, v in arrs.items():
+    for mk, v in ((k, np.asarray(v, dtype=float)) for k, v in markers.items()):
         exp = expected.get(mk)
         try:
-            if kind == "binary":
-                est = _binary(v, yy, ci)
-            elif kind == "survival":
-                if time is None or event is None:
-                    raise StatsError("a survival endpoint needs time and event")
-                est = _survival(v, np.asarray(time, float), np.asarray(event, float), ci)
-            elif kind == "change":
-                if post is None or mk not in post:
-                    raise StatsError(f"no post-treatment values for marker {mk}")
-                est = _change(v, np.asarray(post[mk], float), ci)
-            else:
-                if dose is None:
-                    raise StatsError("a dose endpoint needs dose")
-                est = _dose(v, np.asarray(dose, float), ci)
-            measure, e, lo, hi, p, n = est
+            measure, e, lo, hi, p, n = _effect(kind, mk, v, yy, time, event, post, dose, ci)
             rows.append(dict(marker=mk, measure=measure, estimate=e, ci_low=lo, ci_high=hi, p=p, n=n,
                              expected=exp, note=""))
         except StatsError as err:
             rows.append(dict(marker=mk, measure="", estimate=float("nan"), ci_low=float("nan"),
                              ci_high=float("nan"), p=float("nan"), n=int(np.isfinite(v).sum()),
                              expected=exp, note=str(err)))
-    ps = np.array([r["p"] for r in rows], dtype=float)
-    adj = np.full_like(ps, np.nan)
-    ok = np.isfinite(ps)
-    if ok.any():
-        from statsmodels.stats.multitest import multipletests
-
-        adj[ok] = multipletests(ps[ok], method="fdr_bh")[1]
-    effects = []
-    for r, q in zip(rows, adj, strict=True):
-        s = _sign(r["estimate"])
-        exp = r["expected"]
-        agrees = None if exp is None or s == 0 else (s == _SIGN[exp])
-        if not np.isfinite(r["estimate"]):
-            status = "not_estimable"
-        elif exp is None:
-            status = "unspecified"
-        elif q < alpha:
-            status = "consistent" if agrees else "contradicting"
-        else:
-            status = "inconclusive"
-        effects.append(MarkerEffect(
-            marker=r["marker"], endpoint=endpoint, kind=kind, measure=r["measure"], estimate=r["estimate"],
-            ci_low=r["ci_low"], ci_high=r["ci_high"], p=r["p"], p_adjusted=float(q), n=r["n"], expected=exp,
-            observed_sign=s, agrees=agrees, status=status, note=r["note"],
-        ))
+    adj = _bh(np.array([r["p"] for r in rows], dtype=float))
+    effects = [_judge(r, float(q), endpoint, kind, alpha) for r, q in zip(rows, adj, strict=True)]
     with_dir = [e for e in effects if e.expected is not None and e.agrees is not None]
     n_agree = sum(1 for e in with_dir if e.agrees)
     sign_p = float(sps.binomtest(n_agree, len(with_dir), 0.5, alternative="greater").pvalue) if with_dir else None
@@ -246,8 +221,75 @@ def direction_consistency(
     )
 
 
+def _binary_outcome(y: Sequence | np.ndarray | None) -> np.ndarray:
+    if y is None:
+        raise StatsError("a binary endpoint needs y")
+    yy = np.asarray(y, dtype=float)
+    if set(np.unique(yy[np.isfinite(yy)])) - {0.0, 1.0}:
+        raise StatsError("y must be coded 0/1 (1 = positive class)")
+    return yy
+
+
+def _effect(kind: str, mk: str, v: np.ndarray, yy: np.ndarray | None, time: Any, event: Any,
+            post: Mapping[str, np.ndarray] | None, dose: Any, ci: float) -> tuple[str, float, float, float, float, int]:
+    """(measure, estimate, ci_low, ci_high, p, n) of one marker for an endpoint of ``kind``."""
+    if kind == "binary":
+        assert yy is not None
+        return _binary(v, yy, ci)
+    if kind == "survival":
+        if time is None or event is None:
+            raise StatsError("a survival endpoint needs time and event")
+        return _survival(v, np.asarray(time, float), np.asarray(event, float), ci)
+    if kind == "change":
+        if post is None or mk not in post:
+            raise StatsError(f"no post-treatment values for marker {mk}")
+        return _change(v, np.asarray(post[mk], float), ci)
+    if dose is None:
+        raise StatsError("a dose endpoint needs dose")
+    return _dose(v, np.asarray(dose, float), ci)
+
+
+def _bh(ps: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values of the finite ``ps`` (nan stays nan)."""
+    # imported here: statsmodels.stats.multitest takes ~2 s to import (measured, -X importtime), which
+    # `import biomark.stats` should not pay
+    from statsmodels.stats.multitest import multipletests
+
+    adj = np.full_like(ps, np.nan)
+    ok = np.isfinite(ps)
+    if ok.any():
+        adj[ok] = multipletests(ps[ok], method="fdr_bh")[1]
+    return adj
+
+
+def _judge(r: dict, q: float, endpoint: str, kind: str, alpha: float) -> MarkerEffect:
+    """The marker's status: consistent/contradicting (BH-adjusted p < alpha), inconclusive, ..."""
+    s = _sign(r["estimate"])
+    exp = r["expected"]
+    agrees = None if exp is None or s == 0 else (s == _SIGN[exp])
+    if not np.isfinite(r["estimate"]):
+        status = "not_estimable"
+    elif exp is None:
+        status = "unspecified"
+    elif q < alpha:
+        status = "consistent" if agrees else "contradicting"
+    else:
+        status = "inconclusive"
+    return MarkerEffect(
+        marker=r["marker"], endpoint=endpoint, kind=kind, measure=r["measure"], estimate=r["estimate"],
+        ci_low=r["ci_low"], ci_high=r["ci_high"], p=r["p"], p_adjusted=q, n=r["n"], expected=exp,
+        observed_sign=s, agrees=agrees, status=status, note=r["note"],
+    )
+
+
 def coefficient_signs(coefs: Mapping[str, float], expected: Mapping[str, str | None]) -> dict[str, bool | None]:
-    """Whether each fitted coefficient's sign agrees with the spec (None: no expectation or zero)."""
+    """Whether each fitted coefficient's sign agrees with the spec (None: no expectation or zero).
+
+    Examples
+    --------
+    >>> coefficient_signs({"a": 0.7, "b": 0.2, "c": -0.1}, {"a": "up", "b": "down", "c": None})
+    {'a': True, 'b': False, 'c': None}
+    """
     out: dict[str, bool | None] = {}
     for mk, c in coefs.items():
         exp = expected.get(mk)

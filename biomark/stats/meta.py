@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from biomark.stats._errors import StatsError
-from biomark.stats._result import Result
+from ._errors import StatsError
+from ._result import Result
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,12 @@ def dersimonian_laird(estimates, variances, *, ci: float = 0.95, scale: str = "i
     scale
         Only labels the result and back-transforms estimate/CI: ``"identity"`` (none), ``"logit"``
         (AUC pooled on the logit scale), ``"log"`` (hazard ratios pooled as log-HR).
+
+    Examples
+    --------
+    >>> r = dersimonian_laird([0.2, 0.5, 0.35], [0.01, 0.02, 0.015])
+    >>> round(r.estimate, 4), round(r.tau2, 4), r.k
+    (0.328, 0.0081, 3)
     """
     y = np.asarray(estimates, dtype=float)
     v = np.asarray(variances, dtype=float)
@@ -86,7 +92,14 @@ def dersimonian_laird(estimates, variances, *, ci: float = 0.95, scale: str = "i
 
 
 def pool_auc(aucs, ses, *, ci: float = 0.95) -> MetaResult:
-    """Pool AUCs on the logit scale; the delta-method SE of logit(AUC) is se / (AUC (1 − AUC))."""
+    """Pool AUCs on the logit scale; the delta-method SE of logit(AUC) is se / (AUC (1 − AUC)).
+
+    Examples
+    --------
+    >>> r = pool_auc([0.70, 0.78, 0.74], [0.04, 0.05, 0.03])
+    >>> round(r.estimate, 4), r.scale
+    (0.733, 'logit')
+    """
     a = np.asarray(aucs, dtype=float)
     s = np.asarray(ses, dtype=float)
     if np.any((a <= 0) | (a >= 1)):
@@ -95,6 +108,14 @@ def pool_auc(aucs, ses, *, ci: float = 0.95) -> MetaResult:
 
 
 def pool_log_hr(log_hrs, ses, *, ci: float = 0.95) -> MetaResult:
-    """Pool log hazard ratios; the result's estimate and CI are hazard ratios."""
+    """Pool log hazard ratios; the result's estimate and CI are hazard ratios.
+
+    Examples
+    --------
+    >>> import math
+    >>> r = pool_log_hr([math.log(1.5), math.log(1.8)], [0.2, 0.25])
+    >>> round(r.estimate, 4), r.scale
+    (1.6106, 'log')
+    """
     s = np.asarray(ses, dtype=float)
     return dersimonian_laird(log_hrs, s**2, ci=ci, scale="log")

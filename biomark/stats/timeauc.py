@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from ._compat import renamed
 from ._errors import StatsError
 from ._result import Result
-from ._surv_utils import as_float_1d, censoring_survival, check_same_length, check_time_event
+from ._surv_utils import as_float_1d, censoring_survival, check_survival
+from .km import kaplan_meier
 
 __all__ = ["TimeAUCResult", "time_dependent_auc"]
 
@@ -38,7 +40,8 @@ class TimeAUCResult(Result):
     mean_auc: float
 
 
-def time_dependent_auc(time: Any, event: Any, marker: Any, times: Any) -> TimeAUCResult:
+@renamed(marker="risk")
+def time_dependent_auc(time: Any, event: Any, risk: Any, times: Any) -> TimeAUCResult:
     r"""Cumulative/dynamic AUC(t) with IPCW (Uno et al. 2007; Blanche et al. 2013).
 
     Cases at ``t`` are the subjects with an event at or before ``t``, controls those still
@@ -50,7 +53,7 @@ def time_dependent_auc(time: Any, event: Any, marker: Any, times: Any) -> TimeAU
                  -------------------------------------------------------------------------
                  (sum_i d_i 1(T_i <= t) / G(T_i-)) * #{j : T_j > t}
 
-    Higher ``marker`` means higher risk. Each time costs O(n log n) (sorted controls and
+    Higher ``risk`` (was ``marker``) means a shorter time to the event. Each time costs O(n log n) (sorted controls and
     ``searchsorted``). At tied times deaths are taken to precede censorings when estimating
     ``G`` (as for Uno's C in :func:`biomark.stats.concordance`); for untied data the result
     equals scikit-survival's ``cumulative_dynamic_auc`` fitted and evaluated on the same data.
@@ -59,10 +62,14 @@ def time_dependent_auc(time: Any, event: Any, marker: Any, times: Any) -> TimeAU
     ----------
     Uno H, Cai T, Tian L, Wei LJ (2007) JASA 102:527. Blanche P, Dartigues JF,
     Jacqmin-Gadda H (2013) Stat Med 32:5381. Hung H, Chiang CT (2010) Can J Stat 38:8.
+
+    Examples
+    --------
+    >>> r = time_dependent_auc([1, 2, 3, 4, 5], [1, 0, 1, 1, 0], [4, 1, 3, 2, 0], [1.5, 3.5])
+    >>> r.auc.round(4).tolist(), r.n_cases.tolist()
+    ([1.0, 1.0], [1, 2])
     """
-    t, e = check_time_event(time, event)
-    mk = as_float_1d(marker, "marker")
-    check_same_length(t.shape[0], mk, "marker")
+    t, e, mk = check_survival(time, event, risk, "risk")
     tq = as_float_1d(np.atleast_1d(times), "times")
     if tq.size == 0:
         raise StatsError("times is empty")
@@ -89,8 +96,6 @@ def time_dependent_auc(time: Any, event: Any, marker: Any, times: Any) -> TimeAU
     if tq.shape[0] == 1:
         mean_auc = float(aucs[0])
     else:
-        from .survival import kaplan_meier
-
         s = kaplan_meier(t, e).at(tq, extend=True).surv
         dsurv = -np.diff(np.concatenate(([1.0], s)))
         denom = 1.0 - s[-1]

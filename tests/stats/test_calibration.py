@@ -3,7 +3,8 @@
 Reference numbers:
 * tests/data/expected.json "calibration": R 4.2, rms 6.5.0 ``val.prob(p, y)`` and Hosmer-Lemeshow
   with groups cut at the deciles of p, df = groups - 2 (tests/data/REFERENCE.md).
-* ROUNDED_*: computed once for this file with R 4.2 / rms 6.5.0 on tests/data/calibration_public.csv
+* ROUNDED_*: R 4.2.2 / rms 6.5.0 on tests/data/calibration_public.csv (script tests/data/R/calibration_rounded.R,
+  its output calibration_rounded.Rout)
   with p rounded (ties; with 1 digit three p are exactly 0 or 1, which val.prob drops from the
   logistic fits with a warning):
     p <- round(d$p, dig); v <- val.prob(p, d$y, pl = FALSE)
@@ -167,7 +168,7 @@ def test_calibration_curve_seeded_and_no_bootstrap(cal):
     a = calibration_curve(y, p, n_boot=20, seed=3)
     b = calibration_curve(y, p, n_boot=20, seed=3)
     np.testing.assert_array_equal(a.smooth_low, b.smooth_low)
-    c = calibration_curve(y, p, n_boot=0, groups=4, bin_method="clopper-pearson", n_points=11)
+    c = calibration_curve(y, p, n_boot=0, groups=4, ci_method="clopper-pearson", n_points=11)
     assert c.smooth_low is None and c.smooth_high is None
     assert c.bin_n.tolist() == [150] * 4 and c.grid.size == 11
     np.testing.assert_allclose(c.smooth, a.smooth[::10])
@@ -212,7 +213,7 @@ def test_curve_errors(cal):
     for kwargs, match in [
         ({"n_points": 1}, "n_points"),
         ({"n_boot": -1}, "n_boot"),
-        ({"bin_method": "jeffreys"}, "bin_method"),
+        ({"ci_method": "jeffreys"}, "ci_method"),
         ({"frac": 0}, "frac"),
         ({"ci": 1.5}, "ci"),
         ({"groups": 0}, "groups"),
@@ -221,3 +222,13 @@ def test_curve_errors(cal):
             calibration_curve(y, p, **kwargs)
     with pytest.raises(StatsError, match="equal"):
         calibration_curve(y, np.full(p.size, 0.3))
+
+
+def test_c_index_bins_plogis_logit_p_as_rms(cal):
+    # regression (issue 13): with p on the 1/5000 grid (4 decimals), floor(5000 p) and rms' floor(5000
+    # plogis(qlogis(p))) put some p in different bins. rms 6.5.0 (tests/data/R/calibration_rounded.R):
+    # val.prob(round(p, 4), y)["C (ROC)"] = 0.775211891135553; binning the raw p gave 0.7752176.
+    y, p = cal
+    res = calibration(y, np.round(p, 4))
+    assert res.c_index == pytest.approx(0.775211891135553, abs=1e-12)
+    assert calibration(y, np.round(p, 3)).c_index == pytest.approx(0.775171749377803, abs=1e-12)

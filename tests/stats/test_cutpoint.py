@@ -36,14 +36,23 @@ def test_matches_maxstat_on_lung(lung, expected):
     assert res2.cutpoint == pytest.approx(0.94) and res2.statistic == pytest.approx(4.97990714731317, abs=1e-6)
 
 
-@pytest.mark.parametrize(("minprop", "p"), [(0.1, 0.264119059243805), (0.25, 0.154495723928417)])
-def test_matches_maxstat_on_age(lung, minprop, p):
-    # R extra: maxstat.test(Surv(time, event) ~ age, smethod = "LogRank", pmethod = "Lau92",
-    #          minprop = mp, maxprop = 1 - mp) -> cutpoint 64, M 2.333973545249093
-    res = optimal_cutpoint(lung.time, lung.event, lung.age, minprop=minprop)
+@pytest.mark.parametrize(("minprop", "maxprop", "p"), [(0.1, 0.9, 0.264119059243805), (0.25, 0.75, 0.154495723928417),
+                                                        (0.25, 0.9, 0.209307391586111)])
+def test_matches_maxstat_on_age(lung, minprop, maxprop, p):
+    # R (tests/data/R/maxstat.R, output in maxstat.Rout): maxstat.test(Surv(time, event) ~ age, smethod = "LogRank",
+    #    pmethod = "Lau92", minprop = mp, maxprop = xp) -> cutpoint 64, M 2.333973545249093
+    res = optimal_cutpoint(lung.time, lung.event, lung.age, minprop=minprop, maxprop=maxprop)
     assert res.cutpoint == 64
     assert res.statistic == pytest.approx(2.333973545249093, abs=1e-9)
     assert res.p == pytest.approx(p, abs=1e-9)
+
+
+def test_maxprop_defaults_to_maxstats_not_one_minus_minprop(lung):
+    # regression (issue 13): maxprop was 1 - minprop; maxstat's default is 0.9 whatever minprop is.
+    # R (tests/data/R/maxstat.R): maxstat.test(Surv(time, event) ~ age, ..., minprop = 0.25) -> p 0.209307391586111
+    res = optimal_cutpoint(lung.time, lung.event, lung.age, minprop=0.25)
+    assert (res.minprop, res.maxprop) == (0.25, 0.9)
+    assert res.p == pytest.approx(0.209307391586111, abs=1e-9)
 
 
 def test_logrank_scores_hand_computed():
@@ -69,7 +78,9 @@ def test_small_statistic_gives_p_one():
 
 def test_errors():
     with pytest.raises(StatsError, match="minprop < maxprop"):
-        optimal_cutpoint([1, 2, 3, 4], [1, 1, 0, 1], [1, 2, 3, 4], minprop=0.6)
+        optimal_cutpoint([1, 2, 3, 4], [1, 1, 0, 1], [1, 2, 3, 4], minprop=0.6, maxprop=0.5)
+    with pytest.raises(StatsError, match="minprop < maxprop"):
+        optimal_cutpoint([1, 2, 3, 4], [1, 1, 0, 1], [1, 2, 3, 4], minprop=0.95)
     with pytest.raises(StatsError, match="no cut-point"):
         optimal_cutpoint(np.arange(1.0, 11), np.ones(10), [1] + [2] * 9, minprop=0.2)
     with pytest.raises(StatsError, match="no events"):

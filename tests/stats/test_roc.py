@@ -2,7 +2,7 @@
 
 Reference numbers:
 * tests/data/expected.json "roc" / "paired_delong": R 4.2, pROC 1.18.0 (see tests/data/REFERENCE.md).
-* SMALL_*: computed once for this file with R 4.2 / pROC 1.18.0:
+* SMALL_*: R 4.2.2 / pROC 1.18.0, script tests/data/R/proc_small.R (output proc_small.Rout):
     y <- SMALL_Y; s <- SMALL_S; s2 <- SMALL_S2
     r <- roc(y, s, levels = c(0, 1), direction = "auto")      # picks ">"
     auc(r); sqrt(var(r)); ci.auc(r)
@@ -214,7 +214,7 @@ def test_threshold_metrics_at_youden_threshold(asah):
 def test_threshold_metrics_clopper_pearson(asah):
     from scipy.stats import binomtest
 
-    m = threshold_metrics(asah["outcome"], asah["s100b"], 0.205, positive="Poor", method="clopper-pearson")
+    m = threshold_metrics(asah["outcome"], asah["s100b"], 0.205, positive="Poor", ci_method="clopper-pearson")
     # scipy's exact interval for 26/41 and 58/72 as the independent reference
     ci_sens = binomtest(26, 41).proportion_ci(method="exact")
     ci_spec = binomtest(58, 72).proportion_ci(method="exact")

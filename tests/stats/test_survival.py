@@ -128,6 +128,47 @@ def test_cox_monotone_likelihood_is_an_error():
     assert np.isfinite(fit.coef[0]) and fit.coef[0] < -1
 
 
+def test_monotone_likelihood_is_an_exception_or_converged_false_never_a_negative_count():
+    # issue 13: cox raises MonotoneLikelihoodError (naming the term and the sign); the engine reports
+    # converged=False and the diverging term; every count of iterations is >= 0
+    from biomark.stats import MonotoneLikelihoodError
+    from biomark.stats._surv_cox import CoxData
+    from biomark.stats.survival import _newton, newton
+
+    rng = np.random.default_rng(0)
+    g = np.r_[np.zeros(30), np.ones(30)]
+    t = np.r_[rng.uniform(1, 2, 30), rng.uniform(3, 4, 30)]
+    with pytest.raises(MonotoneLikelihoodError) as info:
+        cox(t, np.ones(60), {"g": g})
+    assert (info.value.term, info.value.sign) == (0, -1)
+    with np.errstate(all="ignore"):
+        res = newton(CoxData(t, np.ones(60, dtype=np.int8), g.reshape(-1, 1), efron=True))
+        legacy = _newton(CoxData(t, np.ones(60, dtype=np.int8), g.reshape(-1, 1), efron=True))
+    assert res.converged is False and res.monotone == 0 and res.iterations >= 0
+    assert legacy[3] == -1  # the deprecated 4-tuple for validation/survival.py, one release
+    t2 = t.copy()
+    t2[0] = 3.5
+    fit = cox(t2, np.ones(60), {"g": g})
+    assert fit.converged is True and fit.iterations > 0
+
+
+def test_old_keyword_names_work_for_one_release_with_a_warning(lung):
+    x = lung[["age"]]
+    with pytest.warns(DeprecationWarning, match="'conf_level' is now called 'ci'"):
+        old = cox(lung.time, lung.event, x, conf_level=0.9)
+    assert old.hr_ci_low == pytest.approx(cox(lung.time, lung.event, x, ci=0.9).hr_ci_low)
+    with pytest.warns(DeprecationWarning):
+        assert kaplan_meier(lung.time, lung.event, conf_level=0.9).ci == 0.9
+
+
+def test_ph_test_with_every_event_at_one_time_says_why_it_is_undefined():
+    # regression (issue 13): numpy's LinAlgError leaked; g(t) is constant over one event time
+    t = np.array([5.0, 5, 5, 7, 8, 9])
+    e = np.array([1, 1, 1, 0, 0, 0])
+    with pytest.raises(StatsError, match="every event is at one time"):
+        ph_test(t, e, np.array([1.0, 2, 3, 4, 5, 7]))
+
+
 def test_cox_monotone_likelihood_of_a_continuous_covariate_beside_another():
     """A continuous covariate ordering the event times exactly, next to a noise covariate: on the way to
     infinity a risk set's weights underflow and the information turns NaN; that must still be reported as
@@ -172,8 +213,8 @@ def test_cox_errors(kwargs, message):
 def test_cox_bad_options():
     with pytest.raises(StatsError, match="ties must be"):
         cox([1, 2, 3], [1, 1, 0], [1.0, 2, 3], ties="exact")
-    with pytest.raises(StatsError, match="conf_level"):
-        cox([1, 2, 3], [1, 1, 0], [1.0, 2, 3], conf_level=1.5)
+    with pytest.raises(StatsError, match="ci must be"):
+        cox([1, 2, 3], [1, 1, 0], [1.0, 2, 3], ci=1.5)
 
 
 # ------------------------------------------------------------------------------------ zph
@@ -327,5 +368,5 @@ def test_kaplan_meier_median_on_flat_half_and_not_reached():
 def test_kaplan_meier_errors():
     with pytest.raises(StatsError, match="strictly positive"):
         kaplan_meier([0, 1], [1, 1])
-    with pytest.raises(StatsError, match="conf_level"):
-        kaplan_meier([1, 2], [1, 1], conf_level=0)
+    with pytest.raises(StatsError, match="ci must be"):
+        kaplan_meier([1, 2], [1, 1], ci=0)

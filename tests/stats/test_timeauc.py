@@ -29,7 +29,7 @@ def test_errors():
         time_dependent_auc([1, 2, 3], [1, 1, 0], [1, 2, 3], [0.5])
     with pytest.raises(StatsError, match="nobody is still under observation after time 3"):
         time_dependent_auc([1, 2, 3], [1, 1, 0], [1, 2, 3], [3])
-    with pytest.raises(StatsError, match="marker has length 2"):
+    with pytest.raises(StatsError, match="risk has length 2"):
         time_dependent_auc([1, 2, 3], [1, 1, 0], [1, 2], [1.5])
     with pytest.raises(StatsError, match="times is empty"):
         time_dependent_auc([1, 2, 3], [1, 1, 0], [1, 2, 3], [])

@@ -224,7 +224,7 @@ def test_external_cohorts_get_c_and_the_calibration_slope_of_the_fitted_model(cp
 def test_ridge_cox_matches_survival_ridge(lung):
     """R 4.2.2, survival 3.5.3, on z-scored age, sex, ph_ecog of tests/data/lung.csv (SD with n − 1):
     ``coxph(Surv(time, event) ~ ridge(z_age, z_sex, z_ecog, theta = th, scale = FALSE))``, printed
-    to 12 decimals by tests/data/ridge_coxph.R. biomark reaches them to 4e-10 (R stops at its own
+    to 12 decimals by tests/data/R/ridge_coxph.R. biomark reaches them to 4e-10 (R stops at its own
     convergence tolerance), checked to 1e-9."""
     from biomark.stats.survival import cox_ridge
 

@@ -1,0 +1,164 @@
+"""Kaplan-Meier curve with Greenwood variance and log-transformed CI, as R ``survival::survfit`` (3.5.3)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats as _st
+
+from ._compat import renamed
+from ._errors import StatsError
+from ._result import Result
+from ._surv_utils import as_float_1d, check_time_event
+
+__all__ = ["KaplanMeierCurve", "KaplanMeierPoint", "kaplan_meier"]
+
+
+@dataclass(frozen=True, eq=False)
+class KaplanMeierPoint(Result):
+    """Survival estimate and CI read off a Kaplan-Meier curve at given times."""
+
+    time: np.ndarray
+    surv: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    std_err: np.ndarray
+    n_risk: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class KaplanMeierCurve(Result):
+    """Kaplan-Meier survival curve (``survfit(Surv(time, event) ~ 1)``).
+
+    Arrays are indexed by the distinct observed times (events and censorings). ``std_err`` is
+    the standard error of ``surv`` (Greenwood, as ``summary.survfit`` prints it);
+    ``lower``/``upper`` are the log-transformed CI ``surv * exp(-/+ z * std_err / surv)``
+    (R's default ``conf.type = "log"``), capped at 1; they are nan where ``surv`` is 0, as
+    in R. ``median`` is nan when the curve never falls to 0.5 (R prints NA);
+    ``median_lower``/``median_upper`` are the times where the lower/upper CI curves cross 0.5.
+    """
+
+    time: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n_censor: np.ndarray
+    surv: np.ndarray
+    std_err: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    ci: float
+    median: float
+    median_lower: float
+    median_upper: float
+    n: int
+    n_events: int
+
+    def _index(self, times: Any, extend: bool) -> tuple[np.ndarray, np.ndarray]:
+        tq = as_float_1d(np.atleast_1d(times), "times")
+        if not extend and (tq > self.time[-1]).any():
+            raise StatsError(
+                f"time(s) {tq[tq > self.time[-1]].tolist()} are beyond the last follow-up "
+                f"time {self.time[-1]!r}; pass extend=True to carry the last value forward"
+            )
+        return tq, np.searchsorted(self.time, tq, side="right") - 1
+
+    def at(self, times: Any, *, extend: bool = False) -> KaplanMeierPoint:
+        """Curve values at ``times`` (right-continuous step function, as ``summary.survfit``).
+
+        Before the first observed time the survival is 1 with CI (1, 1). Times after the last
+        follow-up raise StatsError unless ``extend=True`` (R's ``extend`` argument).
+        """
+        tq, idx = self._index(times, extend)
+        before = idx < 0
+        j = np.maximum(idx, 0)
+        surv = np.where(before, 1.0, self.surv[j])
+        lower = np.where(before, 1.0, self.lower[j])
+        upper = np.where(before, 1.0, self.upper[j])
+        se = np.where(before, 0.0, self.std_err[j])
+        return KaplanMeierPoint(time=tq, surv=surv, lower=lower, upper=upper, std_err=se,
+                                n_risk=self.n_at_risk(tq))
+
+    def n_at_risk(self, times: Any) -> np.ndarray:
+        """Number still under observation (time >= t) at each of ``times``."""
+        tq = as_float_1d(np.atleast_1d(times), "times")
+        idx = np.searchsorted(self.time, tq, side="left")
+        out = np.zeros(tq.shape[0], dtype=np.int64)
+        inside = idx < self.time.shape[0]
+        out[inside] = self.n_risk[idx[inside]]
+        return out
+
+
+def _quantile_time(time: np.ndarray, curve: np.ndarray, p: float) -> float:
+    """First time the step curve is <= p; if it equals p on a flat stretch, the midpoint of
+    that stretch (the convention of R's quantile.survfit)."""
+    tol = math.sqrt(np.finfo(float).eps)
+    ok = np.isfinite(curve)
+    hit = np.flatnonzero(ok & (curve <= p + tol))
+    if hit.size == 0:
+        return math.nan
+    i = int(hit[0])
+    if abs(curve[i] - p) < tol:
+        below = np.flatnonzero(ok & (curve < p - tol))
+        if below.size == 0:
+            return float(time[i])
+        return float((time[i] + time[int(below[0])]) / 2.0)
+    return float(time[i])
+
+
+@renamed(conf_level="ci")
+def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95) -> KaplanMeierCurve:
+    r"""Kaplan-Meier estimate with Greenwood variance and log-transformed CI.
+
+    ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)``; Greenwood
+    ``var(log S) = sum_{t_i <= t} d_i / (n_i (n_i - d_i))``; CI
+    ``S exp(-/+ z sqrt(var(log S)))`` capped at 1 (``survfit`` with ``conf.type = "log"``).
+    Median survival and its CI as ``print(survfit(...))``.
+
+    Examples
+    --------
+    >>> km = kaplan_meier([2, 2, 3, 4, 5], [1, 1, 0, 1, 0])
+    >>> km.surv.round(4).tolist(), km.median
+    ([0.6, 0.6, 0.3, 0.3], 4.0)
+    >>> km.at([2.5]).surv.tolist()
+    [0.6]
+    """
+    if not 0 < ci < 1:
+        raise StatsError(f"ci must be in (0, 1), got {ci!r}")
+    t, e = check_time_event(time, event, min_events=0)
+    order = np.argsort(t, kind="stable")
+    ts, es = t[order], e[order].astype(np.float64)
+    uniq, first = np.unique(ts, return_index=True)
+    n = ts.shape[0]
+    n_risk = n - first
+    n_event = np.add.reduceat(es, first)
+    n_cens = np.add.reduceat(1.0 - es, first)
+    surv = np.cumprod(1.0 - n_event / n_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inc = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+    var_log = np.cumsum(inc)
+    se_log = np.sqrt(var_log)
+    z = _st.norm.ppf(0.5 + ci / 2.0)
+    pos = surv > 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        lower = np.where(pos, surv * np.exp(-z * se_log), np.nan)
+        upper = np.where(pos, np.minimum(1.0, surv * np.exp(z * se_log)), np.nan)
+        std_err = np.where(pos, surv * se_log, np.nan)
+    return KaplanMeierCurve(
+        time=uniq,
+        n_risk=n_risk.astype(np.int64),
+        n_event=n_event.astype(np.int64),
+        n_censor=n_cens.astype(np.int64),
+        surv=surv,
+        std_err=std_err,
+        lower=lower,
+        upper=upper,
+        ci=ci,
+        median=_quantile_time(uniq, surv, 0.5),
+        median_lower=_quantile_time(uniq, lower, 0.5),
+        median_upper=_quantile_time(uniq, upper, 0.5),
+        n=int(n),
+        n_events=int(e.sum()),
+    )

@@ -1,0 +1,22 @@
+# pROC small-sample reference values used by tests/stats/test_roc.py (SMALL_*).
+# Run: Rscript tests/data/R/proc_small.R > tests/data/R/proc_small.Rout
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "_versions.R"))
+suppressMessages(library(pROC))
+versions("pROC")
+y  <- c(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0)
+s  <- c(5, 3, 4, 4, 2, 6, 5, 7, 1, 2, 2, 3, 4, 1, 3, 2, 5, 6, 3, 4)
+s2 <- c(1, 2, 2, 3, 1, 5, 5, 7, 6, 2, 8, 3, 4, 9, 3, 2, 5, 6, 3, 4)
+r <- roc(y, s, levels = c(0, 1), direction = "auto", quiet = TRUE)
+cat("auto direction:", r$direction, "\n")
+cat("auc:", sprintf("%.15f", auc(r)), " se:", sprintf("%.15f", sqrt(var(r))), "\n")
+cat("ci.auc:", sprintf("%.15f", ci.auc(r)), "\n")
+print(coords(r, "best", best.method = "youden", transpose = FALSE))
+cat("thresholds:", r$thresholds, "\n")
+cat("sensitivities:", sprintf("%.15f", r$sensitivities), "\n")
+cat("specificities:", sprintf("%.15f", r$specificities), "\n")
+r1 <- roc(y, s, levels = c(0, 1), direction = ">", quiet = TRUE)
+r2 <- roc(y, s2, levels = c(0, 1), direction = "<", quiet = TRUE)
+t <- roc.test(r1, r2, method = "delong", paired = TRUE)
+cat("roc.test: aucs", sprintf("%.15f", t$estimate), " z", sprintf("%.15f", t$statistic),
+    " p", sprintf("%.15f", t$p.value), " diff CI", sprintf("%.15f", t$conf.int), "\n")
+cat("ci.auc(r2, 0.9):", sprintf("%.15f", ci.auc(r2, conf.level = 0.9)), " se:", sprintf("%.15f", sqrt(var(r2))), "\n")
