@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.model_selection import StratifiedKFold
 
 from biomark.stats import StatsError, cox_ridge_cv
-from biomark.stats.survival import cox_coef
+from biomark.stats.coxph import cox_coef
 
 from ._base import ModelInputError, Training
 

@@ -222,17 +222,6 @@ def newton(data: CoxData, *, max_iter: int = 50) -> NewtonFit:
     return NewtonFit(beta, cur, fit0, it, True, None)
 
 
-def _newton(data: CoxData, *, max_iter: int = 50) -> tuple[np.ndarray, dict, dict, int]:
-    """Deprecated (issue 13): :func:`newton` as the 4-tuple it used to be, for one release.
-
-    The last element is the iteration count, or ``-1 - j`` when covariate ``j``'s likelihood is
-    monotone. validation/survival.py reads it; new code uses :func:`newton` (``converged``,
-    ``monotone``) or catches :class:`MonotoneLikelihoodError` from :func:`cox_coef`.
-    """
-    res = newton(data, max_iter=max_iter)
-    return res.beta, res.fit, res.fit0, res.iterations if res.monotone is None else -1 - res.monotone
-
-
 def _fit_beta(t: np.ndarray, e: np.ndarray, x: np.ndarray, names: Any, ties: str) -> tuple[NewtonFit, CoxData]:
     """Newton fit of checked data; a clear StatsError for collinearity and monotone likelihood."""
     if x.shape[1] > 1 and np.linalg.matrix_rank(x - x.mean(axis=0)) < x.shape[1]:

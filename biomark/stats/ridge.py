@@ -11,7 +11,7 @@ import numpy as np
 from ._errors import StatsError
 from ._result import Result
 from ._surv_cox import CoxData
-from .survival import _checked_matrix, _ridge_newton
+from .coxph import _checked_matrix, _ridge_newton
 
 
 @dataclass(frozen=True)

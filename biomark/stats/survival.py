@@ -24,7 +24,6 @@ from .coxph import (  # noqa: F401  (importable from here)
     CoxResult,
     NewtonFit,
     _design,
-    _newton,
     _ridge_newton,
     cox,
     cox_coef,

@@ -24,7 +24,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from biomark import stats
 from biomark.stats._surv_cox import CoxData
-from biomark.stats.survival import _newton, cox_coef
+from biomark.stats.coxph import cox_coef, newton
 from biomark.validation.parallel import pmap, stage_progress, task_seeds
 
 
@@ -73,8 +73,9 @@ def _slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray, base: CoxData | 
         except stats.StatsError:
             return float("nan")
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        beta, _, _, iters = _newton(base.with_x(lp.reshape(-1, 1)))
-    return float(beta[0]) if iters > 0 else float("nan")  # iters < 0: monotone likelihood
+        fit = newton(base.with_x(lp.reshape(-1, 1)))
+    # a monotone likelihood (the resample separates the events) has no finite slope
+    return float(fit.beta[0]) if fit.monotone is None and fit.iterations > 0 else float("nan")
 
 
 def _indices(time: np.ndarray, event: np.ndarray, lp: np.ndarray, slope: bool | float,
