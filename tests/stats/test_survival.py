@@ -133,7 +133,7 @@ def test_monotone_likelihood_is_an_exception_or_converged_false_never_a_negative
     # converged=False and the diverging term; every count of iterations is >= 0
     from biomark.stats import MonotoneLikelihoodError
     from biomark.stats._surv_cox import CoxData
-    from biomark.stats.survival import _newton, newton
+    from biomark.stats.coxph import newton
 
     rng = np.random.default_rng(0)
     g = np.r_[np.zeros(30), np.ones(30)]
@@ -143,9 +143,7 @@ def test_monotone_likelihood_is_an_exception_or_converged_false_never_a_negative
     assert (info.value.term, info.value.sign) == (0, -1)
     with np.errstate(all="ignore"):
         res = newton(CoxData(t, np.ones(60, dtype=np.int8), g.reshape(-1, 1), efron=True))
-        legacy = _newton(CoxData(t, np.ones(60, dtype=np.int8), g.reshape(-1, 1), efron=True))
     assert res.converged is False and res.monotone == 0 and res.iterations >= 0
-    assert legacy[3] == -1  # the deprecated 4-tuple for validation/survival.py, one release
     t2 = t.copy()
     t2[0] = 3.5
     fit = cox(t2, np.ones(60), {"g": g})
