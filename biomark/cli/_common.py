@@ -17,6 +17,7 @@ import click
 
 from biomark.atomic import atomic_write  # noqa: F401  (re-exported for command modules)
 from biomark.errors import BiomarkError
+from biomark.validation.parallel import usable_cpus
 
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 
@@ -160,12 +161,22 @@ def _same_file(a: Path, b: Path) -> bool:
     return stat.S_ISREG(sa.st_mode) and (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity mask, else the machine's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+class SchedulerAddress(click.ParamType):
+    """``--scheduler``: a dask.distributed address, ``tcp://host:port`` (or tls://, ws://, wss://,
+    inproc://, ucx://) or ``host:port``; refused before any connection is tried when it is not one."""
+
+    name = "ADDRESS"
+    _RE = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx|inproc)://)?[A-Za-z0-9._\-\[\]:]*[A-Za-z0-9\]]:[0-9]{1,5}$")
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not self._RE.match(text) or not 0 < int(text.rsplit(":", 1)[1]) < 65536:
+            self.fail(f"{value!r} is not a scheduler address; give tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)",
+                      param, ctx)
+        return text
+
+
+SEED = click.IntRange(min=0, max=2**63 - 1)
 
 
 class NJobs(click.ParamType):

@@ -9,10 +9,11 @@ from typing import Any
 
 import click
 
-from biomark.cli._common import check_output_path
+from biomark.cli._common import SEED, check_output_path
 from biomark.errors import InputError
+from biomark.vocabulary import ASSAYS, METHODS, PENALTIES, SCORING_RULES
 
-_ASSAYS = ["qpcr_ct", "log2_expression", "counts", "intensity", "ihc_score"]
+LINEAR_RULES = [r for r in SCORING_RULES if r != "boolean"]  # what score --method may name
 
 
 def _echo_json(doc: Any) -> None:
@@ -30,13 +31,13 @@ def _echo_json(doc: Any) -> None:
 @click.option("--endpoint", metavar="ID", help="Panel endpoint whose directions sign the score [the panel's scoring endpoint].")
 @click.option("--time", "time_col", metavar="COL", help="cox: clinical column with the survival time [time, os_time, ...].")
 @click.option("--event", "event_col", metavar="COL", help="cox: clinical column with the event (1) / censored (0) [event, status, ...].")
-@click.option("--method", type=click.Choice(["signed_z", "weights", "logistic", "boolean", "cox"]),
+@click.option("--method", type=click.Choice(METHODS),
               help="Scoring rule [the panel's scoring.rule]; cox: a Cox model on the markers (survival endpoint).")
-@click.option("--penalty", type=click.Choice(["l2", "l1", "elasticnet", "none"]), default="l2", show_default=True,
+@click.option("--penalty", type=click.Choice([*PENALTIES, "none"]), default="l2", show_default=True,
               help="logistic or cox (l2 or none): penalty, its strength chosen by inner CV ('none': plain maximum likelihood).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the inner CV folds (logistic, cox).")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the inner CV folds (logistic, cox).")
 @click.option("--id-column", metavar="COL", help="Sample-id column [first column].")
-@click.option("--assay", type=click.Choice(_ASSAYS), help="What the numbers are [the panel's assay].")
+@click.option("--assay", type=click.Choice(ASSAYS), help="What the numbers are [the panel's assay].")
 @click.option("--spike-in", metavar="COL", help="qPCR: spike-in column for −ΔCt (instead of the reference markers).")
 @click.option("--ct-cutoff", type=float, default=40.0, show_default=True,
               help="qPCR: Undetermined, empty and higher Ct set to this.")
@@ -122,7 +123,7 @@ def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
 @click.option("--panel", "panel_name", metavar="NAME",
               help="Score with a panel's signed_z/weights rule instead, z-scored with the file's own means and SDs "
                    "(reads the file twice).")
-@click.option("--method", type=click.Choice(["signed_z", "weights"]), help="With --panel: the rule [the panel's].")
+@click.option("--method", type=click.Choice(LINEAR_RULES), help="With --panel: the rule [the panel's].")
 @click.option("--endpoint", metavar="ID", help="With --panel: endpoint whose directions sign the score.")
 @click.option("--expression", required=True, type=click.Path(dir_okay=False),
               help="Samples as rows: CSV, TSV (.gz ok) or Parquet.")
@@ -133,7 +134,7 @@ def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
 @click.option("--id-column", metavar="COL", help="Sample-id column [first column].")
 @click.option("--threshold", type=float, metavar="P",
               help="Risk group 'high' when probability > P [0.5]; on the score when the model has no probability.")
-@click.option("--assay", type=click.Choice(_ASSAYS), help="With --panel or a model file without a conversion record.")
+@click.option("--assay", type=click.Choice(ASSAYS), help="With --panel or a model file without a conversion record.")
 @click.option("--spike-in", metavar="COL", help="qPCR (with --panel): spike-in column for −ΔCt.")
 @click.option("--ct-cutoff", type=float, help="qPCR (with --panel): Undetermined/empty/higher Ct set to this [40].")
 @click.option("--sep", metavar="CHAR", help="Field separator of a text file [sniffed].")

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from biomark.atomic import write_text_atomic
-from biomark.cli._common import check_output_path
+from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path
 from biomark.panel.catalog import load_panel
 from biomark.vocabulary import ASSAYS
 
@@ -47,7 +47,7 @@ def _kwargs(sc: Any, overrides: dict[str, Any]) -> dict[str, Any]:
 @click.option("--panel", metavar="NAME", help="Catalog panel id or spec file.")
 @click.option("--scenario", metavar="FILE", help="Scenario YAML (synthetic/*.yaml); its n and seed are defaults.")
 @click.option("--n", "n", type=int, metavar="N", help="Patients [scenario's n, else 100].")
-@click.option("--seed", type=int, metavar="S", help="Random seed [scenario's seed, else 0].")
+@click.option("--seed", type=SEED, metavar="S", help="Random seed [scenario's seed, else 0].")
 @click.option("--out", required=True, metavar="DIR",
               help="Output directory (created if missing; its parent must exist).")
 @click.option("--endpoint", metavar="ID", help="Endpoint to simulate [first endpoint].")
@@ -164,13 +164,13 @@ def format_power(res: Any) -> str:
 @click.option("--effect", type=float, help="Standardised effect size [scenario's, else 0.5].")
 @click.option("--reps", type=click.IntRange(min=1), default=200, show_default=True,
               help="Simulated datasets per sample size.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Root seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Root seed.")
 @click.option("--endpoint", metavar="ID", help="Endpoint [first endpoint].")
 @click.option("--prevalence", type=float, help="Fraction of cases (binary endpoints) [0.5].")
 @click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
-@click.option("--n-jobs", "n_jobs", type=int, default=1, show_default=True,
+@click.option("--n-jobs", "n_jobs", type=NJobs(), default=1, show_default=True,
               help="joblib workers (-1: all cores); results do not depend on it.")
-@click.option("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler (tcp://host:8786).")
+@click.option("--scheduler", type=SchedulerAddress(), help="dask.distributed scheduler (tcp://host:8786).")
 @click.option("--json", "json_out", metavar="FILE", help="Also write the result as JSON.")
 def power(panel: str | None, scenario: str | None, n_text: str, effect: float | None, reps: int,
           seed: int, endpoint: str | None, prevalence: float | None, alpha: float, n_jobs: int,
@@ -188,8 +188,6 @@ def power(panel: str | None, scenario: str | None, n_text: str, effect: float | 
     from biomark.synthetic import power as run_power  # slow: see the note above _GOAL_LABELS
 
     ns = _parse_ns(n_text)
-    if n_jobs == 0:
-        raise click.BadParameter("0 workers; give a positive number or -1 for all cores", param_hint="--n-jobs")
     if json_out is not None:
         check_output_path(json_out)
     pnl, sc = _resolve(panel, scenario)

@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from biomark.atomic import write_text_atomic
-from biomark.cli._common import check_output_path
+from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path
 from biomark.cli._progress import ProgressBar
 from biomark.errors import BiomarkError
+from biomark.vocabulary import METHODS, PENALTIES
 
 
 def _write_outputs(result, report: str | None, json_path: str | None) -> None:
@@ -45,9 +46,9 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--time", "time_col", help="Clinical column with the survival time.")
 @click.option("--event", "event_col", help="Clinical column with the event indicator (0/1).")
 @click.option("--covariate", "covariates", multiple=True, help="Clinical column to adjust the Cox model for (repeatable).")
-@click.option("--method", type=click.Choice(["signed_z", "weights", "logistic", "cox"]), default="signed_z", show_default=True,
+@click.option("--method", type=click.Choice([m for m in METHODS if m != "boolean"]), default="signed_z", show_default=True,
               help="signed_z: the literature's rule; logistic (binary) or cox (survival): coefficients fitted.")
-@click.option("--penalty", type=click.Choice(["l2", "l1", "elasticnet", "none"]), default="l2", show_default=True,
+@click.option("--penalty", type=click.Choice([*PENALTIES, "none"]), default="l2", show_default=True,
               help="Penalty of the logistic or cox method, its strength chosen by inner CV (none: plain fit; cox: l2 or none).")
 @click.option("--cv", "folds", type=click.IntRange(2, 100), default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--repeats", type=click.IntRange(1, 1000), default=10, show_default=True, help="Cross-validation repeats.")
@@ -56,9 +57,9 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--permutations", type=click.IntRange(0, 100000), default=200, show_default=True,
               help="Label permutations for the p-value of the CV AUC (0: skip).")
 @click.option("--times", help="Comma-separated times for time-dependent AUC (survival).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for every random choice.")
-@click.option("--n-jobs", type=int, default=1, show_default=True, help="Parallel workers (-1: all cores).")
-@click.option("--scheduler", help="dask.distributed scheduler address to run resampling on a cluster.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for every random choice (0 or more).")
+@click.option("--n-jobs", type=NJobs(), default=1, show_default=True, help="Parallel workers (-1: all cores; capped at the usable CPUs).")
+@click.option("--scheduler", type=SchedulerAddress(), help="dask.distributed scheduler address to run resampling on a cluster.")
 @click.option("--samples-as", type=click.Choice(["auto", "rows", "columns"]), default="auto", show_default=True)
 @click.option("--sep", metavar="CHAR", help="Field separator of the expression file [sniffed from its header].")
 @click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of the expression file [',' when ';'-separated with decimal commas].")
@@ -133,8 +134,8 @@ DEMO_SCENARIO = "nsclc_marker_against_spec"
               help=f"Scenario YAML to simulate (default: the built-in '{DEMO_SCENARIO}': a four-marker NSCLC panel in "
                    "which one marker is simulated against its spec).")
 @click.option("--n", "n", type=click.IntRange(20, 100000), default=None, help="Simulated patients [scenario's n].")
-@click.option("--seed", type=int, default=None, help="Seed [scenario's seed].")
-@click.option("--n-jobs", type=int, default=2, show_default=True, help="Parallel workers.")
+@click.option("--seed", type=SEED, default=None, help="Seed [scenario's seed].")
+@click.option("--n-jobs", type=NJobs(), default=2, show_default=True, help="Parallel workers (-1: all cores).")
 @click.option("--quiet", "-q", is_flag=True)
 def demo(out, scenario, n, seed, n_jobs, quiet) -> None:
     """Simulate a cohort, validate its panel, and write DIR/report.html and DIR/results.json.

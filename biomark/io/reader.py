@@ -36,8 +36,8 @@ from biomark.io.clinical import join_clinical
 from biomark.io.columns import Selection, check_ids, detect_orientation, select_features
 from biomark.io.layout import Layout, file_stem, sep_name, sha256, sniff_layout
 from biomark.panel import Panel, load_panel
+from biomark.vocabulary import ASSAYS
 
-ASSAYS = ("qpcr_ct", "log2_expression", "counts", "intensity", "ihc_score")
 _WHOLE_FILE_CHUNK = 1 << 20  # rows per chunk when the chunks are concatenated anyway
 
 

@@ -12,13 +12,14 @@ from typing import Any
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from biomark import vocabulary
 from biomark.errors import InputError
 
-METHODS = ("signed_z", "weights", "logistic", "boolean", "cox")
+METHODS = vocabulary.METHODS
 LINEAR_METHODS = ("signed_z", "weights", "logistic", "cox")
 #: Rules whose score is fixed by the spec; ``y`` only recalibrates their probability.
-FIXED_RULES = ("signed_z", "weights", "boolean")
-PENALTIES = ("l2", "l1", "elasticnet", None)
+FIXED_RULES = vocabulary.SCORING_RULES
+PENALTIES = (*vocabulary.PENALTIES, None)
 
 
 class ModelInputError(InputError, ValueError):

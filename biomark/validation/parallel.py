@@ -7,12 +7,17 @@ for any ``n_jobs`` and any backend; results are returned in task order.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import os
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
+from joblib._parallel_backends import LokyBackend
+from joblib.parallel import get_active_backend
 
 
 def task_seeds(seed: int, n: int, stream: int) -> list[int]:
@@ -60,8 +65,49 @@ def stage_progress(progress: Callable[[str, int, int], None] | None, label: str)
 
 
 def _ignore_sigint() -> None:
-    """Worker initializer: leave SIGINT to the parent process."""
+    """Worker initializer: leave SIGINT to the parent process, and end with the parent.
+
+    When the parent is killed (SIGKILL, as ``timeout -s KILL`` or an out-of-memory kill sends) loky's
+    workers were orphaned and kept computing for minutes; on Linux ``PR_SET_PDEATHSIG`` has the kernel
+    send them SIGTERM when the parent dies.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        if os.getppid() == 1:  # the parent died before the call
+            os._exit(1)
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, else the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_n_jobs(n_jobs: int) -> int:
+    """Workers to start: -1 is all usable CPUs; more than the usable CPUs is capped at them.
+
+    More workers than CPUs never run faster and each costs ~100 MB (``n_jobs=100000`` started ~240
+    processes on 2 cores). 0 and negatives other than -1 are refused.
+    """
+    from biomark.errors import BiomarkError
+
+    n = int(n_jobs)
+    cpus = usable_cpus()
+    if n == -1:
+        return cpus
+    if n < 1:
+        raise BiomarkError(f"n_jobs={n}: give a positive number of workers or -1 for all CPUs")
+    return min(n, cpus)
 
 
 def pmap(
@@ -76,6 +122,10 @@ def pmap(
     total = len(args)
     if total == 0:
         return []
+    if n_jobs != -1 and isinstance(get_active_backend()[0], LokyBackend):
+        n_jobs = resolve_n_jobs(n_jobs)  # local processes only: a dask cluster has its own workers
+    elif n_jobs == 0 or n_jobs < -1:
+        n_jobs = resolve_n_jobs(n_jobs)  # refused
     if n_jobs == 1:
         out = []
         for i, a in enumerate(args):

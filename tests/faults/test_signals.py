@@ -7,6 +7,7 @@ output appears, one line says what stopped it, and the exit status is 128 + the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -90,3 +91,58 @@ def test_sigterm_during_score_removes_partial_output(tmp_path):
     assert proc.returncode == 143, stderr
     assert "Traceback" not in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["expr.csv"]
+
+
+def _descendants(pid: int) -> set[int]:
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for k in map(int, kids):
+                if k not in out:
+                    out.add(k)
+                    todo.append(k)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sigkill_of_the_parent_ends_its_workers(tmp_path):
+    for f in ("expression_ok.csv", "clinical_ok.csv", "panel_ok.yaml"):
+        shutil.copyfile(BAD / f, tmp_path / f)
+    cmd, env = _cmd()
+    argv = ["validate", "--panel", "panel_ok.yaml", "--expression", "expression_ok.csv", "--clinical",
+            "clinical_ok.csv", "--outcome", "radioresistance", "--seed", "7", "-q", "--bootstrap", "100000",
+            "--permutations", "0", "--repeats", "1", "--n-jobs", "2", "--json", "r.json"]
+    proc = subprocess.Popen([*cmd, *argv], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    try:
+        def busy_workers() -> bool:
+            workers.update(p for p in _descendants(proc.pid) if _cpu(p) > 0.5)
+            return len(workers) >= 1 and _cpu(proc.pid) > 3.0
+        _wait(busy_workers, proc)
+        workers.update(_descendants(proc.pid))
+    finally:
+        proc.kill()
+        proc.wait(30)
+    t0 = time.monotonic()
+    while any(_alive(w) for w in workers) and time.monotonic() - t0 < 20:
+        time.sleep(0.2)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # do not leave them running if the test fails
+        with contextlib.suppress(OSError):
+            os.kill(w, signal.SIGKILL)
+    assert not left, f"{len(left)} worker processes outlived their parent"
+    assert not (tmp_path / "r.json").exists()
