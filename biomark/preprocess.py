@@ -124,38 +124,10 @@ def assay_levels(
     warnings: list[str] = []
     rule = ASSAY_RULES[assay]
     if assay == "qpcr_ct":
-        if spike_in:
-            if spike_in not in frame.columns:
-                raise InputError(f"spike-in column '{spike_in}' is not in the expression data")
-            ref = frame[spike_in].to_numpy(dtype=np.float64)
-            rule = f"−ΔCt = Ct({spike_in}) − marker Ct (spike-in)"
-        else:
-            refs = [r for r in reference if r in frame.columns]
-            if refs:
-                ref_ct = frame.loc[:, refs].to_numpy(dtype=np.float64)
-                with np.errstate(invalid="ignore"):
-                    counts = np.sum(~np.isnan(ref_ct), axis=1)
-                    ref = np.where(counts > 0, np.nansum(ref_ct, axis=1) / np.maximum(counts, 1), np.nan)
-                rule = f"−ΔCt = mean Ct({', '.join(refs)}) − marker Ct (reference markers)"
-                n_nan = int(np.isnan(ref).sum())
-                if n_nan:
-                    warnings.append(f"{n_nan} sample(s) have no reference Ct; their −ΔCt is missing")
-            else:
-                ref = np.zeros(values.shape[0])
-                rule = "−Ct (no reference markers or spike-in: values are NOT normalised)"
-                warnings.append("qPCR Ct data without reference markers or a spike-in: used −Ct, which is not "
-                                "normalised for input amount; name a spike-in or add reference markers to the panel")
+        ref, rule = _ct_reference(frame, values.shape[0], reference, spike_in, warnings)
         out = minus_delta_ct(values, ref)
     elif assay == "counts":
-        if library_size is None:
-            lib = frame.drop(columns=[c for c in excluded if c in frame.columns]).to_numpy(dtype=np.float64)
-            lib = np.nansum(lib, axis=1)
-            warnings.append("no library sizes recorded: used the sum of the columns present, which is not the "
-                            "library size of a whole-transcriptome file")
-        else:
-            lib = pd.Series(library_size, index=frame.index).to_numpy(dtype=np.float64) \
-                if not isinstance(library_size, pd.Series) else library_size.reindex(frame.index).to_numpy(np.float64)
-        out = log2_cpm(values, lib)
+        out = log2_cpm(values, _library_sizes(frame, excluded, library_size, warnings))
     elif assay == "intensity":
         out = log2_intensity(values)
     else:
@@ -165,6 +137,42 @@ def assay_levels(
     result.attrs["warnings"] = warnings
     result.attrs["assay"] = assay
     return result
+
+
+def _ct_reference(frame: pd.DataFrame, n: int, reference: Sequence[str], spike_in: str | None,
+                  warnings: list[str]) -> tuple[np.ndarray, str]:
+    """The per-sample reference Ct for −ΔCt (spike-in, else the NaN-aware mean of the reference
+    markers present, else 0 with a warning) and the rule's description."""
+    if spike_in:
+        if spike_in not in frame.columns:
+            raise InputError(f"spike-in column '{spike_in}' is not in the expression data")
+        return frame[spike_in].to_numpy(dtype=np.float64), f"−ΔCt = Ct({spike_in}) − marker Ct (spike-in)"
+    refs = [r for r in reference if r in frame.columns]
+    if not refs:
+        warnings.append("qPCR Ct data without reference markers or a spike-in: used −Ct, which is not "
+                        "normalised for input amount; name a spike-in or add reference markers to the panel")
+        return np.zeros(n), "−Ct (no reference markers or spike-in: values are NOT normalised)"
+    ref_ct = frame.loc[:, refs].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        counts = np.sum(~np.isnan(ref_ct), axis=1)
+        ref = np.where(counts > 0, np.nansum(ref_ct, axis=1) / np.maximum(counts, 1), np.nan)
+    n_nan = int(np.isnan(ref).sum())
+    if n_nan:
+        warnings.append(f"{n_nan} sample(s) have no reference Ct; their −ΔCt is missing")
+    return ref, f"−ΔCt = mean Ct({', '.join(refs)}) − marker Ct (reference markers)"
+
+
+def _library_sizes(frame: pd.DataFrame, excluded: set, library_size: pd.Series | np.ndarray | None,
+                   warnings: list[str]) -> np.ndarray:
+    """Per-sample library sizes: the recorded ones, else the row sums of the columns present (warned)."""
+    if library_size is None:
+        lib = frame.drop(columns=[c for c in excluded if c in frame.columns]).to_numpy(dtype=np.float64)
+        warnings.append("no library sizes recorded: used the sum of the columns present, which is not the "
+                        "library size of a whole-transcriptome file")
+        return np.nansum(lib, axis=1)
+    if isinstance(library_size, pd.Series):
+        return library_size.reindex(frame.index).to_numpy(np.float64)
+    return pd.Series(library_size, index=frame.index).to_numpy(dtype=np.float64)
 
 
 class AssayLevels(TransformerMixin, BaseEstimator):
