@@ -18,6 +18,7 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from biomark.bounded import read_bounded
 from biomark.errors import PanelNotFoundError, SpecError
 from biomark.panel.schema import (
     BinaryEndpoint,
@@ -79,17 +80,7 @@ _StrictLoader.add_constructor(
 def read_yaml(path: str | os.PathLike[str]) -> Any:
     """Parse a YAML file safely; raise :class:`SpecError` naming the file and line."""
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise SpecError(f"{p}: no such file; check the path") from None
-    except OSError as err:
-        raise SpecError(f"{p}: cannot read ({err.strerror})") from None
-    if p.is_dir():
-        raise SpecError(f"{p}: is a directory; give a panel spec .yaml file")
-    if size > MAX_SPEC_BYTES:
-        raise SpecError(f"{p}: {size} bytes is too large for a panel spec (limit {MAX_SPEC_BYTES}); check the file")
-    raw = p.read_bytes()
+    raw = read_bounded(p, MAX_SPEC_BYTES, "a panel spec", SpecError)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -269,6 +260,13 @@ def closest_panels(name: str, n: int = 3) -> list[str]:
     return close
 
 
+def _is_file(p: Path) -> bool:
+    try:
+        return p.is_file()
+    except OSError:  # a name too long for the file system is not a file (and maybe a catalog id)
+        return False
+
+
 def load_panel(name_or_path: str | os.PathLike[str] | Panel) -> Panel:
     """A panel by catalog id, or from a YAML file path.
 
@@ -279,7 +277,7 @@ def load_panel(name_or_path: str | os.PathLike[str] | Panel) -> Panel:
         return name_or_path
     s = str(name_or_path)
     p = Path(s)
-    if s.endswith((".yaml", ".yml")) or p.is_file() or os.sep in s:
+    if s.endswith((".yaml", ".yml")) or _is_file(p) or os.sep in s:
         return load_spec(p)
     cat = _catalog()
     if s in cat:
