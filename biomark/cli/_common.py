@@ -94,6 +94,14 @@ def _invoke(cli: click.Group, args: list[str]) -> int:
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return 0
+    except OSError as err:
+        # a path the user gave that the system refuses (name too long, permission, a loop of links):
+        # the environment, not a bug, when the error names the file
+        if err.filename is None:
+            raise
+        click.echo(f"error: {one_line(f'{err.filename}: cannot be used ({err.strerror}); check the path')}",
+                   err=True)
+        return 2
     return 0
 
 
