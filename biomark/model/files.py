@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,12 +20,10 @@ from typing import Any
 
 import joblib
 import numpy as np
-import pandas as pd
-import scipy
 import sklearn
 from sklearn.utils.validation import check_is_fitted
 
-import biomark
+from biomark._plain import versions
 from biomark.atomic import atomic_write
 from biomark.errors import BiomarkError, ModelFileError
 from biomark.panel import Panel, load_panel
@@ -36,13 +33,15 @@ from ._base import LINEAR_METHODS, METHODS
 FORMAT = "biomark.panelmodel"
 FORMAT_VERSION = 1
 
+_MODEL_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn")  # what a model file records
+
 
 def save(model: Any, path: str | Path, conversion: Mapping[str, Any] | None = None) -> Path:
     """Write a fitted model atomically (temporary file, then rename); ``conversion`` is stored as given."""
     check_is_fitted(model, "markers_")
     p = Path(path)
     if model.method_ == "estimator":
-        doc = {"format": FORMAT + ".joblib", "format_version": FORMAT_VERSION, "versions": _versions(),
+        doc = {"format": FORMAT + ".joblib", "format_version": FORMAT_VERSION, "versions": versions(_MODEL_PACKAGES),
                "model": model}
         if conversion is not None:
             doc["conversion"] = dict(conversion)
@@ -89,7 +88,7 @@ def to_json_dict(model: Any) -> dict[str, Any]:
         "logistic": None if model.method_ != "logistic" else {"C": _float(model.C_), "l1_ratio": _float(model.l1_ratio_)},
         "cox": None if model.method_ != "cox" else {"C": _float(model.C_), "n_events": model.n_events_},
         "warnings": list(model.warnings_),
-        "versions": _versions(),
+        "versions": versions(_MODEL_PACKAGES),
     }
 
 
@@ -219,11 +218,6 @@ def _check_panel(saved: Any, given: Any, src: str) -> None:
         raise ModelFileError(f"{src}: the model was fitted on panel '{saved.id}' with content hash "
                              f"{saved.content_hash()[:12]}…, but panel '{given.id}' now hashes to "
                              f"{given.content_hash()[:12]}…: the spec changed; re-fit the model")
-
-
-def _versions() -> dict[str, str]:
-    return {"biomark": biomark.__version__, "python": platform.python_version(), "numpy": np.__version__,
-            "scipy": scipy.__version__, "pandas": pd.__version__, "scikit-learn": sklearn.__version__}
 
 
 def _float(x: Any) -> float | str:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from biomark._plain import versions
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.panel import Panel, load_panel
@@ -337,6 +338,6 @@ def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any)
     for c in plan.cohorts:
         sources.update(c.sources)
     data["reproducibility"] = {"seed": plan.kw["seed"], "command": plan.kw["command"], "inputs": sources,
-                               "versions": describe.versions(), "settings": plan.settings}
+                               "versions": versions(), "settings": plan.settings}
     data["biomark_version"] = data["reproducibility"]["versions"]["biomark"]
     return ValidationResult(parse(_clean(data)))  # strict: the engine writes its schema exactly

@@ -6,8 +6,6 @@ correlations between markers) and checks of the inputs that the report and the c
 
 from __future__ import annotations
 
-import importlib.metadata as md
-import platform
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,19 +15,6 @@ import pandas as pd
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.panel import Panel
-
-
-def versions() -> dict[str, str]:
-    """Versions of biomark, Python and the libraries whose numbers enter a result."""
-    import biomark  # the package's own version; imported here because biomark imports this module
-
-    out = {"biomark": biomark.__version__, "python": platform.python_version()}
-    for pkg in ("numpy", "scipy", "pandas", "scikit-learn", "statsmodels", "joblib"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:  # pragma: no cover
-            out[pkg] = "not installed"
-    return out
 
 
 def panel_dict(panel: Panel) -> dict[str, Any]:
