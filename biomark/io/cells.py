@@ -141,10 +141,12 @@ def _numeric(col: pa.Array | pa.ChunkedArray, where: Where, assay: str) -> Cells
     blank = np.asarray(to_numpy(col.is_null()), dtype=bool) if col.null_count else None
     finite = np.isfinite(values)
     if not finite.all():
-        bad = ~finite if blank is None else ~finite & ~blank
-        if bad.any():
-            r = int(np.flatnonzero(bad)[0])
+        inf = np.isinf(values) if blank is None else np.isinf(values) & ~blank
+        if inf.any():
+            r = int(np.flatnonzero(inf)[0])
             raise _infinite(where, r, values[r])
+        # a NaN that the CSV parser read as a float ('NaN', 'nan') stays NaN: a missing cell, as NA
+        # written as text is (and, as NA, not a qPCR 'no Ct' well)
     return Cells(values, blank if assay == "qpcr_ct" else None)
 
 
