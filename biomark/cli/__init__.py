@@ -7,6 +7,7 @@ the file, row or column and what to do; 1 only for a bug (with a traceback).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 
@@ -15,8 +16,58 @@ import click
 from biomark import __version__
 from biomark.cli._common import run_main
 
+# name -> (module, attribute, the short help `biomark --help` shows). Commands are imported only when
+# they run, so `biomark --help` and `biomark score` do not pay for the validation engine's imports;
+# tests/cli/test_lazy_commands.py checks that each short help is the command's own.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("biomark.cli.validate", "demo",
+             "Simulate a cohort, validate its panel, and write DIR/report.html and DIR/results.json."),
+    "fit": ("biomark.cli.model", "fit", "Fit a panel's scoring rule on a cohort and write model.json."),
+    "panels": ("biomark.cli.panels", "panels", "The panel catalog: list, show and check panel specs."),
+    "power": ("biomark.cli.synth", "power",
+              "Probability that a validation reaches its goals, by simulation, for each n."),
+    "score": ("biomark.cli.model", "score",
+              "Score every sample of a file with a fitted model (or a panel's rule), streaming in chunks."),
+    "synth": ("biomark.cli.synth", "synth",
+              "Simulate a cohort with known truth: DIR/expression.csv, DIR/clinical.csv, DIR/truth.json."),
+    "validate": ("biomark.cli.validate", "validate",
+                 "Validate a panel on your cohort: discrimination, calibration, survival, direction consistency."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use (click's documented lazy-loading pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        cmd = getattr(module, entry[1])
+        self.add_command(cmd, cmd_name)
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)  # as click.Group.format_commands
+        rows = []
+        for n in names:
+            if n in self.commands:
+                rows.append((n, self.commands[n].get_short_help_str(limit)))
+            else:
+                rows.append((n, click.utils.make_default_short_help(COMMANDS[n][2], limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="biomark")
 def cli() -> None:
     """Score and validate cancer biomarker panels against the literature.
@@ -27,29 +78,6 @@ def cli() -> None:
     Then:        biomark panels list           (the built-in catalog)
                  biomark validate --panel NAME --expression FILE --clinical FILE --report r.html
     """
-
-
-def _register() -> None:
-    from biomark.cli import panels as _panels
-
-    cli.add_command(_panels.panels)
-    for modname, names in (
-        ("biomark.cli.synth", ("synth", "power")),
-        ("biomark.cli.model", ("fit", "score")),
-        ("biomark.cli.validate", ("validate", "demo")),
-    ):
-        try:
-            mod = __import__(modname, fromlist=list(names))
-        except ModuleNotFoundError as err:  # a command module not written yet
-            if err.name != modname:
-                raise
-            continue
-        for n in names:
-            if hasattr(mod, n):
-                cli.add_command(getattr(mod, n))
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
+from biomark._cpus import usable_cpus
 from biomark.atomic import atomic_write  # noqa: F401  (re-exported for command modules)
 from biomark.errors import BiomarkError
-from biomark.validation.parallel import usable_cpus
 
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
 

@@ -19,6 +19,8 @@ from joblib import Parallel, delayed, parallel_config
 from joblib._parallel_backends import LokyBackend
 from joblib.parallel import get_active_backend
 
+from biomark._cpus import usable_cpus  # noqa: F401  (re-exported: validation.parallel.usable_cpus)
+
 
 def task_seeds(seed: int, n: int, stream: int) -> list[int]:
     """``n`` independent 32-bit seeds for one named stream of a run."""
@@ -83,14 +85,6 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
         if os.getppid() == 1:  # the parent died before the call
             os._exit(1)
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity mask, else the machine's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def resolve_n_jobs(n_jobs: int) -> int:
