@@ -20,6 +20,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from biomark.stats import StatsError, cox_ridge_cv
 from biomark.stats.coxph import cox_coef
+from biomark.stats.logistic import logistic_ridge_cv
 
 from ._base import ModelInputError, Training
 
@@ -35,6 +36,15 @@ def fit_logistic(est: Any, tr: Training) -> None:
             lr.fit(z, y01)
         est.C_ = math.inf
         est.l1_ratio_ = 0.0
+    elif est.penalty == "l2":  # exact Newton fits along the path; same choice as LogisticRegressionCV
+        cv = logistic_ridge_cv(z, y01, _grid(est.Cs), _inner_cv(est, y01).split(z, y01))
+        est.C_, est.l1_ratio_ = cv.C, 0.0
+        est.coef_ = np.asarray(cv.coef, dtype=np.float64)
+        est.intercept_ = cv.intercept
+        est.n_iter_ = cv.n_iter
+        if not np.all(np.isfinite(est.coef_)):
+            raise ModelInputError("logistic fit diverged (perfect separation?); use a penalty ('l2')")
+        return
     else:
         lr = _logistic_cv(est.penalty, est.Cs, est.l1_ratios, _inner_cv(est, y01), est.random_state, est.max_iter)
         lr.fit(z, y01)

@@ -31,6 +31,9 @@ _EXPORTS: dict[str, str] = {
     "optimal_cutpoint": "cutpoint",
     "time_dependent_auc": "timeauc",
     "cox_ridge_cv": "ridge",
+    "logistic_ridge": "logistic",
+    "logistic_ridge_cv": "logistic",
+    "LogisticRidgeCV": "logistic",
     # direction consistency and meta-analysis (direction.py, meta.py)
     "direction_consistency": "direction",
     "hedges_g": "direction",

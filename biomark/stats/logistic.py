@@ -1,0 +1,176 @@
+"""L2-penalised (ridge) logistic regression with its penalty chosen by cross-validated log-loss.
+
+The objective, the grid search and the refit are those of scikit-learn's
+``LogisticRegressionCV(penalty="l2", scoring="neg_log_loss")``; the fits are exact Newton solutions
+(Cholesky, step halving) started from the previous penalty's estimate, and the held-out log-loss is
+computed directly. scikit-learn's scorer re-validates its inputs on every call, which cost ~75 % of
+``validate --method logistic`` (200 permutations x 5 folds x 5 inner folds x 10 penalties).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._errors import StatsError
+from ._result import Result
+
+
+@dataclass(frozen=True)
+class LogisticRidgeCV(Result):
+    """The inverse penalty chosen by :func:`logistic_ridge_cv` and the fit at it.
+
+    ``Cs`` in the order given with ``cv_score``, the sum over folds of each fold's mean held-out
+    log-likelihood (scikit-learn's ``scores_`` summed over folds); ``C`` the maximiser (the first
+    on a tie), ``coef`` and ``intercept`` refitted on all rows with it, ``n_iter`` its Newton steps.
+    """
+
+    C: float
+    coef: tuple[float, ...]
+    intercept: float
+    Cs: tuple[float, ...]
+    cv_score: tuple[float, ...]
+    n_folds: int
+    n_iter: int
+
+
+def logistic_ridge(x: Any, y: Any, C: float, *, start: np.ndarray | None = None,
+                   tol: float = 1e-10, max_iter: int = 100) -> tuple[np.ndarray, int]:
+    r"""Minimise :math:`C\sum_i \ell_i(\beta_0 + x_i^\top\beta) + \tfrac12\lVert\beta\rVert^2` by Newton's method.
+
+    :math:`\ell_i(\eta) = \log(1 + e^{\eta}) - y_i\eta` is the logistic loss; the intercept is not
+    penalised (scikit-learn's ``LogisticRegression(C=C)`` with the lbfgs or newton-cholesky solver).
+    The Hessian :math:`C X_1^\top W X_1 + \mathrm{diag}(1, \dots, 1, 0)` is positive definite, so the
+    minimiser is unique; each step is halved until the objective falls.
+
+    Parameters
+    ----------
+    x
+        (n, p) finite predictors.
+    y
+        0/1 outcomes.
+    C
+        Inverse penalty strength, > 0 (``inf``: no penalty).
+    start
+        Initial ``(beta, beta_0)`` of length p + 1 (a warm start).
+    tol, max_iter
+        Stop after a Newton step whose largest component is below ``tol`` (or whose predicted
+        decrease of the objective is below its rounding).
+
+    Returns
+    -------
+    theta, n_iter
+        ``(beta_1..beta_p, beta_0)`` and the number of Newton steps.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 1, 0, 1])
+    >>> theta, _ = logistic_ridge(x, y, 1.0)
+    >>> [round(float(t), 4) for t in theta]
+    [0.4529, -0.6793]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, p = x.shape
+    x1 = np.hstack([x, np.ones((n, 1))])
+    ridge = np.ones(p + 1)
+    ridge[-1] = 0.0
+    pen = 0.0 if np.isinf(C) else 1.0
+    Cw = 1.0 if np.isinf(C) else float(C)
+    theta = np.zeros(p + 1) if start is None else np.array(start, dtype=np.float64)
+
+    def objective(t: np.ndarray) -> float:
+        eta = x1 @ t
+        return Cw * float(np.sum(np.logaddexp(0.0, eta) - y * eta)) + 0.5 * pen * float(t[:-1] @ t[:-1])
+
+    f = objective(theta)
+    for it in range(1, max_iter + 1):
+        eta = x1 @ theta
+        prob = 0.5 * (1.0 + np.tanh(0.5 * eta))  # expit without scipy
+        grad = Cw * (x1.T @ (prob - y)) + pen * ridge * theta
+        if not np.any(grad):
+            return theta, it - 1
+        w = prob * (1.0 - prob)
+        hess = Cw * (x1.T * w) @ x1 + np.diag(pen * ridge)
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        if np.max(np.abs(step)) < tol or float(grad @ step) <= 1e-14 * max(1.0, abs(f)):
+            return theta - step, it  # the step is below tol, or its decrease inside the rounding of f
+        t_new, f_new, shrink = theta - step, objective(theta - step), 1.0
+        while not f_new <= f and shrink > 1e-10:
+            shrink *= 0.5
+            t_new = theta - shrink * step
+            f_new = objective(t_new)
+        if not f_new <= f:  # no descent left: at the optimum to machine precision
+            return theta, it
+        theta, f = t_new, f_new
+    return theta, max_iter
+
+
+def logistic_ridge_cv(x: Any, y: Any, Cs: Sequence[float], folds: Iterable[tuple[Any, Any]]) -> LogisticRidgeCV:
+    r"""Choose the L2 penalty of a logistic regression by cross-validated log-likelihood and refit.
+
+    For each fold :math:`k` and each :math:`C` the ridge fit :math:`\hat\theta_{-k}(C)` of
+    :func:`logistic_ridge` on the training rows scores the mean held-out log-likelihood
+    :math:`S_k(C) = -\frac{1}{n_k}\sum_{i \in k}\ell_i(\hat\theta_{-k}(C))`; the chosen
+    :math:`C` maximises :math:`\sum_k S_k(C)` (the first of the grid on a tie) and is refitted on
+    all rows. This is what ``sklearn.linear_model.LogisticRegressionCV(Cs, cv=folds,
+    scoring="neg_log_loss", penalty="l2")`` computes (Pedregosa et al. 2011); its solver stops at a
+    tolerance, these Newton fits at the optimum, so coefficients agree to that tolerance.
+
+    Parameters
+    ----------
+    x, y
+        (n, p) finite predictors and 0/1 outcomes.
+    Cs
+        Inverse penalty strengths > 0, fitted in the order given, each fold's fit starting from the
+        previous one.
+    folds
+        ``(train, test)`` index pairs, e.g. ``StratifiedKFold(...).split(x, y)``.
+
+    Returns
+    -------
+    LogisticRidgeCV
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(60, 2)); y = (x[:, 0] + rng.normal(size=60) > 0).astype(int)
+    >>> folds = [(np.setdiff1d(np.arange(60), t), t) for t in np.array_split(np.arange(60), 3)]
+    >>> r = logistic_ridge_cv(x, y, np.logspace(-4, 4, 5), folds)
+    >>> r.C, r.n_folds
+    (1.0, 3)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    grid = np.asarray(Cs, dtype=np.float64)
+    if grid.size == 0 or not np.all(grid > 0):
+        raise StatsError("Cs must be positive inverse penalty strengths")
+    if x.ndim != 2 or x.shape[0] != y.size or not np.all(np.isfinite(x)):
+        raise StatsError("x must be a finite (n, p) matrix with one row per outcome")
+    scores = np.zeros((0, grid.size))
+    fold_thetas: list[list[np.ndarray]] = []
+    for train, test in folds:
+        tr, te = np.asarray(train), np.asarray(test)
+        theta, row, thetas = None, np.empty(grid.size), []
+        for j, C in enumerate(grid):
+            theta, _ = logistic_ridge(x[tr], y[tr], float(C), start=theta)
+            eta = x[te] @ theta[:-1] + theta[-1]
+            row[j] = -float(np.mean(np.logaddexp(0.0, eta) - y[te] * eta))
+            thetas.append(theta)
+        scores = np.vstack([scores, row])
+        fold_thetas.append(thetas)
+    if scores.shape[0] == 0:
+        raise StatsError("no folds were given")
+    total = scores.sum(axis=0)
+    best = int(np.argmax(total))
+    start = np.mean([t[best] for t in fold_thetas], axis=0)
+    theta, n_iter = logistic_ridge(x, y, float(grid[best]), start=start)
+    return LogisticRidgeCV(C=float(grid[best]), coef=tuple(float(v) for v in theta[:-1]),
+                           intercept=float(theta[-1]), Cs=tuple(float(c) for c in grid),
+                           cv_score=tuple(float(s) for s in total), n_folds=int(scores.shape[0]), n_iter=n_iter)
