@@ -450,3 +450,15 @@ def test_score_cohort_converts_ct_first(tmp_path):
     raw = PanelModel(panel).fit(cohort.expression)
     assert any("look like raw Ct" in w for w in raw.warnings_)
     assert isinstance(ModelInputError("x"), InputError)
+
+
+def test_clone_shares_the_frozen_panel_and_copies_the_rest(tmp_path):
+    from sklearn.base import clone
+
+    panel = make_panel(tmp_path)
+    m = PanelModel(panel, method="logistic", Cs=[0.1, 1.0], weights={"mA": 1.0})
+    c = clone(m)
+    assert c.panel is panel  # frozen: shared, not deep-copied
+    assert c.weights == m.weights and c.weights is not m.weights  # mutable params still copied
+    assert c.Cs == [0.1, 1.0] and c.Cs is not m.Cs
+    assert c.get_params() == m.get_params()

@@ -4,6 +4,7 @@ rows and hands the z-scores to one fitter per method (:mod:`.rules`, :mod:`.fitt
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -126,6 +127,21 @@ class PanelModel(ClassifierMixin, BaseEstimator):
         self.impute = impute
         self.calibrate = calibrate
         self.max_iter = max_iter
+
+    def __sklearn_clone__(self) -> PanelModel:
+        """``sklearn.base.clone`` without deep-copying the panel spec.
+
+        The :class:`~biomark.panel.Panel` is a frozen pydantic model that no fit changes; copying it
+        (~0.8 ms, ~290 objects) was the largest fixed cost of a bootstrap replicate. Every other
+        parameter is cloned as scikit-learn does (``clone(param, safe=False)``).
+        """
+        params = {k: v if k == "panel" and isinstance(v, Panel) else clone(v, safe=False)
+                  for k, v in self.get_params(deep=False).items()}
+        new = type(self)(**params)
+        for attr in ("_metadata_request", "_sklearn_output_config"):
+            if attr in self.__dict__:
+                setattr(new, attr, copy.deepcopy(self.__dict__[attr]))
+        return new
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -8,55 +8,55 @@ training rows (:class:`~biomark.model._base.Training`).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import sklearn
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.linear_model import LogisticRegressionCV
 from sklearn.model_selection import StratifiedKFold
 
 from biomark.stats import StatsError, cox_ridge_cv
 from biomark.stats.coxph import cox_coef
-from biomark.stats.logistic import logistic_ridge_cv
+from biomark.stats.logistic import logistic_ridge, logistic_ridge_cv
 
 from ._base import ModelInputError, Training
 
 
 def fit_logistic(est: Any, tr: Training) -> None:
-    """Plain maximum likelihood (``penalty=None``) or penalised with ``C`` chosen by inner CV."""
+    """Plain maximum likelihood (``penalty=None``) or penalised with ``C`` chosen by inner CV.
+
+    ``None`` and ``"l2"`` are exact Newton fits (:func:`biomark.stats.logistic.logistic_ridge`,
+    :func:`~biomark.stats.logistic.logistic_ridge_cv`: the objective and the choice of ``C`` of
+    scikit-learn's ``LogisticRegression`` / ``LogisticRegressionCV``); ``"l1"`` and ``"elasticnet"``
+    are scikit-learn's saga path.
+    """
     z, y01 = tr.z, tr.y01
     if est.penalty is None:
-        lr = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10, max_iter=est.max_iter)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*[Pp]enalty.*", category=FutureWarning)
-            warnings.filterwarnings("ignore", message=".*l1_ratio.*", category=FutureWarning)
-            lr.fit(z, y01)
-        est.C_ = math.inf
-        est.l1_ratio_ = 0.0
+        theta, n_iter = logistic_ridge(z, y01, math.inf, max_iter=_NEWTON_MAX_ITER)
+        if n_iter >= _NEWTON_MAX_ITER or not np.all(np.isfinite(theta)):
+            raise ModelInputError("logistic fit diverged (perfect separation?); use a penalty ('l2')")
+        coef, intercept, C, ratio = theta[:-1], float(theta[-1]), math.inf, 0.0
     elif est.penalty == "l2":  # exact Newton fits along the path; same choice as LogisticRegressionCV
         cv = logistic_ridge_cv(z, y01, _grid(est.Cs), _inner_cv(est, y01).split(z, y01))
-        est.C_, est.l1_ratio_ = cv.C, 0.0
-        est.coef_ = np.asarray(cv.coef, dtype=np.float64)
-        est.intercept_ = cv.intercept
-        est.n_iter_ = cv.n_iter
-        if not np.all(np.isfinite(est.coef_)):
-            raise ModelInputError("logistic fit diverged (perfect separation?); use a penalty ('l2')")
-        return
+        coef, intercept, C, ratio, n_iter = np.asarray(cv.coef), cv.intercept, cv.C, 0.0, cv.n_iter
     else:
         lr = _logistic_cv(est.penalty, est.Cs, est.l1_ratios, _inner_cv(est, y01), est.random_state, est.max_iter)
         lr.fit(z, y01)
-        est.C_ = float(np.ravel(lr.C_)[0])
-        ratio = getattr(lr, "l1_ratio_", None)
-        est.l1_ratio_ = float(np.ravel(ratio)[0]) if ratio is not None and np.ravel(ratio)[0] is not None \
-            else {"l2": 0.0, "l1": 1.0}.get(est.penalty, float("nan"))
-    est.coef_ = np.asarray(lr.coef_[0], dtype=np.float64).copy()
-    est.intercept_ = float(lr.intercept_[0])
-    est.n_iter_ = int(np.max(lr.n_iter_))
+        C = float(np.ravel(lr.C_)[0])
+        r = getattr(lr, "l1_ratio_", None)
+        ratio = float(np.ravel(r)[0]) if r is not None and np.ravel(r)[0] is not None \
+            else {"l1": 1.0}.get(est.penalty, float("nan"))
+        coef, intercept, n_iter = lr.coef_[0], float(lr.intercept_[0]), int(np.max(lr.n_iter_))
+    est.coef_ = np.asarray(coef, dtype=np.float64).copy()
+    est.intercept_ = float(intercept)
+    est.C_, est.l1_ratio_, est.n_iter_ = C, ratio, int(n_iter)
     if not np.all(np.isfinite(est.coef_)):
         raise ModelInputError("logistic fit diverged (perfect separation?); use a penalty ('l2')")
+
+
+_NEWTON_MAX_ITER = 100  # a plain fit converges in < 15 steps unless the data separate
 
 
 def _logistic_cv(penalty: str, Cs: Any, l1_ratios: Sequence[float], cv: Any, random_state: Any,
