@@ -178,7 +178,12 @@ def main() -> None:
     apparent = {**metrics.all_metrics(y, p_app), "_p": p_app}
 
     def boot(n_jobs: int):
-        return binary.bootstrap(est, X, y, B=B, seed=args.seed, n_jobs=n_jobs, method="optimism", apparent=apparent)
+        # inside validate()'s own backend context (loky with biomark's worker initializer): a bare
+        # call would use joblib's default loky executor, and loky restarts its workers whenever the
+        # executor's configuration changes, so alternating the modes restarted them every round
+        with backend(None):
+            return binary.bootstrap(est, X, y, B=B, seed=args.seed, n_jobs=n_jobs, method="optimism",
+                                    apparent=apparent)
 
     def whole(**kw):
         return biomark.validate(panel, cohort, outcome="response", method="logistic", penalty=None, cv=(5, 1),
@@ -198,7 +203,8 @@ def main() -> None:
 
     # warm every mode (loky workers started, dask workers import biomark), then run the modes
     # interleaved, one round per repeat, so that a change in machine load hits all of them alike
-    binary.bootstrap(est, X, y, B=20, seed=0, n_jobs=args.jobs, method="optimism", apparent=apparent)
+    boot(args.jobs)  # warm: the loky workers start here and are reused by every loky mode
+    whole(n_jobs=args.jobs)
     stack = contextlib.ExitStack()
     client = None
     if not args.no_dask:
