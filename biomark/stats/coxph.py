@@ -21,6 +21,7 @@ from ._errors import MonotoneLikelihoodError, StatsError
 from ._result import Result
 from ._surv_cox import CoxData
 from ._surv_utils import as_float_1d, check_same_length, check_time_event
+from ._threads import single_threaded
 
 __all__ = ["CoxResult", "NewtonFit", "cox", "cox_coef", "cox_ridge", "newton"]
 
@@ -171,6 +172,7 @@ def _halve(data: CoxData, beta: np.ndarray, step: np.ndarray, cur: dict) -> tupl
     return new_beta, new
 
 
+@single_threaded
 def newton(data: CoxData, *, max_iter: int = 50) -> NewtonFit:
     """Newton-Raphson with step halving from 0 on the partial likelihood of ``data``.
 
@@ -272,6 +274,7 @@ def cox_coef(time: Any, event: Any, x: Any, names: Sequence[str] | None = None) 
     return _fit_beta(t, e, x, names, "efron")[0].beta
 
 
+@single_threaded
 def _ridge_newton(data: CoxData, lam: float, beta0: np.ndarray | None = None,
                   max_iter: int = 100) -> tuple[np.ndarray, float]:
     """Maximise ``loglik(beta) - lam/2 * beta'beta`` (strictly concave for lam > 0) by Newton with
