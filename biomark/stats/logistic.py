@@ -17,6 +17,7 @@ import numpy as np
 
 from ._errors import StatsError
 from ._result import Result
+from ._threads import single_threaded
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def logistic_ridge(x: Any, y: Any, C: float, *, start: np.ndarray | None = None,
     return theta, max_iter
 
 
+@single_threaded
 def logistic_ridge_cv(x: Any, y: Any, Cs: Sequence[float], folds: Iterable[tuple[Any, Any]]) -> LogisticRidgeCV:
     r"""Choose the L2 penalty of a logistic regression by cross-validated log-likelihood and refit.
 

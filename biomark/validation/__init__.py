@@ -279,7 +279,7 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
         info["by_class"] = describe.by_class(X, o.y, ep)
         section, fitted = binary_mod.evaluate(
             plan.estimator, X, o.y, raw_markers=X, marker_directions=plan.panel.directions(ep.id),
-            B=kw["bootstrap"], boot_method=kw["bootstrap_method"], permutations=kw["permutations"], **common)
+            B=kw["bootstrap"], boot_method=kw["bootstrap_method"], permutations=kw["permutations"], alpha=kw["alpha"], **common)
         return _Evaluation(X, section, fitted, {"markers": markers, "kind": "binary", "y": o.y}, int(o.y.size),
                            warnings, info, binary_mod.findings(section))
     cov = describe.covariates(train, kw["covariates"], o.present)

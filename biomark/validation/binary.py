@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -139,8 +140,18 @@ def _label_free(est: Any) -> bool:
 
 
 def permutation_p(est, X, y, *, folds: int, n_perm: int, seed: int, n_jobs: int,
-                  progress: Progress = None) -> dict[str, Any]:
-    """Permutation p-value of the out-of-fold AUC on one fixed set of stratified folds."""
+                  progress: Progress = None, alpha: float = 0.05) -> dict[str, Any]:
+    """Permutation p-value of the out-of-fold AUC on one fixed set of stratified folds.
+
+    A fixed rule (no outcome in its fit) permutes the labels against its out-of-fold scores: all
+    ``n_perm`` permutations, p = (1 + #{null >= observed}) / (1 + n). A model fitted to the outcome
+    is refitted in every fold of every permutation, sequentially (Besag & Clifford 1991,
+    Biometrika 78:301-304): permutations run in batches of a fixed size, and once
+    ``h = ceil(alpha (n_perm + 1))`` null AUCs reach the observed one after ``L`` permutations
+    the p-value can no longer fall to ``alpha`` and the test stops with ``p = h / L``, Besag and
+    Clifford's valid sequential p-value; otherwise all run and p = (1 + k) / (1 + n_perm). The batches
+    and their seeds do not depend on ``n_jobs``, so neither does the result.
+    """
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed % (2**32))
     fl = list(skf.split(np.zeros(y.size), y))
     seeds = task_seeds(seed, n_perm, stream=3)
@@ -150,19 +161,42 @@ def permutation_p(est, X, y, *, folds: int, n_perm: int, seed: int, n_jobs: int,
             score[te] = clone(est).fit(X.iloc[tr]).panel_score(X.iloc[te])
         observed = metrics.auc(y, score)
         vals = np.array([metrics.auc(np.random.default_rng(s).permutation(y), score) for s in seeds])
-        how = "labels permuted against the out-of-fold scores of the fixed rule"
-    else:
-        oof = np.empty(y.size)
-        for tr, te in fl:
-            oof[te] = _fit_predict(est, X, y, tr, te)
-        observed = metrics.auc(y, oof)
-        vals = np.array(pmap(_perm_task, [(est, X, y, fl, s) for s in seeds], n_jobs=n_jobs,
-                             progress=stage_progress(progress, "permutations")), dtype=float)
-        how = "labels permuted and the model refitted in every fold"
+        return _perm_result(vals, observed, folds, n_perm, None,
+                            "labels permuted against the out-of-fold scores of the fixed rule", sequential=False)
+    oof = np.empty(y.size)
+    for tr, te in fl:
+        oof[te] = _fit_predict(est, X, y, tr, te)
+    observed = metrics.auc(y, oof)
+    h = max(1, math.ceil(alpha * (n_perm + 1)))
+    vals = np.empty(0)
+    for start in range(0, n_perm, _PERM_BATCH):
+        batch = seeds[start:start + _PERM_BATCH]
+        got = pmap(_perm_task, [(est, X, y, fl, s) for s in batch], n_jobs=n_jobs)
+        vals = np.concatenate([vals, np.asarray(got, dtype=float)])
+        if progress is not None:
+            progress("permutations", int(vals.size), n_perm)
+        finite = vals[np.isfinite(vals)]
+        if int((finite >= observed).sum()) >= h and vals.size < n_perm:
+            return _perm_result(vals, observed, folds, n_perm, h,
+                                "labels permuted and the model refitted in every fold; stopped early")
+    return _perm_result(vals, observed, folds, n_perm, None, "labels permuted and the model refitted in every fold")
+
+
+_PERM_BATCH = 20  # permutations between stopping checks (fixed: results do not depend on n_jobs)
+
+
+def _perm_result(vals: np.ndarray, observed: float, folds: int, n_perm: int, h: int | None,
+                 how: str, sequential: bool = True) -> dict[str, Any]:
     vals = vals[np.isfinite(vals)]
-    p = (1 + int((vals >= observed).sum())) / (1 + vals.size)
-    return {"n": int(vals.size), "p": float(p), "observed_auc": float(observed), "folds": folds,
-            "null_mean": float(vals.mean()) if vals.size else None, "method": how}
+    if h is None:
+        p = (1 + int((vals >= observed).sum())) / (1 + vals.size)
+    else:  # Besag & Clifford (1991): h exceedances after L permutations
+        p = h / vals.size
+    out = {"n": int(vals.size), "p": float(p), "observed_auc": float(observed), "folds": folds,
+           "null_mean": float(vals.mean()) if vals.size else None, "method": how}
+    if sequential:
+        out.update(n_max=int(n_perm), stopped_early=h is not None)
+    return out
 
 
 def _curve(y: np.ndarray, s: np.ndarray, direction: str, max_points: int = 400) -> dict[str, list[float]]:
@@ -209,6 +243,7 @@ def evaluate(
     n_jobs: int,
     ci: float,
     progress: Progress = None,
+    alpha: float = 0.05,
 ) -> tuple[dict[str, Any], Any]:
     """All binary-endpoint numbers for one cohort; returns (section dict, model fitted on all rows).
 
@@ -251,7 +286,7 @@ def evaluate(
                                             marker_directions.get(mk), rank, ci) for mk in raw_markers.columns]
     if permutations > 0:
         out["permutation"] = permutation_p(est, X, y, folds=folds, n_perm=permutations, seed=seed, n_jobs=n_jobs,
-                                           progress=progress)
+                                           progress=progress, alpha=alpha)
     out["calibration"] = _calibration(y, oof, seed)
     if on_score and "error" in out["calibration"]:
         out["calibration"] = {"error": _CLAMPED}

@@ -172,7 +172,8 @@ class SingleMarker(Embeds):
 
 @dataclass(frozen=True)
 class Permutation:
-    """Permutation p-value of the out-of-fold AUC: (1 + #{null >= observed}) / (1 + n)."""
+    """Permutation p-value of the out-of-fold AUC: (1 + #{null >= observed}) / (1 + n), or, when the
+    sequential test stopped early (``stopped_early``), Besag & Clifford's h / n after ``n`` of ``n_max``."""
 
     n: int
     p: float
@@ -180,6 +181,8 @@ class Permutation:
     folds: int
     null_mean: float | None
     method: str
+    n_max: int | None = _opt()  # set by the sequential test of a fitted model only
+    stopped_early: bool | None = _opt()
 
 
 @dataclass(frozen=True)
