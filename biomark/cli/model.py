@@ -170,8 +170,11 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
     if not Path(expression).exists():
         raise InputError(f"{expression}: no such file; check the path")
     if model_path is not None:
-        if not Path(model_path).is_file():
+        if not Path(model_path).exists():
             raise InputError(f"{model_path}: no such model file; check the path")
+        if not Path(model_path).is_file():
+            raise InputError(f"{model_path}: is not a regular file (a directory, device or pipe); give the model.json "
+                             "written by 'biomark fit'")
         with open(model_path, "rb") as fh:
             head = fh.read(64).lstrip()
         if not head.startswith((b"{", b"\x80")):  # JSON, or a joblib pickle (protocol >= 2)

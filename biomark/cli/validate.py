@@ -136,8 +136,9 @@ DEMO_SCENARIO = "nsclc_marker_against_spec"
 @click.option("--n", "n", type=click.IntRange(20, 100000), default=None, help="Simulated patients [scenario's n].")
 @click.option("--seed", type=SEED, default=None, help="Seed [scenario's seed].")
 @click.option("--n-jobs", type=NJobs(), default=2, show_default=True, help="Parallel workers (-1: all cores).")
+@click.option("--force", is_flag=True, help="Replace the files already in DIR.")
 @click.option("--quiet", "-q", is_flag=True)
-def demo(out, scenario, n, seed, n_jobs, quiet) -> None:
+def demo(out, scenario, n, seed, n_jobs, force, quiet) -> None:
     """Simulate a cohort, validate its panel, and write DIR/report.html and DIR/results.json.
 
     No input needed: the quickest way to see what biomark does. The simulated data
@@ -146,6 +147,7 @@ def demo(out, scenario, n, seed, n_jobs, quiet) -> None:
     """
     import biomark
     from biomark.synthetic import write_cohort
+    from biomark.synthetic.output import FILES, refuse_existing
     from biomark.synthetic.scenario import load_scenario, scenario_dir
 
     outdir = Path(out)
@@ -154,6 +156,7 @@ def demo(out, scenario, n, seed, n_jobs, quiet) -> None:
     parent = outdir.parent if str(outdir.parent) else Path(".")
     if not parent.is_dir():
         raise BiomarkError(f"--out {outdir}: parent directory '{parent}' does not exist; create it first")
+    refuse_existing(outdir, (*FILES, "report.html", "results.json"), force=force)
     sc = load_scenario(scenario or scenario_dir() / f"{DEMO_SCENARIO}.yaml")
     panel = sc.load_panel()
     cohort, truth = sc.run(n=n, seed=seed)
