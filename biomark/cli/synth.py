@@ -40,6 +40,17 @@ def _resolve(panel: str | None, scenario: str | None) -> tuple[Any, Any]:
     return load_panel(panel), None
 
 
+def _scenario_panel_file(sc: Any) -> str | None:
+    """The spec file a scenario names (``panel: spec.yaml``), or None for a catalog id."""
+    from pathlib import Path
+
+    ref = sc.panel
+    if not (ref.endswith((".yaml", ".yml")) or "/" in ref):
+        return None
+    base = Path(sc.source).parent if sc.source else Path(".")
+    return str(Path(ref) if Path(ref).is_absolute() else base / ref)
+
+
 def _kwargs(sc: Any, overrides: dict[str, Any]) -> dict[str, Any]:
     kw: dict[str, Any] = sc.simulate.kwargs() if sc is not None else {}
     kw.update({k: v for k, v in overrides.items() if v not in (None, ())})
@@ -201,6 +212,8 @@ def power(panel: str | None, scenario: str | None, n_text: str, effect: float | 
     if json_out is not None:
         check_output_path(json_out)
     pnl, sc = _resolve(panel, scenario)
+    if json_out is not None and sc is not None:
+        check_output_path(json_out, [_scenario_panel_file(sc)])  # the spec a scenario names is read too
     kw = _kwargs(sc, {"endpoint": endpoint, "prevalence": prevalence})
     if effect is not None:
         kw["effect"] = effect
