@@ -27,7 +27,7 @@ from biomark.errors import InputError
 from biomark.panel import Panel, load_panel
 from biomark.stats.direction import DirectionSummary, coefficient_signs, direction_consistency
 from biomark.validation import binary as binary_mod
-from biomark.validation import describe
+from biomark.validation import describe, pywarnings
 from biomark.validation import survival as survival_mod
 from biomark.validation.change_dose import direction_inputs
 from biomark.validation.external import external
@@ -195,10 +195,12 @@ def validate(
     """
     args = dict(locals())
     plan = _plan(args)
-    with backend(scheduler):
-        ev = _evaluate(plan, progress)
-    direction = _directions(plan, ev)
-    ext = _external(plan, ev, direction) if len(plan.cohorts) > 1 and ev.section is not None else None
+    with pywarnings.capture() as caught:  # convergence warnings go into the result, not on stderr
+        with backend(scheduler):
+            ev = _evaluate(plan, progress)
+        direction = _directions(plan, ev)
+        ext = _external(plan, ev, direction) if len(plan.cohorts) > 1 and ev.section is not None else None
+    ev.warnings.extend(pywarnings.summarise(caught))
     return _assemble(plan, ev, direction, ext)
 
 
