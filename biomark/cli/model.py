@@ -70,9 +70,13 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
     out_p = check_output_path(out, [expression, clinical])
     panel, method, ep = resolve_fit(panel_name, method, endpoint)
     _check_fit_usage(clinical, outcome, method, time_col, event_col, panel, ep)
-    run = fit_files(panel, method, ep, expression, clinical, outcome=outcome, time_col=time_col, event_col=event_col,
-                    penalty=None if penalty == "none" else penalty, seed=seed, id_column=id_column, assay=assay,
-                    spike_in=spike_in, ct_cutoff=ct_cutoff)
+    from biomark.validation.pywarnings import capture, summarise
+
+    with capture() as caught:  # scikit-learn's ConvergenceWarnings go into the model's warnings, not on stderr
+        run = fit_files(panel, method, ep, expression, clinical, outcome=outcome, time_col=time_col,
+                        event_col=event_col, penalty=None if penalty == "none" else penalty, seed=seed,
+                        id_column=id_column, assay=assay, spike_in=spike_in, ct_cutoff=ct_cutoff)
+    run.model.warnings_ = [*run.model.warnings_, *summarise(caught)]
     run.save(out_p)
     doc = run.summary(out_p)
     if as_json:
