@@ -161,6 +161,11 @@ def command_inputs() -> list[str]:
     return found
 
 
+def echo_safe(text: Any, **kw: Any) -> None:
+    """``click.echo`` of text holding user strings (titles, ids, warnings), each line made terminal-safe."""
+    click.echo("\n".join(term_safe(line) for line in str(text).split("\n")), **kw)
+
+
 def check_output_path(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None] = ()) -> Path:
     """Refuse an output path in a missing directory, naming a directory, or naming any input.
 

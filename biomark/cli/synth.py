@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from biomark.atomic import write_text_atomic
-from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path
+from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path, echo_safe
 from biomark.panel.catalog import load_panel
 from biomark.vocabulary import ASSAYS
 
@@ -109,7 +109,7 @@ def synth(panel: str | None, scenario: str | None, n: int | None, seed: int | No
     cohort, truth = simulate(pnl, nn, seed=ss, name=name, **kw)
     paths = write_cohort(cohort, truth, out_path)
     if not quiet:
-        click.echo(
+        echo_safe(
             f"wrote {', '.join(str(p) for p in paths)}: {cohort.n_samples} samples, "
             f"{cohort.expression.shape[1]} columns, endpoint '{truth.endpoint}' ({truth.endpoint_kind}), "
             f"seed {ss}"
@@ -219,6 +219,6 @@ def power(panel: str | None, scenario: str | None, n_text: str, effect: float | 
         kw["effect"] = effect
     kw.setdefault("effect", 0.5)
     res = run_power(pnl, ns, reps=reps, seed=seed, alpha=alpha, n_jobs=n_jobs, scheduler=scheduler, **kw)
-    click.echo(format_power(res))
+    echo_safe(format_power(res))
     if json_out is not None:
         write_text_atomic(json_out, json.dumps(res.to_dict(), indent=2, sort_keys=True) + "\n")
