@@ -42,15 +42,24 @@ def parse_model_json(raw: bytes, src: str) -> Any:
     try:
         doc = json.loads(raw.decode("utf-8"), parse_constant=float)
     except RecursionError:
-        raise ModelFileError(f"{src}: JSON nested too deeply; not a biomark model file: re-create it with "
-                             "'biomark fit'") from None
-    except (UnicodeDecodeError, ValueError) as err:  # JSONDecodeError, or an integer of 4,300+ digits
-        raise ModelFileError(f"{src}: not a valid biomark model file ({err}); re-create it with "
-                             "'biomark fit' or PanelModel.save") from None
+        raise ModelFileError(
+            f"{src}: JSON nested too deeply; not a biomark model file: re-create it with "
+            "'biomark fit'"
+        ) from None
+    except (
+        UnicodeDecodeError,
+        ValueError,
+    ) as err:  # JSONDecodeError, or an integer of 4,300+ digits
+        raise ModelFileError(
+            f"{src}: not a valid biomark model file ({err}); re-create it with "
+            "'biomark fit' or PanelModel.save"
+        ) from None
     for path, value in _numbers(doc, ""):
         if not math.isfinite(value):
-            raise ModelFileError(f"{src}: {path or '(top level)'}: {_show(value)} is not a finite number; "
-                                 "the file was edited or damaged: re-create it with 'biomark fit'")
+            raise ModelFileError(
+                f"{src}: {path or '(top level)'}: {_show(value)} is not a finite number; "
+                "the file was edited or damaged: re-create it with 'biomark fit'"
+            )
     return doc
 
 
@@ -64,16 +73,24 @@ def check_fitted_numbers(doc: dict[str, Any], src: str) -> None:
         _number(doc.get("intercept"), src, "intercept", MAX_ABS_COEF)
     cal = doc.get("calibration")
     if cal is not None:
-        _number(_get(cal, "intercept", src, "calibration"), src, "calibration.intercept", MAX_ABS_COEF)
+        _number(
+            _get(cal, "intercept", src, "calibration"), src, "calibration.intercept", MAX_ABS_COEF
+        )
         _number(_get(cal, "slope", src, "calibration"), src, "calibration.slope", MAX_ABS_COEF)
     b = doc.get("boolean")
     if b is not None:
         conds = _get(b, "conditions", src, "boolean")
         if not isinstance(conds, list):
-            raise ModelFileError(f"{src}: boolean.conditions: not a list; re-create the model with 'biomark fit'")
+            raise ModelFileError(
+                f"{src}: boolean.conditions: not a list; re-create the model with 'biomark fit'"
+            )
         for i, c in enumerate(conds):
-            _number(_get(c, "cutoff", src, f"boolean.conditions[{i}]"), src, f"boolean.conditions[{i}].cutoff",
-                    MAX_ABS_LEVEL)
+            _number(
+                _get(c, "cutoff", src, f"boolean.conditions[{i}]"),
+                src,
+                f"boolean.conditions[{i}].cutoff",
+                MAX_ABS_LEVEL,
+            )
     for name in ("logistic", "cox"):
         rec = doc.get(name)
         if rec is not None:
@@ -82,36 +99,48 @@ def check_fitted_numbers(doc: dict[str, Any], src: str) -> None:
                 _number(c, src, f"{name}.C", math.inf, positive=True)
 
 
-def _each(doc: dict[str, Any], src: str, keys: tuple[str, ...], bound: float, *, positive: bool = False) -> None:
+def _each(
+    doc: dict[str, Any], src: str, keys: tuple[str, ...], bound: float, *, positive: bool = False
+) -> None:
     node: Any = doc
     path = ".".join(keys)
     for k in keys:
         node = _get(node, k, src, path)
     if not isinstance(node, list):
-        raise ModelFileError(f"{src}: {path}: not a list of numbers; re-create the model with 'biomark fit'")
+        raise ModelFileError(
+            f"{src}: {path}: not a list of numbers; re-create the model with 'biomark fit'"
+        )
     for i, v in enumerate(node):
         _number(v, src, f"{path}[{i}]", bound, positive=positive)
 
 
 def _get(node: Any, key: str, src: str, where: str) -> Any:
     if not isinstance(node, dict) or key not in node:
-        raise ModelFileError(f"{src}: {where}: '{key}' is missing; re-create the model with 'biomark fit'")
+        raise ModelFileError(
+            f"{src}: {where}: '{key}' is missing; re-create the model with 'biomark fit'"
+        )
     return node[key]
 
 
 def _number(v: Any, src: str, path: str, bound: float, *, positive: bool = False) -> None:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ModelFileError(f"{src}: {path}: {_show(v)} is not a number; re-create the model with 'biomark fit'")
+        raise ModelFileError(
+            f"{src}: {path}: {_show(v)} is not a number; re-create the model with 'biomark fit'"
+        )
     try:
         x = float(v)
     except OverflowError:  # an integer of hundreds of digits
         x = math.inf
     if not math.isfinite(x) or abs(x) > bound:
-        raise ModelFileError(f"{src}: {path}: {_show(v)} is out of range (at most {bound:g} in absolute value); "
-                             "the file was edited or damaged: re-create it with 'biomark fit'")
+        raise ModelFileError(
+            f"{src}: {path}: {_show(v)} is out of range (at most {bound:g} in absolute value); "
+            "the file was edited or damaged: re-create it with 'biomark fit'"
+        )
     if positive and x <= 0:
-        raise ModelFileError(f"{src}: {path}: {_show(v)} must be positive (a scale or penalty); "
-                             "re-create the model with 'biomark fit'")
+        raise ModelFileError(
+            f"{src}: {path}: {_show(v)} must be positive (a scale or penalty); "
+            "re-create the model with 'biomark fit'"
+        )
 
 
 def _numbers(node: Any, path: str) -> Iterator[tuple[str, float]]:

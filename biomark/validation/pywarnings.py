@@ -14,7 +14,13 @@ import contextlib
 import warnings
 from collections.abc import Iterator
 
-_DROPPED = (FutureWarning, DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+_DROPPED = (
+    FutureWarning,
+    DeprecationWarning,
+    PendingDeprecationWarning,
+    ImportWarning,
+    ResourceWarning,
+)
 
 
 @contextlib.contextmanager
@@ -44,8 +50,13 @@ def summarise(caught: list[warnings.WarningMessage]) -> list[str]:
 
 
 def _library(filename: str) -> str:
-    for name, label in (("sklearn", "scikit-learn"), ("statsmodels", "statsmodels"), ("scipy", "SciPy"),
-                        ("numpy", "NumPy"), ("lifelines", "lifelines")):
+    for name, label in (
+        ("sklearn", "scikit-learn"),
+        ("statsmodels", "statsmodels"),
+        ("scipy", "SciPy"),
+        ("numpy", "NumPy"),
+        ("lifelines", "lifelines"),
+    ):
         if f"/{name}/" in filename.replace("\\", "/"):
             return label + " "
     return ""
