@@ -576,10 +576,11 @@ def _moments(chunks: Iterator[Chunk], plan: _Plan, found: list[str]) -> tuple[np
 
 def read_model_conversion(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The ``conversion`` record that ``biomark fit`` stores in a JSON model file (``None`` if absent)."""
-    p = Path(path)
+    from biomark.model.checks import read_model_bytes
+
     try:
-        raw = p.read_bytes()
-    except OSError:
+        raw = read_model_bytes(path)  # bounded: a FIFO or /dev/zero given as the model
+    except BiomarkError:
         return None
     if raw.lstrip()[:1] != b"{":
         return None

@@ -77,8 +77,8 @@ JSON_ONLY = ("--json", "../out/results.json")  # cases that succeed: the report 
 def expr_case(cid: str, problem: str, words: tuple[str, ...], *, outs: tuple[str, ...] = OUTS, file: str | None = None,
               extra: tuple[str, ...] = (), **kw) -> Case:
     f = file or f"{cid}.csv"
-    return Case(cid, "expression", problem, validate_args(f, OK_CLIN, *extra, outs=outs), (f, OK_CLIN, PANEL), words,
-                **kw)
+    inputs = kw.pop("inputs", (f, OK_CLIN, PANEL))
+    return Case(cid, "expression", problem, validate_args(f, OK_CLIN, *extra, outs=outs), inputs, words, **kw)
 
 
 def clin_case(cid: str, problem: str, words: tuple[str, ...], *, survival: bool = False,
@@ -92,7 +92,7 @@ def spec_case(cid: str, problem: str, words: tuple[str, ...], *, via: str = "che
               **kw) -> Case:
     f = file or f"{cid}.yaml"
     argv = ("panels", "check", f) if via == "check" else validate_args(panel=f, outs=kw.pop("outs", OUTS))
-    inputs = (f,) if via == "check" else (f, OK_EXPR, OK_CLIN)
+    inputs = kw.pop("inputs", (f,) if via == "check" else (f, OK_EXPR, OK_CLIN))
     return Case(cid, "spec", problem, argv, inputs, words, **kw)
 
 
@@ -204,6 +204,96 @@ def _check_separation(out: Path) -> None:
 
 def _check_spec_bom(out: Path) -> None:
     assert _results(out)["panel"]["id"] == "badinput_base_panel"
+
+
+# --- faults, round two (issue 15): generated variants of the good inputs -------------------------
+
+MODEL = "model_ok.json"  # biomark fit --method logistic on panel_ok.yaml, expression_ok.csv, clinical_ok.csv
+MODEL_BOOL = "model_boolean_ok.json"  # biomark fit on panel_boolean_ok.yaml (rule boolean), expression_ok.csv
+
+
+def _variant(src: str, name: str, edit: Callable[[str], str]) -> Callable[[Path], None]:
+    """A setup writing ``name``: the text of tests/bad_inputs/``src`` changed by ``edit``."""
+    def setup(d: Path) -> None:
+        text = (BAD / src).read_text(encoding="utf-8")
+        new = edit(text)
+        assert new != text, f"{name}: the edit changed nothing"
+        (d / name).write_text(new, encoding="utf-8")
+    return setup
+
+
+def _spec_weights(first: str) -> Callable[[str], str]:
+    """The spec with the 'weights' rule, the first marker's weight ``first`` and the others 1."""
+    def edit(t: str) -> str:
+        t = t.replace("scoring:\n  rule: signed_z", "scoring:\n  rule: weights")
+        t = t.replace("    aliases: [miR-96]\n", f"    aliases: [miR-96]\n    weight: {first}\n")
+        t = t.replace("    aliases: [miR-1246]\n", "    aliases: [miR-1246]\n    weight: 1\n")
+        return t.replace("    aliases: [HSP70]\n", "    aliases: [HSP70]\n    weight: 1\n")
+    return edit
+
+
+def _json_edit(fn: Callable[[dict], None]) -> Callable[[str], str]:
+    def edit(t: str) -> str:
+        d = json.loads(t)
+        fn(d)
+        return json.dumps(d, indent=1)
+    return edit
+
+
+def _set(path: tuple, value: object) -> Callable[[dict], None]:
+    def fn(d: dict) -> None:
+        node = d
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+    return fn
+
+
+def _deep_json(d: Path) -> None:
+    (d / "model_deep.json").write_text('{"format": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="ascii")
+
+
+def _user_data_in(*names: str) -> Callable[[Path], None]:
+    def setup(d: Path) -> None:
+        for n in names:
+            (d / n).write_text("the user's own data\n", encoding="utf-8")
+    return setup
+
+
+def _gzip_bomb(d: Path) -> None:
+    """A 64 KB .gz inflating to 64 MB with no line break after the header and one sample id."""
+    import gzip
+
+    with gzip.open(d / "expr_gzip_bomb.csv.gz", "wb", compresslevel=9) as fh:
+        fh.write((BAD / OK_EXPR).read_bytes().splitlines(keepends=True)[0] + b"S99,")
+        block = b"1" * (1 << 20)
+        for _ in range(64):
+            fh.write(block)
+
+
+def _clin_covariates(d: Path) -> None:
+    lines = (BAD / OK_CLIN).read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    ev = head.index("death")
+    out = [lines[0] + ",constant,event_copy"]
+    out += [f"{r},1.5,{r.split(',')[ev]}" for r in lines[1:]]
+    (d / "clin_covariates.csv").write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def _check_folds(k: int, what: str) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        d = _results(out)
+        assert d["settings"]["cv_folds"] == k
+        assert any(f"used {k} folds" in w and what in w for w in d["warnings"]), d["warnings"]
+    return check
+
+
+def _check_convergence(out: Path) -> None:
+    d = _results(out)
+    assert any("ConvergenceWarning" in w for w in d["warnings"]), d["warnings"]
+
+
+_SCORE = ("score", "--expression", OK_EXPR, "--out", "../out/scores.csv")
 
 
 CASES: list[Case] = [
@@ -376,6 +466,95 @@ CASES: list[Case] = [
              ("'abc' is not a comma-separated list of integers",)),
     arg_case("demo_out_parent_missing", "demo --out under a missing directory", ("demo", "--out", "../out/a/b"),
              ("parent directory '../out/a' does not exist",)),
+    # --- faults, round two (issue 15) ----------------------------------------------------------------
+    spec_case("spec_int_5000_digits", "an integer of 5,000 digits", ("line 6", "5000 digits", "too long"),
+              setup=_variant(PANEL, "spec_int_5000_digits.yaml", lambda t: t.replace("title: Test", "notes: " + "9" * 5000 + "\ntitle: Test")),
+              inputs=()),
+    spec_case("spec_unhashable_key", "a list as a mapping key (? [a, b])", ("line 1", "list as a mapping key", "plain names"),
+              setup=_variant(PANEL, "spec_unhashable_key.yaml", lambda t: "? [a, b]\n: 1\n" + t), inputs=()),
+    spec_case("spec_binary_tag", "a !!binary tag", ("!!binary", "tags are not allowed"),
+              setup=_variant(PANEL, "spec_binary_tag.yaml", lambda t: t.replace("title: Test panel", "title: !!binary VGVzdA==\nnotes: Test panel")),
+              inputs=()),
+    spec_case("spec_weight_inf", "a weight of .inf", ("markers[0].weight", "finite number"),
+              setup=_variant(PANEL, "spec_weight_inf.yaml", _spec_weights(".inf")), inputs=()),
+    spec_case("spec_weight_nan", "a weight of .nan", ("markers[0].weight", "finite number"),
+              setup=_variant(PANEL, "spec_weight_nan.yaml", _spec_weights(".nan")), inputs=()),
+    spec_case("spec_weight_1e400", "a weight of 1e400 (read as inf)", ("markers[0].weight", "finite number"),
+              setup=_variant(PANEL, "spec_weight_1e400.yaml", _spec_weights("1e400")), inputs=()),
+    spec_case("spec_weight_out_of_range", "a weight of 1e300", ("markers[0].weight", "less than or equal to 1000000"),
+              setup=_variant(PANEL, "spec_weight_out_of_range.yaml", _spec_weights("1.0e+300")), inputs=()),
+    spec_case("spec_cutoff_inf", "a boolean condition's cutoff of -.inf", ("scoring.conditions[0].cutoff", "finite number"),
+              setup=_variant("panel_boolean_ok.yaml", "spec_cutoff_inf.yaml", lambda t: t.replace("cutoff: 8.0", "cutoff: -.inf")),
+              inputs=()),
+    spec_case("spec_same_classes", "positive_class equal to negative_class", ("endpoints[0].negative_class", "also the positive_class"),
+              setup=_variant(PANEL, "spec_same_classes.yaml", lambda t: t.replace("negative_class: radiosensitive", "negative_class: Radioresistant")),
+              inputs=()),
+    arg_case("model_1e400", "model JSON with an intercept of 1e400", ("score", "--model", "model_1e400.json", *_SCORE[1:]),
+             ("model_1e400.json: intercept", "not a finite number", "biomark fit"), inputs=(OK_EXPR,),
+             setup=_variant(MODEL, "model_1e400.json", lambda t: re.sub(r'"intercept": [-0-9.e]+', '"intercept": 1e400', t))),
+    arg_case("model_nan_coef", "model JSON with a NaN coefficient", ("score", "--model", "model_nan_coef.json", *_SCORE[1:]),
+             ("coef[0]", "not a finite number"), inputs=(OK_EXPR,),
+             setup=_variant(MODEL, "model_nan_coef.json", lambda t: re.sub(r'("coef": \[\s*)[-0-9.e]+', r"\1NaN", t))),
+    arg_case("model_zero_scale", "model JSON with a zero scale", ("score", "--model", "model_zero_scale.json", *_SCORE[1:]),
+             ("scaler.scale[1]", "must be positive"), inputs=(OK_EXPR,),
+             setup=_variant(MODEL, "model_zero_scale.json", _json_edit(lambda d: d["scaler"]["scale"].__setitem__(1, 0)))),
+    arg_case("model_huge_intercept", "model JSON with an intercept of 1e300",
+             ("score", "--model", "model_huge_intercept.json", *_SCORE[1:]), ("intercept", "out of range", "1e+08"),
+             inputs=(OK_EXPR,), setup=_variant(MODEL, "model_huge_intercept.json", _json_edit(_set(("intercept",), 1e300)))),
+    arg_case("model_cutoff_text", "boolean model JSON whose cut-off is a text",
+             ("score", "--model", "model_cutoff_text.json", *_SCORE[1:]), ("boolean.conditions[0].cutoff", "'abc' is not a number"),
+             inputs=(OK_EXPR,),
+             setup=_variant(MODEL_BOOL, "model_cutoff_text.json", _json_edit(lambda d: d["boolean"]["conditions"][0].__setitem__("cutoff", "abc")))),
+    arg_case("model_deep_nesting", "model JSON nested 100,000 deep", ("score", "--model", "model_deep.json", *_SCORE[1:]),
+             ("model_deep.json", "nested too deeply"), inputs=(OK_EXPR,), setup=_deep_json),
+    arg_case("model_dev_zero", "score --model /dev/zero", ("score", "--model", "/dev/zero", *_SCORE[1:]),
+             ("/dev/zero", "not a regular file"), inputs=(OK_EXPR,)),
+    arg_case("out_equals_panel", "validate --json is the panel spec", validate_args(outs=("--json", PANEL)),
+             ("same as input file 'panel_ok.yaml'",)),
+    arg_case("fit_out_equals_panel", "fit --out is the panel spec",
+             ("fit", "--panel", PANEL, "--expression", OK_EXPR, "--out", PANEL), ("same as input file 'panel_ok.yaml'",)),
+    arg_case("score_out_equals_panel", "score --out is the panel spec",
+             ("score", "--panel", PANEL, "--expression", OK_EXPR, "--out", PANEL), ("same as input file 'panel_ok.yaml'",)),
+    arg_case("score_out_equals_model", "score --out is the model file",
+             ("score", "--model", MODEL, "--expression", OK_EXPR, "--out", MODEL), ("same as input file 'model_ok.json'",),
+             inputs=(MODEL, OK_EXPR)),
+    arg_case("power_json_equals_panel", "power --json is the panel spec",
+             ("power", "--panel", PANEL, "--n", "20", "--reps", "1", "--json", PANEL), ("same as input file 'panel_ok.yaml'",)),
+    arg_case("synth_existing_files", "synth --out . beside the user's expression.csv",
+             ("synth", "--panel", PANEL, "--n", "20", "--out", "."), ("expression.csv", "already exist", "--force"),
+             setup=_user_data_in("expression.csv")),
+    arg_case("demo_existing_files", "demo --out . beside the user's results.json",
+             ("demo", "--out", "."), ("results.json", "already exist", "--force"), setup=_user_data_in("results.json")),
+    arg_case("synth_noise_markers_limit", "synth --noise-markers 100000000",
+             ("synth", "--panel", PANEL, "--noise-markers", "100000000", "--out", "../out/sim"),
+             ("'--noise-markers'", "0<=x<=10000")),
+    arg_case("synth_too_many_values", "synth --n 1000000 --noise-markers 9000 (9 billion values)",
+             ("synth", "--panel", PANEL, "--n", "1000000", "--noise-markers", "9000", "--out", "../out/sim"),
+             ("more than the limit of 50000000", "n_noise_markers")),
+    expr_case("expr_gzip_bomb", "a 64 KB .gz inflating to 64 MB without a line break (generated)",
+              ("expr_gzip_bomb.csv.gz", "longer than"), file="expr_gzip_bomb.csv.gz", inputs=(OK_CLIN, PANEL),
+              setup=_gzip_bomb, generated=("expr_gzip_bomb.csv.gz",)),
+    arg_case("score_gzip_bomb", "score on a .gz inflating to 64 MB without a line break (generated)",
+             ("score", "--panel", PANEL, "--expression", "expr_gzip_bomb.csv.gz", "--out", "../out/scores.csv"),
+             ("expr_gzip_bomb.csv.gz", "longer than 4 MB"), inputs=(PANEL,), setup=_gzip_bomb,
+             generated=("expr_gzip_bomb.csv.gz",)),
+    arg_case("arg_cv_above_smaller_class", "--cv 30 with 20 samples in the smaller class: capped, said",
+             validate_args(OK_EXPR, OK_CLIN, "--cv", "30", outs=JSON_ONLY), (), status=0,
+             check=_check_folds(20, "smaller class")),
+    arg_case("arg_cv_above_events", "--cv 30 with 24 events (survival): capped the same way, said",
+             validate_args(OK_EXPR, OK_CLIN, "--cv", "30", survival=True, outs=JSON_ONLY), (), status=0,
+             check=_check_folds(24, "events")),
+    arg_case("covariate_constant", "a constant Cox covariate",
+             validate_args(OK_EXPR, "clin_covariates.csv", "--covariate", "constant", survival=True),
+             ("covariate 'constant' is constant", "every value is 1.5", "drop it"), inputs=(OK_EXPR, PANEL),
+             setup=_clin_covariates),
+    arg_case("covariate_separates_events", "a Cox covariate equal to the event (monotone likelihood)",
+             validate_args(OK_EXPR, "clin_covariates.csv", "--covariate", "event_copy", survival=True),
+             ("monotone likelihood", "event_copy"), inputs=(OK_EXPR, PANEL), setup=_clin_covariates),
+    arg_case("quiet_convergence_warning", "-q run whose L1 fits do not converge: nothing on stderr, warning in results",
+             validate_args(OK_EXPR, "clin_perfect_separation.csv", "--method", "logistic", "--penalty", "l1",
+                           outs=JSON_ONLY), (), status=0, check=_check_convergence,
+             inputs=(OK_EXPR, "clin_perfect_separation.csv", PANEL)),
 ]
 
 

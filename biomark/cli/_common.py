@@ -135,12 +135,45 @@ def term_safe(text: str) -> str:
     return _UNSAFE.sub(esc, text)
 
 
+#: Parameters (click names) that name what a command writes; every other string parameter of the
+#: running command that names an existing file is an input (see :func:`command_inputs`).
+OUTPUT_PARAMS = frozenset({"out", "report", "json_path", "json_out"})
+
+
+def command_inputs() -> list[str]:
+    """Every parameter value of the running click command that names an existing file (``--panel
+    spec.yaml``, ``--model``, ``--scenario``, ``--annotation``, ...), outputs excepted.
+
+    A new option that reads a file is protected without a line of code: no output can overwrite it.
+    """
+    ctx = click.get_current_context(silent=True)
+    found: list[str] = []
+    while ctx is not None:
+        for name, value in ctx.params.items():
+            if name in OUTPUT_PARAMS:
+                continue
+            for v in value if isinstance(value, (tuple, list)) else (value,):
+                if isinstance(v, (str, os.PathLike)) and str(v) not in ("", "-"):
+                    with contextlib.suppress(OSError, ValueError):
+                        if os.path.isfile(v):
+                            found.append(str(v))
+        ctx = ctx.parent
+    return found
+
+
+def echo_safe(text: Any, **kw: Any) -> None:
+    """``click.echo`` of text holding user strings (titles, ids, warnings), each line made terminal-safe."""
+    click.echo("\n".join(term_safe(line) for line in str(text).split("\n")), **kw)
+
+
 def check_output_path(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None] = ()) -> Path:
     """Refuse an output path in a missing directory, naming a directory, or naming any input.
 
     An input is the same file when its resolved path is the output's or when both name one inode
-    (a hard link, a bind mount, ``/proc/self/fd/N``): every path a command reads must be passed.
-    Outputs that are devices or FIFOs are allowed; ``biomark.atomic`` writes to them directly.
+    (a hard link, a bind mount, ``/proc/self/fd/N``). The inputs are ``inputs`` and every file named
+    by a parameter of the running command (:func:`command_inputs`), so the panel spec, a model, a
+    scenario or an annotation file are protected as the data files are. Outputs that are devices or
+    FIFOs are allowed; ``biomark.atomic`` writes to them directly.
     """
     p = Path(out)
     parent = p.parent if str(p.parent) else Path(".")
@@ -152,7 +185,7 @@ def check_output_path(out: str | os.PathLike[str], inputs: Iterable[str | os.Pat
     except OSError as err:  # a name too long for the file system, a component that is a file, ...
         raise BiomarkError(f"{p}: not a usable output path ({err.strerror}); choose a shorter file name "
                            "or another folder") from None
-    for inp in inputs:
+    for inp in [*inputs, *command_inputs()]:
         if inp is not None and _same_file(Path(inp), p):
             raise BiomarkError(f"{p}: output path is the same as input file '{inp}'; choose another output path")
     return p

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from biomark.cli._common import SEED, check_output_path
+from biomark.cli._common import SEED, check_output_path, echo_safe
 from biomark.errors import InputError
 from biomark.vocabulary import ASSAYS, METHODS, PENALTIES, SCORING_RULES
 
@@ -70,9 +70,13 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
     out_p = check_output_path(out, [expression, clinical])
     panel, method, ep = resolve_fit(panel_name, method, endpoint)
     _check_fit_usage(clinical, outcome, method, time_col, event_col, panel, ep)
-    run = fit_files(panel, method, ep, expression, clinical, outcome=outcome, time_col=time_col, event_col=event_col,
-                    penalty=None if penalty == "none" else penalty, seed=seed, id_column=id_column, assay=assay,
-                    spike_in=spike_in, ct_cutoff=ct_cutoff)
+    from biomark.validation.pywarnings import capture, summarise
+
+    with capture() as caught:  # scikit-learn's ConvergenceWarnings go into the model's warnings, not on stderr
+        run = fit_files(panel, method, ep, expression, clinical, outcome=outcome, time_col=time_col,
+                        event_col=event_col, penalty=None if penalty == "none" else penalty, seed=seed,
+                        id_column=id_column, assay=assay, spike_in=spike_in, ct_cutoff=ct_cutoff)
+    run.model.warnings_ = [*run.model.warnings_, *summarise(caught)]
     run.save(out_p)
     doc = run.summary(out_p)
     if as_json:
@@ -99,23 +103,23 @@ def _check_fit_usage(clinical: str | None, outcome: str | None, method: str, tim
 
 def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
     model, ycol = run.model, run.outcome
-    click.echo(f"fitted {model.method_} for panel '{run.panel.id}', endpoint '{run.endpoint.id}', on {doc['n_samples']} "
+    echo_safe(f"fitted {model.method_} for panel '{run.panel.id}', endpoint '{run.endpoint.id}', on {doc['n_samples']} "
                f"samples ({len(model.markers_)} marker(s): {', '.join(model.markers_)})")
     if run.dropped:
-        click.echo(f"  {run.dropped} sample(s) without an outcome in '{ycol}' were left out")
+        echo_safe(f"  {run.dropped} sample(s) without an outcome in '{ycol}' were left out")
     if model.method_ == "cox":
-        click.echo(f"  Cox model on {int(model.n_events_)} events ({ycol}); the score is its linear predictor "
+        echo_safe(f"  Cox model on {int(model.n_events_)} events ({ycol}); the score is its linear predictor "
                    "(higher = higher risk), no probability")
     elif not run.labelled:
-        click.echo("  no outcome given: no probability calibration; 'biomark score' will write the score and a risk "
+        echo_safe("  no outcome given: no probability calibration; 'biomark score' will write the score and a risk "
                    "group by the training mean score, without a probability column")
     elif run.probability:
         what = "logistic regression" if model.method_ == "logistic" else "logistic recalibration of the score"
-        click.echo(f"  probability of '{run.endpoint.positive_class}' ({ycol}): {what}")
-    click.echo(f"  conversion: {run.conversion['rule']}")
+        echo_safe(f"  probability of '{run.endpoint.positive_class}' ({ycol}): {what}")
+    echo_safe(f"  conversion: {run.conversion['rule']}")
     for w in doc["warnings"]:
-        click.echo(f"  warning: {w}")
-    click.echo(f"wrote {out_p}")
+        echo_safe(f"  warning: {w}")
+    echo_safe(f"wrote {out_p}")
 
 
 @click.command("score")
@@ -170,8 +174,11 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
     if not Path(expression).exists():
         raise InputError(f"{expression}: no such file; check the path")
     if model_path is not None:
-        if not Path(model_path).is_file():
+        if not Path(model_path).exists():
             raise InputError(f"{model_path}: no such model file; check the path")
+        if not Path(model_path).is_file():
+            raise InputError(f"{model_path}: is not a regular file (a directory, device or pipe); give the model.json "
+                             "written by 'biomark fit'")
         with open(model_path, "rb") as fh:
             head = fh.read(64).lstrip()
         if not head.startswith((b"{", b"\x80")):  # JSON, or a joblib pickle (protocol >= 2)
@@ -189,7 +196,7 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
         obj: Any = PanelModel.load(model_path, trust=trust_model)
         conversion = read_model_conversion(model_path)
         if conversion is None and obj.panel_ is not None and not quiet and not as_json:
-            click.echo(f"note: {model_path} records no conversion (not written by 'biomark fit'): using the panel's "
+            echo_safe(f"note: {model_path} records no conversion (not written by 'biomark fit'): using the panel's "
                        "assay and its reference markers found in the file", err=True)
     else:
         obj = panel_obj
@@ -204,24 +211,24 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
         return
     s = summary
     src = model_path if model_path is not None else f"panel '{panel_name}' ({s.method}, statistics from the file)"
-    click.echo(f"scored {s.n_samples} sample(s) with {src} in {s.seconds:.2f} s")
-    click.echo(f"  markers: {len(s.markers) - len(s.absent)} of {len(s.markers)} found; conversion: {s.conversion}")
+    echo_safe(f"scored {s.n_samples} sample(s) with {src} in {s.seconds:.2f} s")
+    echo_safe(f"  markers: {len(s.markers) - len(s.absent)} of {len(s.markers)} found; conversion: {s.conversion}")
     if s.n_missing_total:
         per = ", ".join(f"{m} {k}" for m, k in s.missing_by_marker.items())
-        click.echo(f"  imputed: {s.n_missing_total} value(s) in {s.n_samples_with_missing} sample(s) ({per})")
+        echo_safe(f"  imputed: {s.n_missing_total} value(s) in {s.n_samples_with_missing} sample(s) ({per})")
     else:
-        click.echo("  imputed: none")
-    click.echo(f"  risk group: {s.risk_rule}; high {s.n_high}, low {s.n_samples - s.n_high}")
+        echo_safe("  imputed: none")
+    echo_safe(f"  risk group: {s.risk_rule}; high {s.n_high}, low {s.n_samples - s.n_high}")
     if not s.has_probability:
         why = "a Cox model gives a relative risk, not a probability" if s.method == "cox" else \
             "no outcome was used to fit the rule"
-        click.echo(f"  no probability column: {why}")
+        echo_safe(f"  no probability column: {why}")
     if s.neutralised_ids:
-        click.echo(f"  {s.neutralised_ids} sample id(s) began with = + - @ (a spreadsheet formula) and were written "
+        echo_safe(f"  {s.neutralised_ids} sample id(s) began with = + - @ (a spreadsheet formula) and were written "
                    "with a leading '")
     for w in s.warnings:
-        click.echo(f"  warning: {w}")
-    click.echo(f"wrote {s.output}")
+        echo_safe(f"  warning: {w}")
+    echo_safe(f"wrote {s.output}")
 
 
 __all__ = ["fit", "score"]

@@ -7,6 +7,7 @@ import textwrap
 
 import click
 
+from biomark.cli._common import echo_safe as _echo
 from biomark.errors import SpecError
 from biomark.panel import all_spec_errors, list_panels, load_panel
 from biomark.panel.schema import Panel
@@ -47,11 +48,11 @@ def list_cmd(as_json: bool) -> None:
         for r in rows
     ]
     widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(headers)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    click.echo("  ".join("-" * w for w in widths))
+    _echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    _echo("  ".join("-" * w for w in widths))
     for t in table:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(t, widths, strict=True)).rstrip())
-    click.echo(f"\n{len(rows)} panels. 'biomark panels show ID' for markers, directions and evidence.")
+        _echo("  ".join(c.ljust(w) for c, w in zip(t, widths, strict=True)).rstrip())
+    _echo(f"\n{len(rows)} panels. 'biomark panels show ID' for markers, directions and evidence.")
 
 
 def _clip(s: str, n: int) -> str:
@@ -71,9 +72,9 @@ def show_cmd(name: str, as_json: bool) -> None:
         click.echo(json.dumps(p.model_dump(mode="json"), indent=2))
         return
     w = textwrap.TextWrapper(width=96, initial_indent="    ", subsequent_indent="    ")
-    click.echo(f"{p.id}: {p.title}")
-    click.echo(f"  cancer: {p.cancer_type}   specimen: {p.specimen}   compartment: {p.compartment}   assay: {p.assay}")
-    click.echo("  endpoints:")
+    _echo(f"{p.id}: {p.title}")
+    _echo(f"  cancer: {p.cancer_type}   specimen: {p.specimen}   compartment: {p.compartment}   assay: {p.assay}")
+    _echo("  endpoints:")
     for e in p.endpoints:
         extra = ""
         if e.kind == "binary":
@@ -84,30 +85,30 @@ def show_cmd(name: str, as_json: bool) -> None:
             extra = f" ({e.pre} -> {e.post})"
         elif e.kind == "dose":
             extra = f" (dose in {e.unit})"
-        click.echo(f"    {e.id}: {e.kind}{extra}")
-    click.echo("  markers:")
+        _echo(f"    {e.id}: {e.kind}{extra}")
+    _echo("  markers:")
     for m in p.markers:
         dirs = ", ".join(f"{k}={v if v is not None else 'unset'}" for k, v in m.direction.items()) or "no direction"
         alias = f" [aliases: {', '.join(m.aliases)}]" if m.aliases else ""
-        click.echo(f"    {m.id} ({m.type}){alias}: {dirs}")
+        _echo(f"    {m.id} ({m.type}){alias}: {dirs}")
     if p.reference_markers:
-        click.echo("  reference markers: " + ", ".join(r.id for r in p.reference_markers))
+        _echo("  reference markers: " + ", ".join(r.id for r in p.reference_markers))
     sc = p.scoring
     rule = sc.rule
     if sc.rule == "boolean":
         rule += f" ({f' {sc.combine} '.join(f'{c.marker} {c.level}' for c in sc.conditions)})"
-    click.echo(f"  scoring: {rule}")
-    click.echo("  evidence:")
+    _echo(f"  scoring: {rule}")
+    _echo("  evidence:")
     for ev in p.evidence:
-        click.echo(f"    [{ev.reference}] {ev.seed} ({ev.level}{', ' + ev.location if ev.location else ''}):")
-        click.echo(w.fill(f'"{ev.sentence}"'))
+        _echo(f"    [{ev.reference}] {ev.seed} ({ev.level}{', ' + ev.location if ev.location else ''}):")
+        _echo(w.fill(f'"{ev.sentence}"'))
     if p.conflicts:
-        click.echo("  conflicts:")
+        _echo("  conflicts:")
         for c in p.conflicts:
-            click.echo(w.fill(f"{c.marker}: {c.description}"))
+            _echo(w.fill(f"{c.marker}: {c.description}"))
     if p.notes:
-        click.echo("  notes:")
-        click.echo(w.fill(p.notes))
+        _echo("  notes:")
+        _echo(w.fill(p.notes))
 
 
 @panels.command("check")
@@ -117,8 +118,8 @@ def check_cmd(file: str) -> None:
     problems = all_spec_errors(file)
     if problems:
         for extra in problems[1:]:
-            click.echo(f"  also: {extra}", err=True)
+            _echo(f"  also: {extra}", err=True)
         raise SpecError(problems[0] + (f" (and {len(problems) - 1} more problems listed above)" if len(problems) > 1 else ""))
     p = load_panel(file)
-    click.echo(f"ok: {file}: panel '{p.id}' with {len(p.markers)} markers, {len(p.endpoints)} endpoints, "
+    _echo(f"ok: {file}: panel '{p.id}' with {len(p.markers)} markers, {len(p.endpoints)} endpoints, "
                f"{len(p.evidence)} evidence entries")

@@ -8,12 +8,15 @@ from typing import Any
 import click
 
 from biomark.atomic import write_text_atomic
-from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path
+from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path, echo_safe
 from biomark.panel.catalog import load_panel
 from biomark.vocabulary import ASSAYS
 
 # biomark.synthetic (scipy, pandas, the simulator) is imported inside the commands: at the top it would
 # add about 1.8 s to every `biomark` call, `biomark --help` included (measured: 0.26 s -> 2.1 s).
+
+MAX_NOISE_MARKERS = 10_000  # as a scenario's n_noise_markers
+MAX_PATIENTS = 1_000_000  # as a scenario's n
 
 _GOAL_LABELS = {
     "auc_ci_above_half": "AUC CI > 0.5",
@@ -37,6 +40,17 @@ def _resolve(panel: str | None, scenario: str | None) -> tuple[Any, Any]:
     return load_panel(panel), None
 
 
+def _scenario_panel_file(sc: Any) -> str | None:
+    """The spec file a scenario names (``panel: spec.yaml``), or None for a catalog id."""
+    from pathlib import Path
+
+    ref = sc.panel
+    if not (ref.endswith((".yaml", ".yml")) or "/" in ref):
+        return None
+    base = Path(sc.source).parent if sc.source else Path(".")
+    return str(Path(ref) if Path(ref).is_absolute() else base / ref)
+
+
 def _kwargs(sc: Any, overrides: dict[str, Any]) -> dict[str, Any]:
     kw: dict[str, Any] = sc.simulate.kwargs() if sc is not None else {}
     kw.update({k: v for k, v in overrides.items() if v not in (None, ())})
@@ -54,13 +68,16 @@ def _kwargs(sc: Any, overrides: dict[str, Any]) -> dict[str, Any]:
 @click.option("--effect", type=float, help="Standardised effect size for every marker [0.5].")
 @click.option("--against-spec", "against_spec", multiple=True, metavar="MARKER",
               help="Simulate this marker against its spec direction (repeatable).")
-@click.option("--noise-markers", "n_noise_markers", type=int, help="Extra markers with no effect.")
+@click.option("--noise-markers", "n_noise_markers", type=click.IntRange(0, MAX_NOISE_MARKERS), metavar="K",
+              help=f"Extra markers with no effect (at most {MAX_NOISE_MARKERS}).")
 @click.option("--prevalence", type=float, help="Fraction of cases (binary endpoints) [0.5].")
 @click.option("--assay", type=click.Choice(ASSAYS), help="What the simulated numbers are [the panel's assay].")
+@click.option("--force", is_flag=True, help="Replace expression.csv, clinical.csv, truth.json already in DIR.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success.")
 def synth(panel: str | None, scenario: str | None, n: int | None, seed: int | None, out: str,
           endpoint: str | None, effect: float | None, against_spec: tuple[str, ...],
-          n_noise_markers: int | None, prevalence: float | None, assay: str | None, quiet: bool) -> None:
+          n_noise_markers: int | None, prevalence: float | None, assay: str | None, force: bool,
+          quiet: bool) -> None:
     """Simulate a cohort with known truth: DIR/expression.csv, DIR/clinical.csv, DIR/truth.json.
 
     \b
@@ -73,11 +90,15 @@ def synth(panel: str | None, scenario: str | None, n: int | None, seed: int | No
         simulate,
         write_cohort,
     )
+    from biomark.synthetic.output import refuse_existing
 
     pnl, sc = _resolve(panel, scenario)
     out_path = check_out_dir(out, label="--out ")
+    refuse_existing(out_path, force=force)
     if n is not None and n < 2:
         raise click.BadParameter(f"{n} is too small; give at least 2 patients", param_hint="--n")
+    if n is not None and n > MAX_PATIENTS:
+        raise click.BadParameter(f"{n} is too many; give at most {MAX_PATIENTS} patients", param_hint="--n")
     if seed is not None and seed < 0:
         raise click.BadParameter(f"{seed} is negative; give a seed >= 0", param_hint="--seed")
     kw = _kwargs(sc, {"endpoint": endpoint, "effect": effect, "against_spec": list(against_spec) or None,
@@ -88,7 +109,7 @@ def synth(panel: str | None, scenario: str | None, n: int | None, seed: int | No
     cohort, truth = simulate(pnl, nn, seed=ss, name=name, **kw)
     paths = write_cohort(cohort, truth, out_path)
     if not quiet:
-        click.echo(
+        echo_safe(
             f"wrote {', '.join(str(p) for p in paths)}: {cohort.n_samples} samples, "
             f"{cohort.expression.shape[1]} columns, endpoint '{truth.endpoint}' ({truth.endpoint_kind}), "
             f"seed {ss}"
@@ -191,11 +212,13 @@ def power(panel: str | None, scenario: str | None, n_text: str, effect: float | 
     if json_out is not None:
         check_output_path(json_out)
     pnl, sc = _resolve(panel, scenario)
+    if json_out is not None and sc is not None:
+        check_output_path(json_out, [_scenario_panel_file(sc)])  # the spec a scenario names is read too
     kw = _kwargs(sc, {"endpoint": endpoint, "prevalence": prevalence})
     if effect is not None:
         kw["effect"] = effect
     kw.setdefault("effect", 0.5)
     res = run_power(pnl, ns, reps=reps, seed=seed, alpha=alpha, n_jobs=n_jobs, scheduler=scheduler, **kw)
-    click.echo(format_power(res))
+    echo_safe(format_power(res))
     if json_out is not None:
         write_text_atomic(json_out, json.dumps(res.to_dict(), indent=2, sort_keys=True) + "\n")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from biomark.atomic import write_text_atomic
-from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path
+from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path, echo_safe
 from biomark.cli._progress import ProgressBar
 from biomark.errors import BiomarkError
 from biomark.vocabulary import METHODS, PENALTIES
@@ -28,13 +28,13 @@ def _write_outputs(result, report: str | None, json_path: str | None) -> None:
     if html is not None:
         write_text_atomic(report, html)
     if json_path == "-":
-        click.echo(text, nl=False)
+        echo_safe(text, nl=False)
 
 
 def _summary(result, quiet: bool, to_stderr: bool) -> None:
     if quiet:
         return
-    click.echo(result.summary(), err=to_stderr)
+    echo_safe(result.summary(), err=to_stderr)
 
 
 @click.command()
@@ -122,7 +122,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
     if not quiet:
         for p in (report, json_path):
             if p and p != "-":
-                click.echo(f"wrote {p}", err=json_path == "-")
+                echo_safe(f"wrote {p}", err=json_path == "-")
 
 
 DEMO_SCENARIO = "nsclc_marker_against_spec"
@@ -136,8 +136,9 @@ DEMO_SCENARIO = "nsclc_marker_against_spec"
 @click.option("--n", "n", type=click.IntRange(20, 100000), default=None, help="Simulated patients [scenario's n].")
 @click.option("--seed", type=SEED, default=None, help="Seed [scenario's seed].")
 @click.option("--n-jobs", type=NJobs(), default=2, show_default=True, help="Parallel workers (-1: all cores).")
+@click.option("--force", is_flag=True, help="Replace the files already in DIR.")
 @click.option("--quiet", "-q", is_flag=True)
-def demo(out, scenario, n, seed, n_jobs, quiet) -> None:
+def demo(out, scenario, n, seed, n_jobs, force, quiet) -> None:
     """Simulate a cohort, validate its panel, and write DIR/report.html and DIR/results.json.
 
     No input needed: the quickest way to see what biomark does. The simulated data
@@ -146,6 +147,7 @@ def demo(out, scenario, n, seed, n_jobs, quiet) -> None:
     """
     import biomark
     from biomark.synthetic import write_cohort
+    from biomark.synthetic.output import FILES, refuse_existing
     from biomark.synthetic.scenario import load_scenario, scenario_dir
 
     outdir = Path(out)
@@ -154,6 +156,7 @@ def demo(out, scenario, n, seed, n_jobs, quiet) -> None:
     parent = outdir.parent if str(outdir.parent) else Path(".")
     if not parent.is_dir():
         raise BiomarkError(f"--out {outdir}: parent directory '{parent}' does not exist; create it first")
+    refuse_existing(outdir, (*FILES, "report.html", "results.json"), force=force)
     sc = load_scenario(scenario or scenario_dir() / f"{DEMO_SCENARIO}.yaml")
     panel = sc.load_panel()
     cohort, truth = sc.run(n=n, seed=seed)
@@ -169,8 +172,8 @@ def demo(out, scenario, n, seed, n_jobs, quiet) -> None:
     write_cohort(cohort, truth, outdir)
     _write_outputs(result, str(outdir / "report.html"), str(outdir / "results.json"))
     if not quiet:
-        click.echo(result.summary())
+        echo_safe(result.summary())
         against = list(getattr(truth, "against_spec", []) or [])
         if against:
-            click.echo(f"  (the scenario simulates {', '.join(against)} against its spec: the flag above is the point)")
-        click.echo(f"wrote {outdir / 'report.html'}, {outdir / 'results.json'} and the simulated data in {outdir}/")
+            echo_safe(f"  (the scenario simulates {', '.join(against)} against its spec: the flag above is the point)")
+        echo_safe(f"wrote {outdir / 'report.html'}, {outdir / 'results.json'} and the simulated data in {outdir}/")

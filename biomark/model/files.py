@@ -11,6 +11,7 @@ predictions bit for bit. A pickle is opened only with ``trust=True``: unpickling
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import warnings
@@ -26,9 +27,10 @@ from sklearn.utils.validation import check_is_fitted
 from biomark._plain import versions
 from biomark.atomic import atomic_write
 from biomark.errors import BiomarkError, ModelFileError
-from biomark.panel import Panel, load_panel
+from biomark.panel import Panel, load_panel, panel_from_data
 
 from ._base import LINEAR_METHODS, METHODS
+from .checks import check_fitted_numbers, parse_model_json, read_model_bytes
 
 FORMAT = "biomark.panelmodel"
 FORMAT_VERSION = 1
@@ -96,21 +98,17 @@ def load(cls: type, path: str | Path, *, trust: bool = False, panel: Any = None)
     """Read a model written by :func:`save` (see :meth:`PanelModel.load`)."""
     p = Path(path)
     src = str(path)
-    if not p.is_file():
-        raise ModelFileError(f"{src}: no such model file; check the path")
-    raw = p.read_bytes()
+    raw = read_model_bytes(p)
+    if not raw.strip():
+        raise ModelFileError(f"{src}: is empty; give the model file written by 'biomark fit' or PanelModel.save")
     if raw.lstrip()[:1] != b"{":
         if not trust:
             raise ModelFileError(
                 f"{src}: is not a JSON model but a pickle (joblib) holding a scikit-learn estimator; "
                 "unpickling runs arbitrary code from the file, so biomark loads it only when you pass "
                 "trust=True (CLI: --trust-model) for a file you made yourself or whose author you trust")
-        return _load_joblib(cls, p, src, panel)
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFileError(f"{src}: not a valid biomark model file ({err}); re-create it with "
-                             "'biomark fit' or PanelModel.save") from None
+        return _load_joblib(cls, raw, src, panel)
+    doc = parse_model_json(raw, src)
     try:
         model = _from_json_dict(cls, doc, src, panel)
     except ModelFileError:
@@ -123,9 +121,9 @@ def load(cls: type, path: str | Path, *, trust: bool = False, panel: Any = None)
     return model
 
 
-def _load_joblib(cls: type, p: Path, src: str, panel: Any) -> Any:
+def _load_joblib(cls: type, raw: bytes, src: str, panel: Any) -> Any:
     try:
-        obj = joblib.load(p)
+        obj = joblib.load(io.BytesIO(raw))
     except Exception as err:  # noqa: BLE001 - any unpickling failure is a bad file
         raise ModelFileError(f"{src}: cannot be unpickled ({type(err).__name__}: {err})") from None
     if not (isinstance(obj, dict) and obj.get("format") == FORMAT + ".joblib" and isinstance(obj.get("model"), cls)):
@@ -145,9 +143,10 @@ def _from_json_dict(cls: type, doc: Any, src: str, panel: Any) -> Any:
     if doc.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(f"{src}: model format version {doc.get('format_version')!r} is not supported by "
                              f"this biomark (reads version {FORMAT_VERSION}); re-fit the model")
+    check_fitted_numbers(doc, src)
     spec_panel = None
     if doc.get("panel"):
-        spec_panel = Panel.model_validate(doc["panel"]["spec"])
+        spec_panel = panel_from_data(doc["panel"]["spec"], f"{src}: panel.spec")
         if spec_panel.content_hash() != doc["panel"]["content_hash"]:
             raise ModelFileError(f"{src}: the panel spec inside the file does not match its content hash; "
                                  "the file was edited: re-create it")

@@ -47,23 +47,43 @@ def catalog_dir() -> Path:
 # --- YAML -------------------------------------------------------------------------------------
 
 
+def _at(name: str, mark: Any) -> str:
+    return f"{name}: line {mark.line + 1}, column {mark.column + 1}"
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases and duplicate mapping keys."""
+    """SafeLoader that refuses aliases, explicit tags (``!!binary``, ``!!python/...``), duplicate and
+    unhashable mapping keys, and integers too long to convert."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D401
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            mark = event.start_mark
-            raise SpecError(
-                f"{self.name}: line {mark.line + 1}, column {mark.column + 1}: YAML aliases (*name) are "
-                "not allowed in panel specs; write the value out"
-            )
+            raise SpecError(f"{_at(self.name, self.peek_event().start_mark)}: YAML aliases (*name) are "
+                            "not allowed in panel specs; write the value out")
+        event = self.peek_event()
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":  # an explicit tag; '!' alone only marks a quoted-like scalar
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise SpecError(f"{_at(self.name, event.start_mark)}: could not determine a constructor for the tag "
+                            f"'{shown}': YAML tags are not allowed "
+                            "in panel specs; remove the tag and write plain values")
         return super().compose_node(parent, index)
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        text = str(node.value).replace("_", "").lstrip("+-")
+        if len(text) > _MAX_INT_DIGITS:
+            raise SpecError(f"{_at(self.name, node.start_mark)}: a number of {len(text)} digits is too long "
+                            f"(at most {_MAX_INT_DIGITS}); check the value")
+        return super().construct_yaml_int(node)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise SpecError(f"{_at(self.name, key_node.start_mark)}: a {type(key).__name__} as a mapping "
+                                "key ('? [a, b]'); keys must be plain names") from None
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key '{key}'", key_node.start_mark
@@ -72,9 +92,11 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+_MAX_INT_DIGITS = 30
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping
 )
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 
 
 def read_yaml(path: str | os.PathLike[str]) -> Any:
@@ -117,13 +139,16 @@ _ENDPOINT_MODELS = {"binary": BinaryEndpoint, "survival": SurvivalEndpoint, "cha
                     "dose": DoseEndpoint}
 
 
+_UNION_TAGS = ("int", "str", "float")
+
+
 def _loc_to_path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in _ENDPOINT_MODELS:  # the discriminator tag pydantic inserts into the loc
-            continue
+        elif part in _ENDPOINT_MODELS or part in _UNION_TAGS or str(part).startswith("constrained-"):
+            continue  # the discriminator or union-branch tag pydantic inserts into the loc
         else:
             out += ("." if out else "") + str(part)
     return out or "(top level)"

@@ -31,6 +31,8 @@ _ARM = re.compile(r"(?:(?<=\d)-|(?<=\d[a-z]))(3p|5p)$")  # 339-5p, 29a3p; never 
 def normalize(name: str) -> str:
     """Case-, separator- and species-prefix-insensitive key of a marker name."""
     s = str(name).strip()
+    if s[:1] == "'" and s[1:2] in ("=", "+", "-", "@"):  # a name neutralised against spreadsheet formulas
+        s = s[1:]
     s = _SPECIES.sub("", s)
     s = _DIGIT_SEP_DIGIT.sub("\x00", s)  # keep the boundary in 339-5p (not 3395p)
     return _SEPARATORS.sub("", s).replace("\x00", "-").lower()

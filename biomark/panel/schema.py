@@ -42,7 +42,17 @@ EvidenceLevel = Literal[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # allow_inf_nan=False: a weight of .inf or .nan (or 1e400, read as inf) is refused with its key path
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
+
+
+# Bounds on the numbers of a spec (finite is checked by the config above). Generous for real panels; a
+# value beyond them is a typo or a hostile file and would make every score inf or 0.
+MAX_ABS_WEIGHT = 1e6
+MAX_ABS_CUTOFF = 1e12
+MAX_DOSE = 1e6
+Weight = Annotated[float, Field(ge=-MAX_ABS_WEIGHT, le=MAX_ABS_WEIGHT)]
+Cutoff = Annotated[float, Field(ge=-MAX_ABS_CUTOFF, le=MAX_ABS_CUTOFF)]
 
 
 class BinaryEndpoint(_Strict):
@@ -83,7 +93,7 @@ class DoseEndpoint(_Strict):
     kind: Literal["dose"]
     description: str | None = None
     unit: str = "Gy"
-    levels: list[float] = Field(default_factory=list)
+    levels: list[Annotated[float, Field(ge=0, le=MAX_DOSE)]] = Field(default_factory=list)
 
 
 Endpoint = Annotated[
@@ -101,7 +111,7 @@ class Marker(_Strict):
     type: MarkerType
     aliases: list[str] = Field(default_factory=list)
     direction: dict[str, Direction | None] = Field(default_factory=dict)
-    weight: float | None = None  # published weight, used by the "weights" scoring rule
+    weight: Weight | None = None  # published weight, used by the "weights" scoring rule
     role: str | None = None  # e.g. "promotes radioresistance"
     note: str | None = None
 
@@ -118,7 +128,7 @@ class ReferenceMarker(_Strict):
 class Condition(_Strict):
     marker: str
     level: Literal["high", "low"]
-    cutoff: float | None = None  # None: the training-set median
+    cutoff: Cutoff | None = None  # None: the training-set median
 
 
 class Scoring(_Strict):
@@ -137,7 +147,7 @@ class Scoring(_Strict):
 
 class Evidence(_Strict):
     seed: str = Field(min_length=1)  # seed file name, e.g. 002_d24a42885fe5c4b5.txt
-    reference: int | str  # the review's reference number, e.g. 46
+    reference: Annotated[int, Field(ge=0, le=10**6)] | str  # the review's reference number, e.g. 46
     sentence: str = Field(min_length=1)  # quoted exactly as in the seed
     level: EvidenceLevel
     markers: list[str] = Field(default_factory=list)
@@ -217,6 +227,11 @@ def semantic_errors(panel: Panel) -> list[tuple[str, str]]:
             errors.append((f"endpoints[{i}].id", f"duplicate endpoint id '{e.id}'"))
         endpoint_kinds[e.id] = e.kind
     eps = ", ".join(endpoint_kinds)
+    for i, e in enumerate(panel.endpoints):
+        if isinstance(e, BinaryEndpoint) and e.negative_class is not None \
+                and e.negative_class.casefold() == e.positive_class.casefold():
+            errors.append((f"endpoints[{i}].negative_class",
+                           f"'{e.negative_class}' is also the positive_class; name the two classes differently"))
 
     seen: dict[str, str] = {}
     for i, m in enumerate(panel.markers):

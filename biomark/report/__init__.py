@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -243,8 +244,27 @@ _KIND_TITLE = {"binary": "binary outcome", "survival": "time to event", "change"
                "dose": "dose response"}
 
 
+# bidirectional embeddings, overrides, isolates and marks: in a user string (a title, an alias) they
+# reorder the displayed text ("\u202eevil" shows as "live"); shown as U+FFFD instead
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+LONG_TEXT = 1000  # a longer string (no sentence of biomark's is) is cut to SHOWN_TEXT characters
+SHOWN_TEXT = 300  # ... with the full text in the tooltip (title attribute); CSS wraps the rest
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ value }}`` of the report: bidi controls replaced, a long string cut with its full text in a
+    tooltip (a 5,000-character alias made the markers table 37,000 px wide). Markup (figures) is left as is."""
+    if not isinstance(value, str) or isinstance(value, Markup):
+        return value
+    text = _BIDI.sub("\ufffd", value)
+    if len(text) <= LONG_TEXT:
+        return text
+    return Markup('<span class="long" title="{}">{}…</span>').format(text, text[:SHOWN_TEXT])
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
+        finalize=_finalize,
         loader=jinja2.PackageLoader("biomark.report", "templates"),
         autoescape=True,
         undefined=jinja2.ChainableUndefined,

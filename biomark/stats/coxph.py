@@ -57,7 +57,7 @@ def _design(covariates: Any, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
     for j, name in enumerate(names):
         if np.ptp(mat[:, j]) == 0:
             raise StatsError(
-                f"covariate {name!r} is constant (every value is {mat[0, j]!r}); its hazard ratio "
+                f"covariate {name!r} is constant (every value is {float(mat[0, j]):g}); its hazard ratio "
                 "is not estimable — drop it"
             )
     if len(set(names)) != len(names):

@@ -23,6 +23,18 @@ from biomark.errors import BiomarkError
 from biomark.synthetic.simulate import Truth
 
 FILES = ("expression.csv", "clinical.csv", "truth.json")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as biomark.io.output.FORMULA_PREFIXES (score's sample ids)
+
+
+def refuse_existing(out_dir: str | os.PathLike[str], names: tuple[str, ...] = FILES, *, force: bool = False,
+                    label: str = "--out ") -> None:
+    """Refuse to write over files the user already has in ``out_dir`` (``synth --out .`` beside their
+    expression.csv replaced it silently), unless ``force``."""
+    out = Path(out_dir)
+    there = [n for n in names if (out / n).exists()]
+    if there and not force:
+        raise BiomarkError(f"{label}{out}: {', '.join(there)} already exist(s); give --force to replace, or choose "
+                           "another --out")
 
 
 def _fmt_column(col: pd.Series, undetermined_at: float | None = None) -> list[str]:
@@ -51,6 +63,8 @@ def format_number(v: float) -> str:
 
 
 def _quote(s: str) -> str:
+    if s.startswith(_FORMULA_START):  # a spreadsheet would run '=HYPERLINK(...)' from a spec's label or id
+        s = "'" + s
     if any(ch in s for ch in ',"\n\r'):
         return '"' + s.replace('"', '""') + '"'
     return s

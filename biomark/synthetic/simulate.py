@@ -145,6 +145,7 @@ def simulate(
     panel = load_panel(panel)
     seed_rec = seed_record(seed)
     assay = assay or panel.assay
+    _check_size(n, len(panel.markers), n_noise_markers)
     design = _design(panel, n, endpoint, assay, effect=effect, against_spec=against_spec,
                      correlation=correlation, prevalence=prevalence, missing_rate=missing_rate,
                      n_noise_markers=n_noise_markers, batches=batches, batch_shift=batch_shift)
@@ -167,6 +168,17 @@ def simulate(
 
 # ----------------------------------------------------------------------------------------------
 # checking and resolving the request
+
+MAX_CELLS = 50_000_000  # patients x markers: ~0.4 GB in memory (several copies), ~0.5 GB of CSV
+
+
+def _check_size(n: Any, k: int, n_noise: Any) -> None:
+    """Refuse a cohort too large to hold (``n_noise_markers=100_000_000`` allocated 5 GB)."""
+    if isinstance(n, (int, np.integer)) and isinstance(n_noise, (int, np.integer)) and n > 0 and n_noise >= 0:
+        cells = int(n) * (k + int(n_noise))
+        if cells > MAX_CELLS:
+            raise SimulationError(f"n={n} patients times {k + int(n_noise)} markers (n_noise_markers={n_noise}) is "
+                                  f"{cells} values, more than the limit of {MAX_CELLS}; lower n or n_noise_markers")
 
 
 def _design(panel: Panel, n: Any, endpoint: str | None, assay: str, *,

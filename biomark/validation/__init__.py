@@ -27,7 +27,7 @@ from biomark.errors import InputError
 from biomark.panel import Panel, load_panel
 from biomark.stats.direction import DirectionSummary, coefficient_signs, direction_consistency
 from biomark.validation import binary as binary_mod
-from biomark.validation import describe
+from biomark.validation import describe, pywarnings
 from biomark.validation import survival as survival_mod
 from biomark.validation.change_dose import direction_inputs
 from biomark.validation.external import external
@@ -195,10 +195,12 @@ def validate(
     """
     args = dict(locals())
     plan = _plan(args)
-    with backend(scheduler):
-        ev = _evaluate(plan, progress)
-    direction = _directions(plan, ev)
-    ext = _external(plan, ev, direction) if len(plan.cohorts) > 1 and ev.section is not None else None
+    with pywarnings.capture() as caught:  # convergence warnings go into the result, not on stderr
+        with backend(scheduler):
+            ev = _evaluate(plan, progress)
+        direction = _directions(plan, ev)
+        ext = _external(plan, ev, direction) if len(plan.cohorts) > 1 and ev.section is not None else None
+    ev.warnings.extend(pywarnings.summarise(caught))
     return _assemble(plan, ev, direction, ext)
 
 
@@ -272,7 +274,7 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
         dkw, n = direction_inputs(train, X_all, ep)
         return _Evaluation(X_all, None, None, dkw, n, warnings, info)
     o, X, dropped = _outcome(plan, X_all)
-    warnings += dropped + describe.missing_warning(X)
+    warnings += dropped + describe.missing_warning(X) + _cap_folds(st, common, ep, o)
     markers = {m: X[m].to_numpy(float) for m in X.columns}
     if ep.kind == "binary":
         warnings += describe.separation_warnings(X, o.y, ep)
@@ -288,6 +290,22 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
         B=kw["bootstrap"], **common)
     return _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
                                             "event": o.event}, int(o.present.sum()), warnings, info)
+
+
+def _cap_folds(st: dict[str, Any], common: dict[str, Any], ep: Any, o: Any) -> list[str]:
+    """More folds than the smaller class (binary) or than the events (survival): the same cap in both, said."""
+    if ep.kind == "binary":
+        k = int(min(o.y.sum(), o.y.size - o.y.sum()))
+        what = f"the {k} samples of the smaller class"
+    else:
+        k = int(np.sum(o.event))
+        what = f"the {k} events"
+    folds = st["cv_folds"]
+    if folds <= k or k < 2:
+        return []
+    st["cv_folds"] = common["folds"] = k
+    return [f"--cv {folds} is more than {what}: cross-validation used {k} folds (each fold needs a sample of every "
+            "class or an event)"]
 
 
 def _directions(plan: _Plan, ev: _Evaluation) -> dict[str, Any]:

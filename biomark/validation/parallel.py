@@ -11,6 +11,7 @@ import ctypes
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -74,6 +75,8 @@ def _ignore_sigint() -> None:
     send them SIGTERM when the parent dies.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a worker's warnings would reach the user's stderr (even with -q) and cannot join the result's list
+    warnings.simplefilter("ignore")
     _die_with_parent()
 
 
