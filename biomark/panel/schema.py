@@ -104,6 +104,7 @@ class Marker(_Strict):
     weight: float | None = None  # published weight, used by the "weights" scoring rule
     role: str | None = None  # e.g. "promotes radioresistance"
     note: str | None = None
+    allow_armless: bool = False  # a file's armless miRNA name (miR-339) may match this armed id, with a warning
 
 
 class ReferenceMarker(_Strict):
@@ -168,6 +169,7 @@ class Panel(_Strict):
     evidence: list[Evidence] = Field(min_length=1)
     conflicts: list[Conflict] = Field(default_factory=list)
     notes: str | None = None
+    allow_armless: bool = False  # every marker: see Marker.allow_armless
 
     # --- convenience -------------------------------------------------------------------------
     @property
@@ -204,8 +206,17 @@ class Panel(_Strict):
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of the spec (stable across YAML formatting)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        d = self.model_dump(mode="json")
+        _drop_false(d, "allow_armless")  # added later: a spec without it keeps its hash
+        for m in d["markers"]:
+            _drop_false(m, "allow_armless")
+        blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _drop_false(d: dict[str, Any], key: str) -> None:
+    if d.get(key) is False:
+        d.pop(key)
 
 
 def semantic_errors(panel: Panel) -> list[tuple[str, str]]:
