@@ -204,13 +204,18 @@ class Panel(_Strict):
         """+1 for ``up``/``risk``, −1 for ``down``/``protective``, 0 where unset."""
         return {k: DIRECTION_SIGN[v] for k, v in self.directions(endpoint_id).items()}
 
-    def content_hash(self) -> str:
-        """SHA-256 of the canonical JSON of the spec (stable across YAML formatting)."""
+    def spec_dict(self) -> dict[str, Any]:
+        """``model_dump(mode="json")`` without ``allow_armless: false`` (added later: a spec without it
+        keeps its content hash and its results JSON)."""
         d = self.model_dump(mode="json")
-        _drop_false(d, "allow_armless")  # added later: a spec without it keeps its hash
+        _drop_false(d, "allow_armless")
         for m in d["markers"]:
             _drop_false(m, "allow_armless")
-        blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
+        return d
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the spec (stable across YAML formatting)."""
+        blob = json.dumps(self.spec_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
