@@ -112,6 +112,7 @@ class _Index:
     precursor: dict[str, set[str]]  # normalised spec names written as precursors -> markers
     armed: dict[str, set[str]]  # armless key of an armed spec name -> markers
     allowed: set[str]  # markers an armless name may match
+    armed_markers: set[str]  # markers with an armed id or alias: an armed name of the other arm never fits
 
 
 def _candidates(targets: Sequence[tuple[str, Sequence[str]]]) -> _Index:
@@ -131,7 +132,8 @@ def _candidates(targets: Sequence[tuple[str, Sequence[str]]]) -> _Index:
             a = _without_arm(k)
             if a is not None:
                 armed.setdefault(a, set()).add(mid)
-    return _Index(exact, precursor, armed, allowed)
+    armed_markers = {m for ms in armed.values() for m in ms}
+    return _Index(exact, precursor, armed, allowed, armed_markers)
 
 
 def match_name(name: str, targets: Sequence[tuple[str, Sequence[str]]]) -> tuple[str | None, str]:
@@ -178,12 +180,15 @@ def _match(name: str, ix: _Index) -> tuple[str | None, str, str]:
                               f"marker {', '.join(sorted(mature))}: not used; if its values are the mature miRNA, "
                               "rename it to the marker id")
         return None, "", ""
+    a = _without_arm(key)
     mid = _one(name, ix.exact.get(key))
     if mid is not None:
+        if a is None and key.startswith(("mir", "let")) and mid in ix.armed_markers:
+            return mid, "armless", (f"'{name}' names no arm and was matched to {mid} through an armless alias of "
+                                    "the panel spec: the file does not say which arm was measured")
         return mid, "exact", ""
-    a = _without_arm(key)
-    if a is not None:  # the name has an arm: only a spec name without one may match (never the other arm)
-        mid = _one(name, ix.exact.get(a))
+    if a is not None:  # the name has an arm: only a marker with no armed name may match (never the other arm)
+        mid = _one(name, (ix.exact.get(a) or set()) - ix.armed_markers)
         if mid is not None:
             return mid, "arm", (f"'{name}' matched marker {mid}, whose spec names no arm: check that the arm "
                                 "measured is the one the literature meant")

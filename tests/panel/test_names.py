@@ -35,8 +35,7 @@ MATCHES = [
     # a trailing parenthesised accession is not part of the name
     ("hsa-miR-339-5p (MIMAT0000764)", "hsa-miR-339-5p", "exact"),
     ("miR-340-5p(MIMAT0004692) ", "hsa-miR-340-5p", "exact"),
-    # a newer armed name against a panel's armless id
-    ("miR-96-3p", "hsa-miR-96", "arm"),
+    # a newer armed name against a panel's armless id (an alias names the 5p arm: only 5p fits)
     ("hsa-miR-96-5p", "hsa-miR-96", "exact"),  # listed alias
     # circBase ids
     ("hsa_circ_0067835", "hsa_circ_0067835", "exact"),
@@ -67,7 +66,9 @@ def test_name_matches(name, marker, how):
 
 NON_MATCHES = ["miR-33", "miR-3395p", "miR-339-3p-x",
                # issue 14: the other arm, an armless name without allow_armless, a precursor name
-               "hsa-miR-339-3p", "miR-340-3p", "hsa-miR-29a-5p", "miR-339", "hsa-mir-29a", "hsa-mir-339", "circ_006783", "LC3A", "HSP90", "mmu-miR-34a", "", "p6"]
+               "hsa-miR-339-3p", "miR-340-3p", "hsa-miR-29a-5p", "miR-339", "hsa-mir-29a", "hsa-mir-339",
+               "miR-96-3p",  # hsa-miR-96 lists the alias miR-96-5p: the 3p arm is the other arm
+               "circ_006783", "LC3A", "HSP90", "mmu-miR-34a", "", "p6"]
 
 
 @pytest.mark.parametrize("name", NON_MATCHES)
@@ -141,13 +142,13 @@ def test_allowed_armless_match_is_a_warning():
 
 
 def test_armed_name_for_an_armless_spec_id_is_a_warning():
-    m = resolve_markers(["miR-96-3p"], TARGETS)
+    m = resolve_markers(["miR-96-3p"], [("hsa-miR-96", [])])
     assert m.columns == {"miR-96-3p": "hsa-miR-96"}
     assert len(m.warnings) == 1 and "names no arm" in m.warnings[0]
 
 
 def test_precursor_name_never_matches_a_mature_marker_and_says_so():
-    targets = [Target("hsa-miR-339-5p", [], allow_armless=True), ("hsa-miR-21", [])]
+    targets = [Target("hsa-miR-339-5p", ["miR-339"], allow_armless=True), ("hsa-miR-21", [])]
     m = resolve_markers(["hsa-mir-339", "hsa-mir-21"], targets, source="expr.csv")
     assert m.columns == {}
     assert len(m.warnings) == 2 and all("precursor" in w for w in m.warnings)
@@ -167,3 +168,9 @@ def test_panel_allow_armless_reaches_the_targets():
     allowed = panel.model_copy(update={"allow_armless": True})
     assert all(t.allow_armless for t in panel_targets(allowed))
     assert allowed.content_hash() != panel.content_hash()
+
+
+def test_armless_alias_of_an_armed_marker_matches_with_a_warning():
+    m = resolve_markers(["miR-339", "hsa-miR-339-3p"], [("hsa-miR-339-5p", ["miR-339"])])
+    assert m.columns == {"miR-339": "hsa-miR-339-5p"} and m.how["miR-339"] == "armless"
+    assert m.unmatched == ["hsa-miR-339-3p"] and len(m.warnings) == 1
