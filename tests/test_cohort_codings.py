@@ -204,7 +204,7 @@ def test_armless_alias_of_the_spec_matches_with_a_warning_in_the_report(tmp_path
     c0.expression.rename(columns={"hsa-miR-339-5p": "miR-339"}).rename_axis("id").to_csv(tmp_path / "e.csv")
     c0.clinical.rename_axis("id").to_csv(tmp_path / "c.csv")
     c = biomark.read_cohort(tmp_path / "e.csv", tmp_path / "c.csv", panel=PANEL)
-    assert c.qc["matched"]["miR-339"]["how"] == "armless"
+    assert c.qc["matched"]["miR-339"]["how"] == "exact" and any("armless alias" in w for w in c.warnings)
     r = biomark.validate(PANEL, c, endpoint="radioresistance", **FAST)
     assert any("names no arm" in w for w in r.data["cohort"]["warnings"])
     from biomark.report import render_html
@@ -212,3 +212,42 @@ def test_armless_alias_of_the_spec_matches_with_a_warning_in_the_report(tmp_path
     html = render_html(r)
     qc = html[html.index('<section id="qc">'):]
     assert "names no arm" in qc[:qc.index("</section>")]
+
+
+# --- score: new data far from the training data --------------------------------------------------
+
+
+def _fit_model(tmp_path):
+    from biomark.model import PanelModel
+
+    panel = biomark.load_panel(PANEL)
+    c, _ = simulate(panel, 60, seed=5, endpoint="radioresistance")
+    model = PanelModel(panel=panel, method="signed_z", endpoint="radioresistance").fit(c.levels(panel))
+    model.save(tmp_path / "model.json")
+    return c, model
+
+
+def test_score_warns_per_marker_when_new_data_are_shifted(tmp_path):
+    from biomark.scoring import score_file
+
+    c, model = _fit_model(tmp_path)
+    same = c.expression.rename_axis("id")
+    same.to_csv(tmp_path / "same.csv")
+    (same + 6.0).to_csv(tmp_path / "shifted.csv")  # a baseline 6 log2 units higher
+    s0 = score_file(model, tmp_path / "same.csv", tmp_path / "s0.csv")
+    assert abs(s0.marker_shift_sd["hsa-miR-339-5p"]) < 1e-9 and not any("training SDs" in w for w in s0.warnings)
+    s1 = score_file(model, tmp_path / "shifted.csv", tmp_path / "s1.csv", chunk_rows=7)  # streamed in chunks
+    sd = float(model.scale_[0])
+    assert s1.marker_shift_sd["hsa-miR-339-5p"] == pytest.approx(6.0 / sd, rel=1e-9)
+    assert [w for w in s1.warnings if "training SDs above" in w and "hsa-miR-339-5p" in w]
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "biomark", "score", "--model", tmp_path / "model.json", "--expression",
+                        tmp_path / "shifted.csv", "--out", tmp_path / "s2.csv", "--json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert any(line.startswith("warning: ") and "training SDs above" in line for line in r.stderr.splitlines())
+    import json
+
+    assert json.loads(r.stdout)["marker_shift_sd"]["hsa-miR-339-5p"] == pytest.approx(6.0 / sd, rel=1e-9)

@@ -200,6 +200,10 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
     summary = score_file(obj, expression, out_p, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS, id_column=id_column,
                          threshold=threshold, method=method, endpoint=endpoint, assay=assay, spike_in=spike_in,
                          ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, conversion=conversion)
+    shifted = [w for w in summary.warnings if "training SDs" in w]
+    if not quiet:
+        for w in shifted:  # on stderr: it changes what every score means
+            click.echo(f"warning: {w}", err=True)
     if as_json:
         _echo_json(summary.to_dict())
         return
@@ -223,7 +227,8 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
         click.echo(f"  {s.neutralised_ids} sample id(s) began with = + - @ (a spreadsheet formula) and were written "
                    "with a leading '")
     for w in s.warnings:
-        click.echo(f"  warning: {w}")
+        if w not in shifted:
+            click.echo(f"  warning: {w}")
     click.echo(f"wrote {s.output}")
 
 

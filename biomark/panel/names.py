@@ -94,8 +94,9 @@ class MarkerMatch:
 
     ``columns`` maps each matched input name to the canonical marker id; ``missing`` lists panel
     markers no input name matched; ``unmatched`` lists input names that fit no marker; ``how`` says
-    how each matched: ``"exact"`` (id or alias), ``"arm"`` (the name has an arm, the spec none) or
-    ``"armless"`` (the name has no arm, the spec one, allowed by ``allow_armless``). ``warnings``:
+    how each matched: ``"exact"`` (id or alias; an armless alias of an armed id with a warning),
+    ``"arm"`` (the name has an arm, the spec none) or ``"armless"`` (the name has no arm, the spec
+    one, allowed by ``allow_armless``). ``warnings``:
     one sentence per uncertain match or refused precursor name, for results and the report.
     """
 
@@ -184,7 +185,7 @@ def _match(name: str, ix: _Index) -> tuple[str | None, str, str]:
     mid = _one(name, ix.exact.get(key))
     if mid is not None:
         if a is None and key.startswith(("mir", "let")) and mid in ix.armed_markers:
-            return mid, "armless", (f"'{name}' names no arm and was matched to {mid} through an armless alias of "
+            return mid, "exact", (f"'{name}' names no arm and was matched to {mid} through an armless alias of "
                                     "the panel spec: the file does not say which arm was measured")
         return mid, "exact", ""
     if a is not None:  # the name has an arm: only a marker with no armed name may match (never the other arm)

@@ -172,5 +172,5 @@ def test_panel_allow_armless_reaches_the_targets():
 
 def test_armless_alias_of_an_armed_marker_matches_with_a_warning():
     m = resolve_markers(["miR-339", "hsa-miR-339-3p"], [("hsa-miR-339-5p", ["miR-339"])])
-    assert m.columns == {"miR-339": "hsa-miR-339-5p"} and m.how["miR-339"] == "armless"
-    assert m.unmatched == ["hsa-miR-339-3p"] and len(m.warnings) == 1
+    assert m.columns == {"miR-339": "hsa-miR-339-5p"} and m.how["miR-339"] == "exact"  # the spec lists it
+    assert m.unmatched == ["hsa-miR-339-3p"] and len(m.warnings) == 1 and "armless alias" in m.warnings[0]
