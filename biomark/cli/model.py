@@ -37,6 +37,8 @@ def _echo_json(doc: Any) -> None:
 @click.option("--penalty", type=click.Choice([*PENALTIES, "none"]), default="l2", show_default=True,
               help="logistic or cox (l2 or none): penalty, its strength chosen by inner CV ('none': plain maximum likelihood).")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the inner CV folds (logistic, cox).")
+@click.option("--sep", metavar="CHAR", help="Field separator of the expression file [sniffed from its header].")
+@click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of the expression file [sniffed].")
 @click.option("--spike-in", metavar="COL", help="qPCR: spike-in column for −ΔCt (instead of the reference markers).")
 @click.option("--ct-cutoff", type=float, default=40.0, show_default=True,
               help="qPCR: Undetermined, empty and higher Ct set to this.")
@@ -46,7 +48,7 @@ def _echo_json(doc: Any) -> None:
 @cohort_options
 def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | None, endpoint: str | None,
         time_col: str | None, event_col: str | None, method: str | None, penalty: str, seed: int,
-        spike_in: str | None, ct_cutoff: float, out: str, quiet: bool, as_json: bool,
+        sep: str | None, decimal: str | None, spike_in: str | None, ct_cutoff: float, out: str, quiet: bool, as_json: bool,
         cohort_opts: CohortOptions) -> None:
     """Fit a panel's scoring rule on a cohort and write model.json.
 
@@ -72,7 +74,7 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
     _check_fit_usage(clinical, outcome, method, time_col, event_col, panel, ep)
     run = fit_files(panel, method, ep, expression, clinical, outcome=outcome, time_col=time_col, event_col=event_col,
                     penalty=None if penalty == "none" else penalty, seed=seed, spike_in=spike_in, ct_cutoff=ct_cutoff,
-                    **cohort_opts.read_kwargs())
+                    sep=sep, decimal=decimal, **cohort_opts.read_kwargs())
     run.save(out_p)
     doc = run.summary(out_p)
     if as_json:
