@@ -108,7 +108,8 @@ def numeric_or_text(s: pd.Series, na_values: Iterable[str] | None = None, decima
     return pd.Series(pd.array(vals, dtype=object), index=s.index, name=s.name)
 
 
-def event_codes(e: pd.Series, src: str, event_value: Sequence[str] | None = None) -> np.ndarray:
+def event_codes(e: pd.Series, src: str, event_value: Sequence[str] | None = None,
+                na_values: Iterable[str] | None = None) -> np.ndarray:
     """The event column as 1.0 (event), 0.0 (censored) or NaN (missing).
 
     With ``event_value`` those labels are events and every other non-missing label is censored;
@@ -119,7 +120,8 @@ def event_codes(e: pd.Series, src: str, event_value: Sequence[str] | None = None
     name = str(e.name)
     vals = e.to_numpy(dtype=object)
     out = np.full(vals.size, np.nan)
-    present = np.array([not _is_na(v, na_set(())) for v in vals], dtype=bool)
+    na = na_set(na_values)
+    present = np.array([not _is_na(v, na) for v in vals], dtype=bool)
     text = [_fold(v) for v in vals[present]]
     if event_value is not None:
         ev = {_fold(x) for x in event_value}
@@ -166,7 +168,7 @@ def _code(t: str) -> float | None:
 
 
 def binary_codes(s: pd.Series, src: str, positive: Sequence[str], negative: Sequence[str] | None,
-                 flag: str = "--positive") -> tuple[np.ndarray, dict[str, int]]:
+                 flag: str = "--positive", na_values: Iterable[str] | None = None) -> tuple[np.ndarray, dict[str, int]]:
     """1.0 / 0.0 / NaN per sample and the counts of labels left out (neither positive nor negative).
 
     ``positive`` labels are 1; ``negative`` labels are 0, or, when ``negative`` is None, the one other
@@ -174,7 +176,8 @@ def binary_codes(s: pd.Series, src: str, positive: Sequence[str], negative: Sequ
     """
     name = str(s.name)
     vals = s.to_numpy(dtype=object)
-    present = np.array([not _is_na(v, na_set(())) for v in vals], dtype=bool)
+    na = na_set(na_values)
+    present = np.array([not _is_na(v, na) for v in vals], dtype=bool)
     text = [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip() for v in vals[present]]
     labels = sorted(set(text))
     pos = set(positive)

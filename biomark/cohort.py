@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from biomark.codings import binary_codes, event_codes
+from biomark.codings import binary_codes, event_codes, na_set, numeric_or_text
 from biomark.errors import InputError
 
 
@@ -165,7 +165,7 @@ class Cohort:
         """
         s = self._clinical_column(column, candidates, "binary outcome")
         return _binary_outcome(s, positive_class, self._clinical_source(), self.codings.get("positive"),
-                               self.codings.get("negative"))
+                               self.codings.get("negative"), self.codings.get("na_values"))
 
     def survival(self, time: str | None = None, event: str | None = None, *,
                  endpoint_id: str = "") -> SurvivalOutcome:
@@ -186,7 +186,8 @@ class Cohort:
                                           "days"], "survival time")
         e = self._clinical_column(event, [f"{endpoint_id}_event", "event", "status", "os_event", "death"],
                                   "event indicator")
-        return _survival_outcome(t, e, self._clinical_source(), self.codings.get("event_value"))
+        return _survival_outcome(t, e, self._clinical_source(), self.codings.get("event_value"),
+                                 self.codings.get("na_values"))
 
     def _clinical_source(self) -> str:
         """The clinical file's path for messages (the cohort's name when it was not read from files)."""
@@ -279,9 +280,10 @@ class SurvivalOutcome:
 
 
 def _binary_outcome(s: pd.Series, pos: str, src: str, positive: Sequence[str] | None = None,
-                    negative: Sequence[str] | None = None) -> BinaryOutcome:
+                    negative: Sequence[str] | None = None, na_values: Sequence[str] | None = None) -> BinaryOutcome:
     name = str(s.name)
-    missing = np.array([_missing(v) for v in s], dtype=bool)
+    na = na_set(na_values)
+    missing = np.array([_missing(v) or str(v).strip().casefold() in na for v in s], dtype=bool)
     vals = [_label(v) for v, m in zip(s, missing, strict=True) if not m]
     labels = sorted(set(vals))
     if positive is None and negative is None and set(labels) <= {"0", "1", "True", "False"}:
@@ -290,7 +292,7 @@ def _binary_outcome(s: pd.Series, pos: str, src: str, positive: Sequence[str] | 
         left: dict[str, int] = {}
     else:
         y_full, left = binary_codes(s, src, positive or (pos,), negative,
-                                    flag="--positive" if positive is None else "--positive (given)")
+                                    flag="--positive" if positive is None else "--positive (given)", na_values=na_values)
     present = ~np.isnan(y_full)
     y = y_full[present]
     if np.unique(y).size < 2:
@@ -315,15 +317,16 @@ def _label(v: Any) -> str:
     return str(v).strip()
 
 
-def _survival_outcome(t: pd.Series, e: pd.Series, src: str, event_value: Sequence[str] | None = None
-                      ) -> SurvivalOutcome:
+def _survival_outcome(t: pd.Series, e: pd.Series, src: str, event_value: Sequence[str] | None = None,
+                      na_values: Sequence[str] | None = None) -> SurvivalOutcome:
+    t = numeric_or_text(t, na_values)
     tn = pd.to_numeric(t, errors="coerce")
     bad_t = t.notna() & tn.isna()
     if bad_t.any():
         i = bad_t.to_numpy().nonzero()[0][0]
         raise InputError(f"{src}: column '{t.name}', sample '{t.index[i]}': time {t.iloc[i]!r} is not a number; "
                          f"write the time as a number (in the endpoint's unit) or leave the cell empty")
-    ev = event_codes(e, src, event_value)
+    ev = event_codes(e, src, event_value, na_values)
     tv = tn.to_numpy(float)
     present = ~np.isnan(tv) & ~np.isnan(ev)
     if (tv[present] <= 0).any():
