@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from biomark.codings import binary_codes, event_codes, na_set, numeric_or_text
 from biomark.errors import InputError
 
 
@@ -57,6 +58,9 @@ class Cohort:
         over the columns present and says so.
     ct_cutoff
         qPCR only: the Ct cutoff applied at read time (``Undetermined``/empty/above set to it).
+    codings
+        How the clinical outcome is coded (:func:`biomark.codings.codings_of`): ``event_value``,
+        ``positive``, ``negative`` label tuples, ``time_unit``, ``na_values``; only what was given.
 
     Values are kept as measured; :meth:`levels` gives them on an expression scale where higher
     means more (−ΔCt, log2 CPM, log2 intensity), which is what directions are judged on and what
@@ -76,6 +80,7 @@ class Cohort:
     reference_markers: list[str] = field(default_factory=list)
     library_size: pd.Series | None = None
     ct_cutoff: float | None = None
+    codings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_samples(self) -> int:
@@ -146,7 +151,9 @@ class Cohort:
         """The binary outcome as 0/1 (1 = ``positive_class``), resolved here and nowhere else.
 
         A column of 0/1 (or ``True``/``False``) is read as is; a column of two labels must contain
-        ``positive_class``. Samples with an empty cell are dropped (``present`` says which).
+        ``positive_class``. ``codings["positive"]`` / ``codings["negative"]`` (``--positive CR,PR
+        --negative SD,PD``) name the labels of each class; other labels are left out with a count.
+        Samples with a missing cell are dropped (``present`` says which, ``dropped`` why).
 
         Examples
         --------
@@ -157,7 +164,8 @@ class Cohort:
         ([1.0, 0.0, 1.0], 1)
         """
         s = self._clinical_column(column, candidates, "binary outcome")
-        return _binary_outcome(s, positive_class, self._clinical_source())
+        return _binary_outcome(s, positive_class, self._clinical_source(), self.codings.get("positive"),
+                               self.codings.get("negative"), self.codings.get("na_values"))
 
     def survival(self, time: str | None = None, event: str | None = None, *,
                  endpoint_id: str = "") -> SurvivalOutcome:
@@ -178,7 +186,8 @@ class Cohort:
                                           "days"], "survival time")
         e = self._clinical_column(event, [f"{endpoint_id}_event", "event", "status", "os_event", "death"],
                                   "event indicator")
-        return _survival_outcome(t, e, self._clinical_source())
+        return _survival_outcome(t, e, self._clinical_source(), self.codings.get("event_value"),
+                                 self.codings.get("na_values"))
 
     def _clinical_source(self) -> str:
         """The clinical file's path for messages (the cohort's name when it was not read from files)."""
@@ -213,13 +222,16 @@ class BinaryOutcome:
     column
         The clinical column read.
     n_dropped
-        Samples left out because the cell was empty.
+        Samples left out: missing cell, or a label neither positive nor negative.
+    dropped
+        Reason -> number of samples left out for it.
     """
 
     y: np.ndarray
     present: np.ndarray
     column: str
     n_dropped: int
+    dropped: dict[str, int] = field(default_factory=dict)
 
     @property
     def full(self) -> np.ndarray:
@@ -243,6 +255,8 @@ class SurvivalOutcome:
         The clinical columns read.
     n_dropped
         Samples left out because the time or the event was missing.
+    dropped
+        Reason -> number of samples left out for it.
     """
 
     time: np.ndarray
@@ -251,51 +265,80 @@ class SurvivalOutcome:
     time_column: str
     event_column: str
     n_dropped: int
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def restrict(self, keep: np.ndarray, reason: str) -> SurvivalOutcome:
+        """Also leave out the samples where ``keep`` (over all samples) is False, counted under ``reason``."""
+        gone = self.present & ~keep
+        if not gone.any():
+            return self
+        present = self.present & keep
+        sub = keep[self.present]
+        dropped = {**self.dropped, reason: int(gone.sum())}
+        return replace(self, time=self.time[sub], event=self.event[sub], present=present,
+                       n_dropped=int((~present).sum()), dropped=dropped)
 
 
-def _binary_outcome(s: pd.Series, pos: str, src: str) -> BinaryOutcome:
+def _binary_outcome(s: pd.Series, pos: str, src: str, positive: Sequence[str] | None = None,
+                    negative: Sequence[str] | None = None, na_values: Sequence[str] | None = None) -> BinaryOutcome:
     name = str(s.name)
-    present = s.notna().to_numpy()
-    vals = [str(v).strip() for v in s[present]]
+    na = na_set(na_values)
+    missing = np.array([_missing(v) or str(v).strip().casefold() in na for v in s], dtype=bool)
+    vals = [_label(v) for v, m in zip(s, missing, strict=True) if not m]
     labels = sorted(set(vals))
-    if set(labels) <= {"0", "1", "0.0", "1.0", "True", "False"}:
-        y = np.array([1.0 if v in ("1", "1.0", "True") else 0.0 for v in vals])
+    if positive is None and negative is None and set(labels) <= {"0", "1", "True", "False"}:
+        y_full = np.full(missing.size, np.nan)
+        y_full[~missing] = [1.0 if v in ("1", "True") else 0.0 for v in vals]
+        left: dict[str, int] = {}
     else:
-        if pos not in labels:
-            raise InputError(f"{src}: column '{name}': the positive class '{pos}' does not occur; labels are: "
-                             f"{', '.join(labels)}; recode the column or use 0/1 with 1 = {pos}")
-        if len(labels) > 2:
-            raise InputError(f"{src}: column '{name}' has {len(labels)} labels ({', '.join(labels[:6])}); a binary "
-                             f"endpoint needs two: '{pos}' and one other")
-        y = np.array([1.0 if v == pos else 0.0 for v in vals])
+        y_full, left = binary_codes(s, src, positive or (pos,), negative,
+                                    flag="--positive" if positive is None else "--positive (given)", na_values=na_values)
+    present = ~np.isnan(y_full)
+    y = y_full[present]
     if np.unique(y).size < 2:
-        raise InputError(f"{src}: column '{name}' has one class only ({labels[0] if labels else 'none'}); "
+        kept = sorted({v for v, p in zip(vals, present[~missing], strict=True) if p})
+        raise InputError(f"{src}: column '{name}' has one class only ({kept[0] if kept else 'none'}); "
                          "a binary endpoint needs cases and controls")
-    return BinaryOutcome(y=y, present=present, column=name, n_dropped=int((~present).sum()))
+    dropped = {f"no value in '{name}'": int(missing.sum())} if missing.any() else {}
+    for lb, k in left.items():
+        dropped[f"label '{lb}' in '{name}' is neither --positive nor --negative"] = k
+    return BinaryOutcome(y=y, present=present, column=name, n_dropped=int((~present).sum()), dropped=dropped)
 
 
-def _survival_outcome(t: pd.Series, e: pd.Series, src: str) -> SurvivalOutcome:
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+
+
+def _label(v: Any) -> str:
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    return str(v).strip()
+
+
+def _survival_outcome(t: pd.Series, e: pd.Series, src: str, event_value: Sequence[str] | None = None,
+                      na_values: Sequence[str] | None = None) -> SurvivalOutcome:
+    t = numeric_or_text(t, na_values)
     tn = pd.to_numeric(t, errors="coerce")
-    en = pd.to_numeric(e, errors="coerce")
     bad_t = t.notna() & tn.isna()
     if bad_t.any():
         i = bad_t.to_numpy().nonzero()[0][0]
         raise InputError(f"{src}: column '{t.name}', sample '{t.index[i]}': time {t.iloc[i]!r} is not a number; "
                          f"write the time as a number (in the endpoint's unit) or leave the cell empty")
-    present = (tn.notna() & en.notna()).to_numpy()
-    tv, ev = tn.to_numpy(float), en.to_numpy(float)
+    ev = event_codes(e, src, event_value, na_values)
+    tv = tn.to_numpy(float)
+    present = ~np.isnan(tv) & ~np.isnan(ev)
     if (tv[present] <= 0).any():
         i = np.flatnonzero(present & (tv <= 0))[0]
         raise InputError(f"{src}: column '{t.name}', sample '{t.index[i]}': survival time {tv[i]:g} is not "
                          "positive; times must be > 0")
-    codes = set(np.unique(ev[present]).tolist())
-    if codes == {1.0, 2.0} or codes == {2.0}:
-        raise InputError(f"{src}: column '{e.name}' is coded 1/2 as in R's survival::lung (2 = event); "
-                         "recode it to 0 = censored, 1 = event")
-    if not codes <= {0.0, 1.0}:
-        raise InputError(f"{src}: column '{e.name}' must be 0 (censored) or 1 (event); found "
-                         + ", ".join(f"{c:g}" for c in sorted(codes)))
     if ev[present].sum() == 0:
         raise InputError(f"{src}: column '{e.name}': every sample is censored; survival analysis needs events")
+    dropped = {}
+    if np.isnan(tv).any():
+        dropped[f"no time in '{t.name}'"] = int(np.isnan(tv).sum())
+    if (np.isnan(ev) & ~np.isnan(tv)).any():
+        dropped[f"no event in '{e.name}'"] = int((np.isnan(ev) & ~np.isnan(tv)).sum())
     return SurvivalOutcome(time=tv[present], event=ev[present], present=present, time_column=str(t.name),
-                           event_column=str(e.name), n_dropped=int((~present).sum()))
+                           event_column=str(e.name), n_dropped=int((~present).sum()), dropped=dropped)

@@ -89,14 +89,16 @@ def check_method_endpoint(panel: Panel, method: str, ep: Any) -> None:
 def fit_files(panel: Panel, method: str, ep: Any, expression: str, clinical: str | None = None, *,
               outcome: str | None = None, time_col: str | None = None, event_col: str | None = None,
               penalty: str | None = "l2", seed: int = 0, id_column: str | None = None, assay: str | None = None,
-              spike_in: str | None = None, ct_cutoff: float = 40.0) -> FitRun:
+              spike_in: str | None = None, ct_cutoff: float = 40.0, **read_kw: Any) -> FitRun:
     """Read the cohort, take its outcome (binary labels, or time and event for ``cox``) and fit.
 
     Samples without an outcome are left out (``FitRun.dropped``). Without ``clinical`` the
-    fixed rules are fitted on the levels alone (a score, no probability).
+    fixed rules are fitted on the levels alone (a score, no probability). ``read_kw``: further
+    keywords of :func:`biomark.read_cohort` (``samples_as``, ``clinical_id_column``, ``na_values``,
+    ``event_value``, ``positive``, ``negative``, ``time_unit``).
     """
     cohort = read_cohort(expression, clinical, panel=panel, assay=assay, id_column=id_column, spike_in=spike_in,
-                         ct_cutoff=ct_cutoff)
+                         ct_cutoff=ct_cutoff, **read_kw)
     levels = cohort.levels(panel)
     if levels.shape[1] == 0:
         raise InputError(f"{expression}: none of the markers of panel '{panel.id}' is in the expression data")

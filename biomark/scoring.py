@@ -96,6 +96,7 @@ from biomark.io.output import (
 from biomark.model import PanelModel, linear_score
 from biomark.panel import Panel, load_panel
 from biomark.panel.names import panel_targets, resolve_markers
+from biomark.scoring_stats import Moments, marker_shift, shift_warnings
 
 OUTPUT_COLUMNS = ("sample_id", "score", "probability", "risk_group", "n_missing")
 
@@ -139,9 +140,11 @@ class ScoreSummary:
     neutralised_ids
         Sample ids prefixed with ``'`` against spreadsheet formula injection.
     warnings
-        Facts worth reading (absent markers, statistics from the file, ...).
+        Facts worth reading (absent markers, statistics from the file, markers shifted > 3 SD, ...).
     seconds
         Wall time.
+    marker_shift_sd
+        Model files only: marker -> (mean here − training mean) / training SD (one pass, non-missing values).
     """
 
     output: str
@@ -167,6 +170,7 @@ class ScoreSummary:
     neutralised_ids: int
     warnings: list[str]
     seconds: float
+    marker_shift_sd: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -264,15 +268,18 @@ class _Plan:
     conv: Conversion
     col_of: dict[str, int]
     need: list[str]
+    notes: list[str] = dataclasses.field(default_factory=list)  # uncertain name matches
 
 
-def _match_columns(lay: Layout, panel: Any, marker_ids: list[str], spike_in: str | None) -> dict[str, int]:
+def _match_columns(lay: Layout, panel: Any, marker_ids: list[str], spike_in: str | None,
+                   notes: list[str]) -> dict[str, int]:
     """Marker / reference id -> header position, through the panel's names (or exact headers)."""
     headers = {i: lay.names[i] for i in lay.others}
     col_of: dict[str, int] = {}
     if panel is None:  # a model fitted on anonymous features: exact header names
         return {headers[i]: i for i in lay.others if headers[i] in marker_ids}
     match = resolve_markers(list(headers.values()), panel_targets(panel, include_reference=True), source=lay.src)
+    notes.extend(match.warnings)
     by_name = {h: i for i, h in headers.items()}
     for name, mid in match.columns.items():
         col_of[mid] = by_name[name]
@@ -308,7 +315,8 @@ def _plan(lay: Layout, panel: Any, model: Any, assay: str, rec: dict[str, Any], 
           ct_cutoff: float | None, chunk_rows: int, block_size: int | None) -> _Plan:
     marker_ids = list(model.markers_) if model is not None else list(panel.marker_ids)
     spike = spike_in if spike_in is not None else rec.get("spike_in")
-    col_of = _match_columns(lay, panel, marker_ids, spike)
+    notes: list[str] = []
+    col_of = _match_columns(lay, panel, marker_ids, spike, notes)
     found = [m for m in marker_ids if m in col_of]
     if not found:
         raise _no_marker_error(lay, panel, model, marker_ids, assay)
@@ -316,7 +324,7 @@ def _plan(lay: Layout, panel: Any, model: Any, assay: str, rec: dict[str, Any], 
     need = found + [r for r in ([conv.spike_in] if conv.spike_in else conv.reference) if r not in found]
     wanted = sorted({col_of[m] for m in need} | (set(lay.others) if assay == "counts" else set()))
     reader = ChunkReader(lay, wanted, assay, chunk_rows=chunk_rows, block_size=block_size)
-    return _Plan(lay, reader, {col_of[m]: m for m in need}, conv, col_of, need)
+    return _Plan(lay, reader, {col_of[m]: m for m in need}, conv, col_of, need, notes)
 
 
 def _chunk_levels(chunk: Chunk, plan: _Plan, markers: list[str]) -> list[np.ndarray]:
@@ -412,7 +420,7 @@ def score_file(
     rec = dict(conversion or {})
     assay = _assay(rec, panel, assay, spike_in, ct_cutoff)
     plan = _plan(lay, panel, model, assay, rec, spike_in, ct_cutoff, chunk_rows, block_size)
-    warnings: list[str] = []
+    warnings: list[str] = list(plan.notes)
     reference = "model" if model is not None else "file"
     if model is None:
         model = plan.reader.run(lambda _: _file_model(panel, method, endpoint, plan, warnings))
@@ -428,6 +436,8 @@ def _summary(plan: _Plan, model: Any, panel: Any, scorer: _ModelScorer, tally: _
     if absent:
         warnings.insert(0, f"{src}: model marker(s) not in the file, imputed with the training median for every "
                         "sample: " + ", ".join(absent))
+    shift = marker_shift(model, model.markers_, tally.moments, set(plan.col_of)) if reference == "model" else {}
+    warnings.extend(shift_warnings(shift, src))
     return ScoreSummary(
         output=str(out), source=src, n_samples=tally.n, n_chunks=tally.chunks, method=model.method_,
         panel_id=panel.id if panel is not None else None, endpoint=getattr(model, "endpoint_", None),
@@ -436,7 +446,7 @@ def _summary(plan: _Plan, model: Any, panel: Any, scorer: _ModelScorer, tally: _
         n_samples_with_missing=tally.samples_with_missing, missing_by_marker=tally.by_marker(scorer.markers),
         has_probability=scorer.has_probability, risk_rule=scorer.risk_rule, threshold=scorer.threshold,
         n_high=tally.high, assay=plan.conv.assay, conversion=plan.conv.rule, neutralised_ids=tally.neutralised,
-        warnings=warnings, seconds=round(seconds, 3),
+        warnings=warnings, seconds=round(seconds, 3), marker_shift_sd=shift,
     )
 
 
@@ -488,6 +498,7 @@ class _Tally:
     high: int = 0
     neutralised: int = 0
     missing_by: np.ndarray | None = None
+    moments: Moments | None = None
 
     def by_marker(self, markers: list[str]) -> dict[str, int]:
         if self.missing_by is None:
@@ -500,7 +511,7 @@ def _score_pass(scorer: _ModelScorer, plan: _Plan, out: Path) -> _Tally:
     if scorer.has_probability:
         fields.append(pa.field("probability", pa.float64()))
     schema = pa.schema([*fields, pa.field("risk_group", pa.string()), pa.field("n_missing", pa.int32())])
-    tally = _Tally(missing_by=np.zeros(len(scorer.markers), dtype=np.int64))
+    tally = _Tally(missing_by=np.zeros(len(scorer.markers), dtype=np.int64), moments=Moments(len(scorer.markers)))
     high_s, low_s = pa.scalar("high"), pa.scalar("low")
     lay = plan.lay
     with atomic_path(out) as tmp, TableWriter(tmp, out, schema) as writer, \
@@ -509,6 +520,7 @@ def _score_pass(scorer: _ModelScorer, plan: _Plan, out: Path) -> _Tally:
             levels = _chunk_levels(chunk, plan, scorer.markers)
             safe_ids, k = prepare_ids(chunk.ids, Where.column(lay.src, lay.names[lay.id_idx], None, chunk.offset))
             score, prob, n_missing = scorer.score(levels, chunk.n)
+            tally.moments.add(levels)
             if n_missing.any():
                 idx = np.flatnonzero(n_missing)
                 for j, c in enumerate(levels):
@@ -551,27 +563,14 @@ def _file_model(panel: Any, method: str | None, endpoint: str | None, plan: _Pla
 
 def _moments(chunks: Iterator[Chunk], plan: _Plan, found: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-marker count, mean and sum of squared deviations of the non-missing levels, over all chunks."""
-    p = len(found)
-    cnt, mean, m2 = np.zeros(p), np.zeros(p), np.zeros(p)
+    mom = Moments(len(found))
     n_rows = 0
     for chunk in chunks:
         n_rows += chunk.n
-        for j, c in enumerate(_chunk_levels(chunk, plan, found)):
-            v = c[~np.isnan(c)]
-            nb = v.size
-            if nb == 0:
-                continue
-            mb = float(v.mean())
-            m2b = float(((v - mb) ** 2).sum())
-            na = cnt[j]
-            tot = na + nb
-            delta = mb - mean[j]
-            mean[j] += delta * nb / tot
-            m2[j] += m2b + delta * delta * na * nb / tot  # Chan, Golub & LeVeque (1979)
-            cnt[j] = tot
+        mom.add(_chunk_levels(chunk, plan, found))
     if n_rows == 0:
         raise InputError(f"{plan.lay.src}: has a header but no data rows")
-    return cnt, mean, m2
+    return mom.cnt, mom.mean, mom.m2
 
 
 def read_model_conversion(path: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,6 +101,49 @@ def spec_case(cid: str, problem: str, words: tuple[str, ...], *, via: str = "che
 def arg_case(cid: str, problem: str, argv: tuple[str, ...], words: tuple[str, ...], **kw) -> Case:
     kw.setdefault("inputs", (OK_EXPR, OK_CLIN, PANEL))
     return Case(cid, "arguments", problem, argv, words=words, **kw)
+
+
+# --- cohorts (issue 14): generated inputs and checks ------------------------------------------
+
+
+def _clin_dod(d: Path) -> None:
+    clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+    clin["death"] = np.where(clin["death"] == 1, "DOD", "NED")
+    clin.to_csv(d / "clin_dod.csv", index=False)
+
+
+def _check_events_read(out: Path) -> None:
+    r = json.loads((out / "results.json").read_text())
+    clin = pd.read_csv(BAD / OK_CLIN)
+    assert r["survival"]["events"] == int(clin["death"].sum())
+
+
+def _clin_recist(d: Path) -> None:
+    clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+    pos = clin["radioresistance"] == "radioresistant"
+    lab = np.where(pos, "CR", "PD").astype(object)
+    lab[1::5] = np.where(pos[1::5], "PR", "SD")
+    lab[::8] = "NE"
+    clin["radioresistance"] = lab
+    clin.to_csv(d / "clin_recist.csv", index=False)
+
+
+def _check_ne_dropped(out: Path) -> None:
+    r = json.loads((out / "results.json").read_text())
+    n_ne = len(range(0, 40, 8))
+    assert r["cohort"]["qc"]["dropped"] == {"label 'NE' in 'radioresistance' is neither --positive nor --negative": n_ne}
+    assert r["cohort"]["n_analysed"] == 40 - n_ne
+
+
+def _expr_other_arm(d: Path) -> None:
+    expr = pd.read_csv(d / OK_EXPR, dtype={"sample_id": str})
+    expr.rename(columns={"hsa-miR-96-5p": "hsa-miR-96-3p"}).to_csv(d / "expr_other_arm.csv", index=False)
+
+
+def _check_other_arm(out: Path) -> None:
+    r = json.loads((out / "results.json").read_text())
+    assert "hsa-miR-96-5p" in r["cohort"]["missing_markers"]
+    assert "hsa-miR-96-3p" not in r["cohort"]["qc"]["matched"]
 
 
 # --- generated inputs ---------------------------------------------------------------------------
@@ -555,6 +600,32 @@ CASES: list[Case] = [
              validate_args(OK_EXPR, "clin_perfect_separation.csv", "--method", "logistic", "--penalty", "l1",
                            outs=JSON_ONLY), (), status=0, check=_check_convergence,
              inputs=(OK_EXPR, "clin_perfect_separation.csv", PANEL)),
+
+    # --- cohorts (issue 14: codings and silent mis-matches) -----------------------------------------
+    Case("clin_event_words_unknown", "clinical", "event column DOD/NED: not a known coding",
+         validate_args(OK_EXPR, "clin_dod.csv", survival=True), (OK_EXPR, OK_CLIN, PANEL),
+         ("clin_dod.csv", "column 'death'", "'DOD', 'NED'", "--event-value"), setup=_clin_dod),
+    Case("clin_event_value", "clinical", "event column DOD/NED with --event-value DOD: runs",
+         validate_args(OK_EXPR, "clin_dod.csv", "--event-value", "DOD", survival=True, outs=JSON_ONLY),
+         (OK_EXPR, OK_CLIN, PANEL), status=0, setup=_clin_dod, check=_check_events_read),
+    Case("clin_response_labels", "clinical", "CR/PR/SD/PD/NE with --positive CR,PR --negative SD,PD: NE dropped",
+         validate_args(OK_EXPR, "clin_recist.csv", "--positive", "CR,PR", "--negative", "SD,PD", outs=JSON_ONLY),
+         (OK_EXPR, OK_CLIN, PANEL), status=0, setup=_clin_recist, check=_check_ne_dropped),
+    Case("clin_response_no_negative", "clinical", "CR/PR/SD/PD/NE with --positive only",
+         validate_args(OK_EXPR, "clin_recist.csv", "--positive", "CR,PR"), (OK_EXPR, OK_CLIN, PANEL),
+         ("column 'radioresistance' has 5 labels", "--negative LABEL[,LABEL]"), setup=_clin_recist),
+    arg_case("arg_covariate_binary", "--covariate with a binary endpoint",
+             validate_args(OK_EXPR, OK_CLIN, "--covariate", "os_months"),
+             ("covariates adjust survival endpoints only", "is binary", "leave out --covariate")),
+    Case("expr_other_arm", "expression", "hsa-miR-96-3p where the panel has hsa-miR-96-5p: not used",
+         validate_args("expr_other_arm.csv", OK_CLIN, outs=JSON_ONLY), (OK_EXPR, OK_CLIN, PANEL), status=0,
+         setup=_expr_other_arm, check=_check_other_arm),
+    arg_case("score_samples_as_columns", "score --samples-as columns",
+             ("score", "--panel", PANEL, "--expression", OK_EXPR, "--samples-as", "columns", "--out",
+              "../out/scores.csv"), ("one sample per row", "transpose")),
+    arg_case("arg_time_unit_unknown", "--time-unit fortnights",
+             validate_args(OK_EXPR, OK_CLIN, "--time-unit", "fortnights", survival=True),
+             ("fortnights", "days", "months")),
 ]
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import click
 
+from biomark.cli._cohort_options import CohortOptions, cohort_options, expression_options
 from biomark.cli._common import SEED, check_output_path, echo_safe
 from biomark.errors import InputError
-from biomark.vocabulary import ASSAYS, METHODS, PENALTIES, SCORING_RULES
+from biomark.vocabulary import METHODS, PENALTIES, SCORING_RULES
 
 LINEAR_RULES = [r for r in SCORING_RULES if r != "boolean"]  # what score --method may name
 
@@ -36,18 +37,19 @@ def _echo_json(doc: Any) -> None:
 @click.option("--penalty", type=click.Choice([*PENALTIES, "none"]), default="l2", show_default=True,
               help="logistic or cox (l2 or none): penalty, its strength chosen by inner CV ('none': plain maximum likelihood).")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the inner CV folds (logistic, cox).")
-@click.option("--id-column", metavar="COL", help="Sample-id column [first column].")
-@click.option("--assay", type=click.Choice(ASSAYS), help="What the numbers are [the panel's assay].")
+@click.option("--sep", metavar="CHAR", help="Field separator of the expression file [sniffed from its header].")
+@click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of the expression file [sniffed].")
 @click.option("--spike-in", metavar="COL", help="qPCR: spike-in column for −ΔCt (instead of the reference markers).")
 @click.option("--ct-cutoff", type=float, default=40.0, show_default=True,
               help="qPCR: Undetermined, empty and higher Ct set to this.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Model file to write (JSON).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
+@cohort_options
 def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | None, endpoint: str | None,
         time_col: str | None, event_col: str | None, method: str | None, penalty: str, seed: int,
-        id_column: str | None, assay: str | None, spike_in: str | None, ct_cutoff: float, out: str, quiet: bool,
-        as_json: bool) -> None:
+        sep: str | None, decimal: str | None, spike_in: str | None, ct_cutoff: float, out: str, quiet: bool, as_json: bool,
+        cohort_opts: CohortOptions) -> None:
     """Fit a panel's scoring rule on a cohort and write model.json.
 
     The model is fitted on the assay-converted levels (−ΔCt for qPCR Ct, log2 CPM for counts,
@@ -75,7 +77,8 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
     with capture() as caught:  # scikit-learn's ConvergenceWarnings go into the model's warnings, not on stderr
         run = fit_files(panel, method, ep, expression, clinical, outcome=outcome, time_col=time_col,
                         event_col=event_col, penalty=None if penalty == "none" else penalty, seed=seed,
-                        id_column=id_column, assay=assay, spike_in=spike_in, ct_cutoff=ct_cutoff)
+                        spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal,
+                        **cohort_opts.read_kwargs())
     run.model.warnings_ = [*run.model.warnings_, *summarise(caught)]
     run.save(out_p)
     doc = run.summary(out_p)
@@ -135,10 +138,8 @@ def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
               help="Scores file: .csv, .tsv (.gz ok) or .parquet.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=None,
               help="Rows per chunk; memory grows with it, results do not change [131072].")
-@click.option("--id-column", metavar="COL", help="Sample-id column [first column].")
 @click.option("--threshold", type=float, metavar="P",
               help="Risk group 'high' when probability > P [0.5]; on the score when the model has no probability.")
-@click.option("--assay", type=click.Choice(ASSAYS), help="With --panel or a model file without a conversion record.")
 @click.option("--spike-in", metavar="COL", help="qPCR (with --panel): spike-in column for −ΔCt.")
 @click.option("--ct-cutoff", type=float, help="qPCR (with --panel): Undetermined/empty/higher Ct set to this [40].")
 @click.option("--sep", metavar="CHAR", help="Field separator of a text file [sniffed].")
@@ -147,10 +148,11 @@ def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
               help="Allow a pickled (joblib) model: unpickling runs code from the file; only for files you trust.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
+@expression_options
 def score(model_path: str | None, panel_name: str | None, method: str | None, endpoint: str | None, expression: str,
-          out: str, chunk_rows: int | None, id_column: str | None, threshold: float | None, assay: str | None,
-          spike_in: str | None, ct_cutoff: float | None, sep: str | None, decimal: str | None, trust_model: bool, quiet: bool,
-          as_json: bool) -> None:
+          out: str, chunk_rows: int | None, threshold: float | None, spike_in: str | None, ct_cutoff: float | None,
+          sep: str | None, decimal: str | None, trust_model: bool, quiet: bool, as_json: bool,
+          cohort_opts: CohortOptions) -> None:
     """Score every sample of a file with a fitted model (or a panel's rule), streaming in chunks.
 
     Writes one row per sample: sample_id, score, probability (when the model has one),
@@ -166,6 +168,10 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
     """
     if (model_path is None) == (panel_name is None):
         raise click.UsageError("give exactly one of --model FILE and --panel NAME")
+    id_column, assay = cohort_opts.id_column, cohort_opts.assay
+    if cohort_opts.samples_as == "columns":
+        raise click.UsageError("biomark score streams one sample per row (--samples-as rows); transpose a file "
+                               "with samples as columns first (biomark validate and fit read both layouts)")
     if model_path is not None and (method or endpoint):
         raise click.UsageError("--method and --endpoint go with --panel; a model file carries its own")
     if threshold is not None and threshold != threshold:
@@ -204,6 +210,10 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
     summary = score_file(obj, expression, out_p, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS, id_column=id_column,
                          threshold=threshold, method=method, endpoint=endpoint, assay=assay, spike_in=spike_in,
                          ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, conversion=conversion)
+    shifted = [w for w in summary.warnings if "training SDs" in w]
+    if not quiet:
+        for w in shifted:  # on stderr: it changes what every score means
+            click.echo(f"warning: {w}", err=True)
     if as_json:
         _echo_json(summary.to_dict())
         return
@@ -227,7 +237,8 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
         echo_safe(f"  {s.neutralised_ids} sample id(s) began with = + - @ (a spreadsheet formula) and were written "
                    "with a leading '")
     for w in s.warnings:
-        echo_safe(f"  warning: {w}")
+        if w not in shifted:
+            echo_safe(f"  warning: {w}")
     echo_safe(f"wrote {s.output}")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from biomark.atomic import write_text_atomic
+from biomark.cli._cohort_options import cohort_options
 from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path, echo_safe
 from biomark.cli._progress import ProgressBar
 from biomark.errors import BiomarkError
@@ -29,6 +30,17 @@ def _write_outputs(result, report: str | None, json_path: str | None) -> None:
         write_text_atomic(report, html)
     if json_path == "-":
         echo_safe(text, nl=False)
+
+
+def _dropped(result, quiet: bool) -> None:
+    """Samples left out (per reason) and the time unit, on stderr: they change what the numbers mean."""
+    if quiet:
+        return
+    for why, k in (result.data["cohort"]["qc"].get("dropped") or {}).items():
+        echo_safe(f"warning: {k} sample(s) left out: {why}", err=True)
+    for w in result.data["warnings"]:
+        if w.startswith("median follow-up"):
+            echo_safe(f"warning: {w}", err=True)
 
 
 def _summary(result, quiet: bool, to_stderr: bool) -> None:
@@ -60,7 +72,6 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for every random choice (0 or more).")
 @click.option("--n-jobs", type=NJobs(), default=1, show_default=True, help="Parallel workers (-1: all cores; capped at the usable CPUs).")
 @click.option("--scheduler", type=SchedulerAddress(), help="dask.distributed scheduler address to run resampling on a cluster.")
-@click.option("--samples-as", type=click.Choice(["auto", "rows", "columns"]), default="auto", show_default=True)
 @click.option("--sep", metavar="CHAR", help="Field separator of the expression file [sniffed from its header].")
 @click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of the expression file [',' when ';'-separated with decimal commas].")
 @click.option("--spike-in", help="qPCR: column (or row) holding a spike-in control for -ΔCt.")
@@ -73,9 +84,11 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write results JSON here ('-' prints it to stdout for scripts).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars and no summary.")
+@cohort_options
 def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, method, penalty,
-             folds, repeats, bootstrap, bootstrap_method, permutations, times, seed, n_jobs, scheduler, samples_as,
-             sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet) -> None:
+             folds, repeats, bootstrap, bootstrap_method, permutations, times, seed, n_jobs, scheduler,
+             sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet,
+             cohort_opts) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
 
     \b
@@ -102,7 +115,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
         except ValueError:
             raise click.BadParameter(f"'{times}' is not a comma-separated list of numbers", param_hint="--times") from None
     panel = biomark.load_panel(panel_name)
-    kw = dict(panel=panel, samples_as=samples_as, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal)
+    kw = dict(panel=panel, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, **cohort_opts.read_kwargs())
     cohorts = [biomark.read_cohort(expression, clinical, **kw)]
     for ve, vc in zip(validation_expression, validation_clinical, strict=True):
         cohorts.append(biomark.read_cohort(ve, vc, **kw))
@@ -119,6 +132,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
         bar.close()
     _write_outputs(result, report, json_path)
     _summary(result, quiet, to_stderr=json_path == "-")
+    _dropped(result, quiet)
     if not quiet:
         for p in (report, json_path):
             if p and p != "-":

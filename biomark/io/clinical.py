@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from biomark.codings import na_set, numeric_or_text
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.io.columns import check_ids, id_key
@@ -23,13 +25,17 @@ _MAX_LISTED = 10
 
 
 def read_clinical(path: str | os.PathLike[str], *, id_column: str | None = None, sep: str | None = None,
-                  decimal: str | None = None, strict_id: bool = True) -> pd.DataFrame:
+                  decimal: str | None = None, strict_id: bool = True,
+                  na_values: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a clinical file: one row per sample, indexed by the sample id (``str``).
 
     Columns keep the types pyarrow infers (numbers as ``float64``/``int64``, anything else as
     Python objects); an infinite number is an error naming row, column and sample. With
     ``strict_id=False`` an ``id_column`` the file lacks falls back to the first column (the
-    expression file's id column name is only a default for the clinical file).
+    expression file's id column name is only a default for the clinical file). Every column follows
+    one missing-value rule (:mod:`biomark.codings`): an empty cell or one of ``na_values`` (default
+    ``NA``, ``NaN``, ``N/A``, ``NULL``, ``.``, ``-``; case-insensitive) is missing, and a column whose
+    other cells are all numbers is numeric (``float64``), so ``ECOG`` 0/1/2/NA stays a number.
 
     Examples
     --------
@@ -38,6 +44,9 @@ def read_clinical(path: str | os.PathLike[str], *, id_column: str | None = None,
     >>> _ = p.write_text("id,y,age\\nP1,a,60\\nP2,b,70\\n")
     >>> read_clinical(p)["age"].tolist()
     [60, 70]
+    >>> _ = p.write_text("id,ecog\\nP1,0\\nP2,NA\\nP3,2\\n")
+    >>> read_clinical(p)["ecog"].tolist()
+    [0.0, nan, 2.0]
     """
     src = str(path)
     lay = sniff_layout(Path(path), src, sep=sep, decimal=decimal)
@@ -52,11 +61,33 @@ def read_clinical(path: str | os.PathLike[str], *, id_column: str | None = None,
         raise InputError(f"column '{names[id_idx]}' is not UTF-8 text; save the file as UTF-8")
     ids = ["" if v is None else str(v).strip() for v in col.to_pylist()]
     check_ids(ids, src, lambda i: f"row {i + 2}, column '{names[id_idx]}'")
-    data = {n: _values(table.column(i), src, n, ids) for i, n in enumerate(names) if i != id_idx}
-    return pd.DataFrame(data, index=pd.Index(ids, name="sample_id", dtype=object))
+    na = na_set(na_values)
+    data = {n: _values(table.column(i), src, n, ids, na) for i, n in enumerate(names) if i != id_idx}
+    index = pd.Index(ids, name="sample_id", dtype=object)
+    frame = pd.DataFrame(data, index=index)
+    for n in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[n].dtype):
+            frame[n] = numeric_or_text(frame[n], na, lay.decimal or ".")
+    return frame
 
 
-def _values(col: pa.ChunkedArray, src: str, name: str, ids: list[str]) -> Any:
+def _numeric_na(na: frozenset[str]) -> list[float]:
+    """Missing-value tokens that are numbers (``-99``): cells pyarrow read as numbers."""
+    out = []
+    for t in na:
+        try:
+            out.append(float(t))
+        except ValueError:
+            pass
+    return [v for v in out if np.isfinite(v)]
+
+
+def _values(col: pa.ChunkedArray, src: str, name: str, ids: list[str], na: frozenset[str] = frozenset()) -> Any:
+    num_na = _numeric_na(na) if (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)) else []
+    if num_na:
+        arr = col.to_numpy(zero_copy_only=False).astype(np.float64)
+        arr[np.isin(arr, num_na)] = np.nan
+        col = pa.chunked_array([pa.array(arr, from_pandas=True)])
     if pa.types.is_floating(col.type):
         arr = col.to_numpy(zero_copy_only=False).astype(np.float64)
         bad = np.flatnonzero(np.isinf(arr))
@@ -100,11 +131,12 @@ def _read_whole(lay: Layout, id_idx: int) -> pa.Table:
     return tbl
 
 
-def join_clinical(cohort: Cohort, path: Path, src: str, id_column: str | None, *, strict_id: bool) -> Cohort:
+def join_clinical(cohort: Cohort, path: Path, src: str, id_column: str | None, *, strict_id: bool,
+                  na_values: Sequence[str] | None = None) -> Cohort:
     """The cohort restricted to the samples in both files (expression order), with the clinical
     data; samples in only one file are listed in ``qc`` and ``warnings``."""
     expr_src = next(iter(cohort.sources))
-    clin = read_clinical(path, id_column=id_column, strict_id=strict_id)
+    clin = read_clinical(path, id_column=id_column, strict_id=strict_id, na_values=na_values)
     e_ids = [str(i) for i in cohort.expression.index]
     c_ids = [str(i) for i in clin.index]
     c_set, e_set = set(c_ids), set(e_ids)

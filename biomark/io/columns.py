@@ -150,6 +150,7 @@ def _match_panel(features: list[str], panel: Any, spike_pos: int | None, spike_c
     if not found:
         raise _no_marker(features, panel, src, orientation, auto)
     sel = Selection(chosen, missing=[m for m in panel.marker_ids if m not in found])
+    sel.warnings.extend(match.warnings)
     if sel.missing:
         sel.warnings.append(f"{src}: {len(sel.missing)} of {len(panel.markers)} panel markers are not in the file: "
                             + ", ".join(sel.missing))

@@ -11,8 +11,10 @@ samples), :func:`~biomark.io.columns.select_features` (panel markers, references
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from biomark.codings import codings_of
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.io.assay import (
@@ -55,6 +58,11 @@ def read_cohort(
     ct_cutoff: float = DEFAULT_CT_CUTOFF,
     spike_in: str | None = None,
     name: str | None = None,
+    na_values: Sequence[str] | None = None,
+    event_value: str | Sequence[str] | None = None,
+    positive: str | Sequence[str] | None = None,
+    negative: str | Sequence[str] | None = None,
+    time_unit: str | None = None,
 ) -> Cohort:
     """Read an expression file (and optionally a clinical file) into a :class:`Cohort`.
 
@@ -93,6 +101,14 @@ def read_cohort(
         instead of the panel's reference markers.
     name
         A label for reports; default the file's stem.
+    na_values
+        Clinical cells read as missing (default ``NA``, ``NaN``, ``N/A``, ``NULL``, ``.``, ``-`` and the
+        empty cell; case-insensitive); see :mod:`biomark.codings`.
+    event_value, positive, negative, time_unit
+        How the clinical outcome is coded: the event label(s) of a survival event column, the
+        positive and negative label(s) of a binary outcome (other labels are left out with a count),
+        the unit of survival times (default the endpoint's). Kept in ``cohort.codings`` and used by
+        :meth:`Cohort.outcome`, :meth:`Cohort.survival` and :func:`biomark.validate`.
 
     Examples
     --------
@@ -116,10 +132,11 @@ def read_cohort(
     values, no_ct = parse_values(matrix, sel, assay)
     cohort = assemble(lay, matrix, sel, values, no_ct, assay=assay, panel=panel_obj, ct_cutoff=float(ct_cutoff),
                       name=name)
+    cohort = dataclasses.replace(cohort, codings=codings_of(na_values, event_value, positive, negative, time_unit))
     if clinical is None:
         return cohort
     return join_clinical(cohort, Path(clinical), str(clinical), clinical_id_column or id_column,
-                         strict_id=clinical_id_column is not None)
+                         strict_id=clinical_id_column is not None, na_values=na_values)
 
 
 def assemble(lay: Layout, matrix: Matrix, sel: Selection, values: np.ndarray, no_ct: np.ndarray, *, assay: str,

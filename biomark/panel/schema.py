@@ -114,6 +114,7 @@ class Marker(_Strict):
     weight: Weight | None = None  # published weight, used by the "weights" scoring rule
     role: str | None = None  # e.g. "promotes radioresistance"
     note: str | None = None
+    allow_armless: bool = False  # a file's armless miRNA name (miR-339) may match this armed id, with a warning
 
 
 class ReferenceMarker(_Strict):
@@ -178,6 +179,7 @@ class Panel(_Strict):
     evidence: list[Evidence] = Field(min_length=1)
     conflicts: list[Conflict] = Field(default_factory=list)
     notes: str | None = None
+    allow_armless: bool = False  # every marker: see Marker.allow_armless
 
     # --- convenience -------------------------------------------------------------------------
     @property
@@ -212,10 +214,24 @@ class Panel(_Strict):
         """+1 for ``up``/``risk``, −1 for ``down``/``protective``, 0 where unset."""
         return {k: DIRECTION_SIGN[v] for k, v in self.directions(endpoint_id).items()}
 
+    def spec_dict(self) -> dict[str, Any]:
+        """``model_dump(mode="json")`` without ``allow_armless: false`` (added later: a spec without it
+        keeps its content hash and its results JSON)."""
+        d = self.model_dump(mode="json")
+        _drop_false(d, "allow_armless")
+        for m in d["markers"]:
+            _drop_false(m, "allow_armless")
+        return d
+
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of the spec (stable across YAML formatting)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        blob = json.dumps(self.spec_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _drop_false(d: dict[str, Any], key: str) -> None:
+    if d.get(key) is False:
+        d.pop(key)
 
 
 def semantic_errors(panel: Panel) -> list[tuple[str, str]]:

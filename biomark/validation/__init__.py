@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from biomark._plain import versions
+from biomark.codings import codings_of
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.panel import Panel, load_panel
@@ -145,6 +146,7 @@ def validate(
     bootstrap_method: str = "optimism",
     permutations: int = 200,
     times: Sequence[float] | None = None,
+    time_unit: str | None = None,
     alpha: float = 0.05,
     ci: float = 0.95,
     seed: int = 0,
@@ -170,6 +172,11 @@ def validate(
     cv, bootstrap, bootstrap_method, permutations, times
         Folds or ``(folds, repeats)``; resamples for Harrell's ``"optimism"`` or ``".632+"`` (0: skip);
         label permutations for the p-value of the CV AUC; times for the time-dependent AUC.
+    time_unit
+        Unit of the survival times (``days``, ``weeks``, ``months``, ``years``); default the training
+        cohort's ``codings["time_unit"]`` (``--time-unit``), else the endpoint spec's. The results say
+        which (``endpoint.time_unit``, ``survival.time_unit``); a median follow-up above 20 years in
+        that unit (240 months) is a warning.
     ci
         The level of every confidence interval (0.95), as ``ci`` in :mod:`biomark.stats`.
     alpha
@@ -221,6 +228,14 @@ def _plan(a: dict[str, Any]) -> _Plan:
         if not 0 < a[name] < 1:
             raise InputError(f"{name} must be between 0 and 1, not {a[name]!r}")
     ep = _choose_endpoint(panel, a["endpoint"], a["outcome"], a["time"])
+    if a["covariates"] and ep.kind != "survival":
+        raise InputError(f"covariates adjust survival endpoints only (the adjusted Cox model); endpoint '{ep.id}' "
+                         f"is {ep.kind}: leave out --covariate ({', '.join(a['covariates'])})")
+    unit = a["time_unit"] or cohorts[0].codings.get("time_unit")
+    if unit is not None:
+        codings_of(time_unit=unit)  # refuses an unknown unit
+        if ep.kind == "survival":
+            ep = ep.model_copy(update={"time_unit": unit})
     method = "estimator" if a["estimator"] is not None else a["method"]
     _check_method(method, ep)
     est = _model(panel, ep, method, a["penalty"], a["seed"], a["estimator"])
@@ -253,13 +268,16 @@ def _outcome(plan: _Plan, X_all: pd.DataFrame) -> tuple[Any, pd.DataFrame, list[
     if ep.kind == "binary":
         o = train.outcome(kw["outcome"], positive_class=ep.positive_class, candidates=_outcome_candidates(ep))
         st["outcome"] = o.column
-        dropped = [f"{o.n_dropped} samples without a value in '{o.column}' were left out"] if o.n_dropped else []
         describe.check_size(train, o.y)
+        extra: list[str] = []
     else:
         o = train.survival(kw["time"], kw["event"], endpoint_id=ep.id)
         st["time"], st["event"] = o.time_column, o.event_column
-        dropped = [f"{o.n_dropped} samples without time or event were left out"] if o.n_dropped else []
-    return o, X_all[o.present], dropped
+        for c in kw["covariates"]:
+            o = o.restrict(describe.has_value(train, c), f"no value in covariate '{c}'")
+        extra = describe.follow_up_warning(o.time, o.event, ep.time_unit, o.time_column)
+    dropped = [f"{k} sample(s) left out: {why}" for why, k in o.dropped.items()]
+    return o, X_all[o.present], dropped + extra
 
 
 def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
@@ -274,6 +292,8 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
         dkw, n = direction_inputs(train, X_all, ep)
         return _Evaluation(X_all, None, None, dkw, n, warnings, info)
     o, X, dropped = _outcome(plan, X_all)
+    if o.dropped:
+        info["qc"]["dropped"] = dict(o.dropped)
     warnings += dropped + describe.missing_warning(X) + _cap_folds(st, common, ep, o)
     markers = {m: X[m].to_numpy(float) for m in X.columns}
     if ep.kind == "binary":

@@ -12,14 +12,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from biomark.codings import numeric_or_text
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.panel import Panel
+from biomark.stats.km import kaplan_meier
 
 
 def panel_dict(panel: Panel) -> dict[str, Any]:
     """The spec fields a result records, with the panel's content hash."""
-    d = panel.model_dump(mode="json")
+    d = panel.spec_dict()
     keep = ("id", "title", "cancer_type", "specimen", "compartment", "assay", "scoring", "markers", "evidence",
             "conflicts", "notes", "endpoints", "reference_markers")
     out = {k: d[k] for k in keep}
@@ -88,11 +90,38 @@ def covariates(cohort: Cohort, names: Sequence[str], present: np.ndarray) -> pd.
     if missing:
         raise InputError(f"{cohort.name}: clinical file has no column {', '.join(repr(m) for m in missing)}; "
                          f"columns are: {', '.join(map(str, clin.columns))}")
-    cov = clin.loc[present, list(names)]
-    out = pd.get_dummies(cov, drop_first=True, dtype=float)
-    if out.isna().any().any():
+    na = cohort.codings.get("na_values")
+    cov = pd.DataFrame({c: numeric_or_text(clin.loc[present, c], na) for c in names})
+    if cov.isna().any().any():  # validate leaves these samples out first (has_value)
         raise InputError(f"{cohort.name}: covariates have missing values; impute or drop those samples first")
-    return out
+    return pd.get_dummies(cov, drop_first=True, dtype=float)
+
+
+def has_value(cohort: Cohort, name: str) -> np.ndarray:
+    """Which samples have a value of clinical column ``name`` (the missing-value rule of biomark.codings)."""
+    clin = cohort.clinical
+    if clin is None or name not in clin.columns:
+        return np.ones(cohort.n_samples, dtype=bool)  # covariates() names the problem
+    return numeric_or_text(clin[name], cohort.codings.get("na_values")).notna().to_numpy()
+
+
+#: a median follow-up longer than this many years is implausible for the unit stated
+MAX_FOLLOW_UP_YEARS = 20.0
+_PER_YEAR = {"days": 365.25, "weeks": 365.25 / 7, "months": 12.0, "years": 1.0}
+
+
+def follow_up_warning(time: np.ndarray, event: np.ndarray, unit: str, column: str) -> list[str]:
+    """A warning when the median follow-up (reverse Kaplan-Meier, Schemper & Smith 1996) exceeds 20 years
+    in the stated unit (240 months): almost always days or weeks labelled as months."""
+    if time.size == 0 or unit not in _PER_YEAR:
+        return []
+    rev = kaplan_meier(time, 1.0 - event)
+    med = float(rev.median) if np.isfinite(rev.median) else float(np.median(time))
+    if med <= MAX_FOLLOW_UP_YEARS * _PER_YEAR[unit]:
+        return []
+    return [f"median follow-up in '{column}' is {med:.4g} {unit} ({med / _PER_YEAR[unit]:.3g} years): implausible; "
+            f"if the times are not in {unit}, give the unit with --time-unit (days, weeks, months, years) or the "
+            "endpoint's time_unit"]
 
 
 def cohort_info(cohort: Cohort, X: pd.DataFrame) -> dict[str, Any]:

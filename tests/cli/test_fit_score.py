@@ -166,7 +166,7 @@ def test_parquet_gzip_aliases_and_output_formats(nsclc_models: dict[str, Path], 
     expr.to_parquet(parquet, index=False)
     # the panel's aliases and other spellings in the header, columns reversed, tab-separated
     aliased = expr.rename(columns={"hsa-miR-96-5p": "miR-96", "hsa-miR-208a-3p": "MIR_208A",
-                                   "hsa-miR-1246": "hsa-mir-1246", "HSPA1A": "HSP70"})
+                                   "hsa-miR-1246": "MIR-1246", "HSPA1A": "HSP70"})
     cols = ["sample_id", *reversed([c for c in aliased.columns if c != "sample_id"])]
     tsv = tmp_path / "aliased.tsv"
     aliased[cols].to_csv(tsv, sep="\t", index=False)
@@ -190,7 +190,7 @@ def test_parquet_gzip_aliases_and_output_formats(nsclc_models: dict[str, Path], 
         assert list(other["risk_group"]) == list(ref["risk_group"])
     cols_doc = json.loads(res[2].stdout)["columns"]
     assert cols_doc["miR-96"] == "hsa-miR-96-5p" and cols_doc["HSP70"] == "HSPA1A"
-    assert cols_doc["MIR_208A"] == "hsa-miR-208a-3p" and cols_doc["hsa-mir-1246"] == "hsa-miR-1246"
+    assert cols_doc["MIR_208A"] == "hsa-miR-208a-3p" and cols_doc["MIR-1246"] == "hsa-miR-1246"
 
 
 # --- missing markers -------------------------------------------------------------------------
