@@ -10,6 +10,7 @@ import click
 
 from biomark.atomic import write_text_atomic
 from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path
+from biomark.cli._format_options import format_options
 from biomark.cli._progress import ProgressBar
 from biomark.errors import BiomarkError
 from biomark.vocabulary import METHODS, PENALTIES
@@ -38,8 +39,10 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 
 
 @click.command()
+@format_options
 @click.option("--panel", "panel_name", required=True, help="Catalog id or path of a panel spec YAML.")
-@click.option("--expression", required=True, type=click.Path(dir_okay=False), help="Expression file (CSV, TSV, Parquet; .gz ok).")
+@click.option("--expression", required=True, type=click.Path(),
+              help="Expression file (CSV, TSV, Parquet; .gz ok; GEO series matrix or SOFT; a cBioPortal study folder).")
 @click.option("--clinical", type=click.Path(dir_okay=False), help="Clinical file joined on sample id.")
 @click.option("--endpoint", help="Endpoint id of the panel (default: chosen from --outcome / --time).")
 @click.option("--outcome", help="Clinical column with the binary outcome.")
@@ -75,7 +78,8 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars and no summary.")
 def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, method, penalty,
              folds, repeats, bootstrap, bootstrap_method, permutations, times, seed, n_jobs, scheduler, samples_as,
-             sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet) -> None:
+             sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet,
+             formats) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
 
     \b
@@ -101,11 +105,13 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
             tlist = [float(x) for x in times.split(",") if x.strip()]
         except ValueError:
             raise click.BadParameter(f"'{times}' is not a comma-separated list of numbers", param_hint="--times") from None
+    from biomark.io.public import read_any
+
     panel = biomark.load_panel(panel_name)
     kw = dict(panel=panel, samples_as=samples_as, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal)
-    cohorts = [biomark.read_cohort(expression, clinical, **kw)]
+    cohorts = [read_any(expression, clinical, **kw, **formats)]
     for ve, vc in zip(validation_expression, validation_clinical, strict=True):
-        cohorts.append(biomark.read_cohort(ve, vc, **kw))
+        cohorts.append(read_any(ve, vc, **kw, **formats))
     bar = ProgressBar(enabled=False if quiet else None)
     try:
         result = biomark.validate(
