@@ -37,6 +37,7 @@ def _register() -> None:
         ("biomark.cli.synth", ("synth", "power")),
         ("biomark.cli.model", ("fit", "score")),
         ("biomark.cli.validate", ("validate", "demo")),
+        ("biomark.cli.inspect", ("inspect",)),
     ):
         try:
             mod = __import__(modname, fromlist=list(names))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -42,9 +43,9 @@ def detect_format(path: Path) -> str:
     if (path.parent / "data_clinical_sample.txt").is_file() and path.name.startswith("data_"):
         return "cBioPortal study"
     head = head_lines(path, 60)
-    if any(h.startswith("!series_matrix_table_begin") or h.startswith("!Series_") for h in head):
-        return "GEO series matrix"
     first = next((h for h in head if h.startswith("^")), "")
+    if not first and any(h.startswith(("!series_matrix_table_begin", "!Series_", "!Sample_")) for h in head):
+        return "GEO series matrix"
     if first.upper().startswith(("^DATABASE", "^DATASET")) and any(h.upper().startswith("^DATASET") for h in head):
         return "GEO GDS"
     if first.upper().startswith(("^DATABASE", "^SERIES", "^PLATFORM", "^SAMPLE")):
@@ -110,7 +111,17 @@ def read_any(expression: str | os.PathLike[str], clinical: str | os.PathLike[str
         clin_path = Path(tmp) / "clinical.tsv"
         write_clinical(parsed, clin_path)
         joined = join_clinical(cohort, clin_path, f"{src} (sample records)", "sample_id", strict_id=True)
-    return replace(joined, sources=cohort.sources)
+    return replace(joined, sources=cohort.sources, clinical=_keep_codes(joined.clinical, parsed))
+
+
+def _keep_codes(clin: pd.DataFrame, parsed: Parsed) -> pd.DataFrame:
+    """A column with a value like '035' is a code, not a number: GDS507's individuals '001' and '1'
+    are two patients, which type inference would make one."""
+    out = clin.copy()
+    for c, vals in parsed.clinical.items():
+        if c in out.columns and any(re.match(r"^[+-]?0\d", v.strip()) for v in vals.values()):
+            out[c] = pd.array([vals.get(str(i), None) or None for i in out.index], dtype=object)
+    return out
 
 
 def _plain(path: Path, clinical: Any, panel: Any, annotation: Any, annotation_column: Any, collapse: str,
