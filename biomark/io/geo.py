@@ -235,7 +235,7 @@ def _join_sample_tables(samples: list[Entity], src: str) -> Table:
             order = [r[0] for r in t.rows]
         cols.append(col)
     known = set(order)
-    for s, c in zip(samples, cols, strict=True):
+    for c in cols:
         extra = [k for k in c if k not in known]
         order += extra
         known.update(extra)

@@ -24,14 +24,27 @@ import pandas as pd
 
 from biomark.cohort import Cohort
 from biomark.errors import InputError
-from biomark.io.annotation import Annotation, collapse_values, from_table, load_annotation, map_features
+from biomark.io.annotation import (
+    Annotation,
+    collapse_values,
+    from_table,
+    load_annotation,
+    map_features,
+)
 from biomark.io.assay import reference_markers
 from biomark.io.chunks import ChunkReader, read_columns
 from biomark.io.clinical import join_clinical
-from biomark.io.geo import Parsed, head_lines, parse_family, parse_gds, read_series_matrix, read_soft
+from biomark.io.columns import select_features
+from biomark.io.geo import (
+    Parsed,
+    head_lines,
+    parse_family,
+    parse_gds,
+    read_series_matrix,
+    read_soft,
+)
 from biomark.io.layout import file_stem, sha256, sniff_layout
 from biomark.io.reader import _check_options, _load_panel, assemble, orient, parse_values
-from biomark.io.columns import select_features
 
 FORMATS = ("GEO series matrix", "GEO GDS", "GEO SOFT family", "cBioPortal study", "table")
 
@@ -213,6 +226,11 @@ def _expression(parsed: Parsed, tmp: Path, src: str, panel_arg: Any, ann: Annota
                                  "--annotation FILE (a GEO platform .annot/SOFT file or a two-column CSV)") from None
             raise
     mapping = map_features([r[0].strip() for r in rows], ann, panel)
+    if not mapping.probes and mapping.multi_gene:
+        shown = "; ".join(f"{m}: {', '.join(p[:4])}" for m, p in mapping.multi_gene.items())
+        raise InputError(f"{src}: the panel's markers are only on probes annotated to several genes ({shown}); "
+                         "biomark does not assign such a probe to one gene: give a two-column --annotation "
+                         "(probe id, marker) to choose")
     if not mapping.probes:
         raise InputError(f"{src}: none of the markers of panel '{panel.id}' is named by the annotation "
                          f"({ann.label}); check --annotation / --annotation-column")

@@ -97,6 +97,9 @@ def join_tcga(cohort: Cohort, clinical: Any, id_column: str | None) -> Cohort:
     if clin_src is not None:
         sources[clin_src] = sha256(Path(clinical))
     dropped = [w for w in joined.warnings if "(barcodes)" in w and "not in" in w]
-    return replace(joined, sources=sources, warnings=[w for w in joined.warnings if w not in dropped],
+    clin = joined.clinical.copy()
+    code = dict(zip(ids, cols["sample_type_code"], strict=True))
+    clin["sample_type_code"] = pd.array([code[str(i)] for i in clin.index], dtype=object)  # '01' is a code
+    return replace(joined, sources=sources, clinical=clin, warnings=[w for w in joined.warnings if w not in dropped],
                    qc={**joined.qc, "tcga": {"tissue_counts": pd.Series(cols["tissue"]).value_counts().to_dict(),
                                              "patients_with_several_tumour_samples": several}})
