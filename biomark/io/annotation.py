@@ -43,6 +43,12 @@ class Annotation:
 
 def load_annotation(path: Path, src: str, column: str | None) -> Annotation:
     """Read an annotation file: a platform table (GPL SOFT, ``.annot``, family SOFT) or a CSV/TSV."""
+    try:
+        regular = path.is_file() and not path.is_char_device() and not path.is_fifo()
+    except OSError:
+        regular = False
+    if not regular:
+        raise InputError(f"{src}: not a regular file; give --annotation a GEO platform .annot/SOFT file or a CSV")
     head = head_lines(path, 5)
     if any(h.startswith(("^", "!")) for h in head):
         return from_table(platform_table(path, src), src, column)

@@ -78,17 +78,19 @@ def open_text(path: Path, src: str) -> Iterator[str]:
         raise InputError(f"{src}: cannot read ({err}); check that the file is complete") from None
 
 
-def head_lines(path: Path, n: int = 40) -> list[str]:
-    """Up to ``n`` first lines (for format detection); [] when unreadable."""
-    out: list[str] = []
+def head_lines(path: Path, n: int = 40, limit: int = 1 << 16) -> list[str]:
+    """Up to ``n`` first lines within the first ``limit`` bytes (format detection); [] when unreadable
+    or not a regular file (a device or FIFO is left to the table reader's rules)."""
     try:
-        for line in open_text(path, str(path)):
-            out.append(line)
-            if len(out) >= n:
-                break
-    except InputError:
+        if not path.is_file() or path.is_char_device() or path.is_fifo():
+            return []
+        with open(path, "rb") as fh:
+            gz = fh.read(2) == b"\x1f\x8b"
+        with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+            data = fh.read(limit)
+    except (OSError, EOFError):
         return []
-    return out
+    return data.decode("utf-8", errors="replace").splitlines()[:n]
 
 
 def _unquote(cell: str) -> str:

@@ -53,6 +53,8 @@ def detect_format(path: Path) -> str:
     """One of :data:`FORMATS` (``"table"``: CSV/TSV/Parquet for :func:`biomark.read_cohort`)."""
     if path.is_dir():
         return "cBioPortal study"
+    if not path.is_file():  # a device or FIFO: the table reader's own rules
+        return "table"
     if (path.parent / "data_clinical_sample.txt").is_file() and path.name.startswith("data_"):
         return "cBioPortal study"
     head = head_lines(path, 60)
@@ -104,9 +106,7 @@ def read_any(expression: str | os.PathLike[str], clinical: str | os.PathLike[str
         As :func:`biomark.read_cohort` (``assay``, ``samples_as``, ``id_column``, ...).
     """
     path, src = Path(expression), str(expression)
-    if not path.exists():
-        raise InputError(f"{src}: no such file or folder; check the path")
-    fmt = detect_format(path)
+    fmt = detect_format(path) if path.exists() else "table"  # a missing file: read_cohort's message
     if fmt == "table":
         return _plain(path, clinical, panel, annotation, annotation_column, collapse, platform, kw)
     if kw.get("samples_as", "auto") == "rows":
