@@ -191,3 +191,28 @@ def test_inspect_bad_input_is_one_error_line(tmp_path):
     p = _cli("inspect", str(FAMILY), "--panel", str(PANEL))
     assert p.returncode == 2
     assert p.stderr.startswith("error: ") and p.stderr.count("\n") == 1 and "--platform" in p.stderr
+
+
+def test_mimat_accessions_in_a_plain_table_map_through_a_csv(tmp_path):
+    expr = tmp_path / "mirna.tsv"
+    expr.write_text("ID\tS1\tS2\tS3\nMIMAT0000764\t5.5\t6.25\t7\nMIMAT0004701\t1\t2\t3\nMIMAT0000062\t9\t9\t9\n")
+    ann = tmp_path / "mimat.csv"
+    ann.write_text("accession,name\nMIMAT0000764,hsa-miR-339-5p\nMIMAT0004701,hsa-miR-339-3p\n"
+                   "MIMAT0000062,hsa-let-7a-5p\n")
+    c = read_any(expr, panel="escc_mir339_radiotherapy", annotation=ann)
+    assert c.expression["hsa-miR-339-5p"].tolist() == [5.5, 6.25, 7.0]  # the 5p accession, never the 3p one
+    assert c.qc["annotation"]["used"]["hsa-miR-339-5p"] == ["MIMAT0000764"]
+    assert c.qc["orientation"] == "columns"
+    assert any("other arm of hsa-miR-339-5p" in w and "MIMAT0004701" in w for w in c.warnings)
+
+
+def test_gds_subset_with_one_sample_in_two_groups_is_refused(tmp_path):
+    text = GDS.read_bytes()
+    import gzip
+
+    soft = gzip.decompress(text).decode()
+    soft = soft.replace("!subset_sample_id = GSM11810,GSM11827,", "!subset_sample_id = GSM11815,GSM11810,GSM11827,", 1)
+    p = tmp_path / "GDS507_edited.soft"
+    p.write_text(soft)
+    with pytest.raises(InputError, match="sample GSM11815 is in two 'disease state' subsets"):
+        read_any(p, panel=PANEL, annotation=ANNOT, collapse="mean")

@@ -13,6 +13,7 @@ across samples, ``first``: the first in file order), computed on the values as t
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ COLLAPSE = ("error", "mean", "median", "max-mean", "first")
 # the name columns GEO platform and .annot tables use, in the order they are preferred
 NAME_COLUMNS = ("Gene symbol", "Gene Symbol", "GENE_SYMBOL", "Symbol", "miRNA_ID", "miRNA_ID_LIST", "ORF",
                 "SPOT_ID")
+_ARM = re.compile(r"-([35]p)(?![a-z0-9])", re.I)
 _EMPTY = {"", "---", "--", "NA", "null"}
 
 
@@ -111,6 +113,7 @@ class Mapping:
     how: dict[str, str]  # marker id -> how its name matched
     multi_gene: dict[str, list[str]]  # marker id -> '///' probes left out
     n_unannotated: int
+    other_arm: dict[str, list[str]] = field(default_factory=dict)  # marker id -> probes of its other arm
 
 
 def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
@@ -119,6 +122,7 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
     probes: dict[str, list[str]] = {}
     how: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
+    other: dict[str, list[str]] = {}
     cache: dict[str, tuple[str | None, str]] = {}
     missing = 0
     for f in features:
@@ -133,12 +137,21 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
             mid, h = cache[part]
             if mid is None:
                 continue
+            if _other_arm(part, mid):
+                other.setdefault(mid, []).append(f"{f} ({part})")
+                continue
             if len(parts) > 1:
                 multi.setdefault(mid, []).append(f)
                 continue
             probes.setdefault(mid, []).append(f)
             how.setdefault(mid, f"annotation ({h})" if h else "annotation")
-    return Mapping(probes, how, multi, missing)
+    return Mapping(probes, how, multi, missing, other)
+
+
+def _other_arm(name: str, marker: str) -> bool:
+    """``hsa-miR-339-3p`` named for marker ``hsa-miR-339-5p``: the other arm, never the marker."""
+    a, b = _ARM.search(name), _ARM.search(marker)
+    return bool(a and b and a.group(1).lower() != b.group(1).lower())
 
 
 def collapse_values(values: pd.DataFrame, mapping: Mapping, rule: str, src: str,
@@ -171,11 +184,14 @@ def collapse_values(values: pd.DataFrame, mapping: Mapping, rule: str, src: str,
     for m, p in mapping.multi_gene.items():
         say(f"{src}: {len(p)} probe(s) annotated to several genes including {m} were left out "
             f"({', '.join(p[:6])}); give a two-column --annotation to assign one explicitly")
+    for m, p in mapping.other_arm.items():
+        say(f"{src}: {len(p)} feature(s) annotated to the other arm of {m} were not used ({', '.join(p[:4])})")
     if several:
         say(f"{src}: {len(several)} marker(s) had several probes, combined by --collapse {rule}: "
             + "; ".join(f"{m} ({len(p)})" for m, p in several.items()))
     qc = {"probes": {m: list(p) for m, p in mapping.probes.items()}, "used": chosen,
           "collapse": rule if several else "none needed", "multi_gene_left_out": mapping.multi_gene,
+          "other_arm_left_out": mapping.other_arm,
           "n_features_without_name": mapping.n_unannotated}
     return pd.DataFrame(out, index=values.index), qc
 

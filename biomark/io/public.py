@@ -144,12 +144,12 @@ def _plain(path: Path, clinical: Any, panel: Any, annotation: Any, annotation_co
     src = str(path)
     if platform is not None:
         raise InputError(f"{src}: --platform applies to GEO SOFT family files only")
-    if annotation is not None or annotation_column is not None:
-        raise InputError(f"{src}: --annotation for a plain table is not supported yet; rename the feature "
-                         "columns to the panel's marker names, or give a GEO file")
     import biomark
 
-    cohort = biomark.read_cohort(path, None, panel=panel, **kw)
+    if annotation is not None or annotation_column is not None:
+        cohort = _annotated_table(path, panel, annotation, annotation_column, collapse, kw)
+    else:
+        cohort = biomark.read_cohort(path, None, panel=panel, **kw)
     if tcga.is_tcga(cohort.sample_ids):
         return tcga.join_tcga(cohort, clinical, kw.get("clinical_id_column"))
     return cohort if clinical is None else _join_file(cohort, clinical, kw)
@@ -225,7 +225,18 @@ def _expression(parsed: Parsed, tmp: Path, src: str, panel_arg: Any, ann: Annota
                 raise InputError(f"{err}; if these are probe ids or accessions, map them to names with "
                                  "--annotation FILE (a GEO platform .annot/SOFT file or a two-column CSV)") from None
             raise
-    mapping = map_features([r[0].strip() for r in rows], ann, panel)
+    mapping = _mapping([r[0].strip() for r in rows], ann, panel, src)
+    wanted = {p for ps in mapping.probes.values() for p in ps}
+    counts = kw["assay"] == "counts"
+    write_table([r for r in rows if counts or r[0].strip() in wanted], t.header, out)
+    probes = _read_text(out, where, None, kw)
+    notes: list[str] = []
+    values, qc = collapse_values(probes.expression, mapping, collapse, src, notes.append)
+    return _marker_cohort(probes, values, qc, panel, ann, mapping.how, notes, src)
+
+
+def _mapping(features: list[str], ann: Annotation, panel: Any, src: str, hint: str = "") -> Any:
+    mapping = map_features(features, ann, panel)
     if not mapping.probes and mapping.multi_gene:
         shown = "; ".join(f"{m}: {', '.join(p[:4])}" for m, p in mapping.multi_gene.items())
         raise InputError(f"{src}: the panel's markers are only on probes annotated to several genes ({shown}); "
@@ -233,11 +244,31 @@ def _expression(parsed: Parsed, tmp: Path, src: str, panel_arg: Any, ann: Annota
                          "(probe id, marker) to choose")
     if not mapping.probes:
         raise InputError(f"{src}: none of the markers of panel '{panel.id}' is named by the annotation "
-                         f"({ann.label}); check --annotation / --annotation-column")
-    wanted = {p for ps in mapping.probes.values() for p in ps}
-    counts = kw["assay"] == "counts"
-    write_table([r for r in rows if counts or r[0].strip() in wanted], t.header, out)
-    probes = _read_text(out, where, None, kw)
+                         f"({ann.label}) for the file's features (like {', '.join(features[:3])}); check "
+                         f"--annotation / --annotation-column{hint}")
+    return mapping
+
+
+def _annotated_table(path: Path, panel_arg: Any, annotation: Any, column: str | None, collapse: str,
+                     kw: dict[str, Any]) -> Cohort:
+    """A plain table whose feature names are probe ids or accessions, through an annotation."""
+    import biomark
+
+    src = str(path)
+    if annotation is None:
+        raise InputError(f"{src}: --annotation-column without --annotation: a plain table has no platform "
+                         "table; give --annotation FILE")
+    panel = _load_panel(panel_arg)
+    if panel is None:
+        raise InputError(f"{src}: --annotation needs a panel (the names to look for)")
+    ann = load_annotation(Path(annotation), str(annotation), column)
+    kw = {**kw, "assay": kw.get("assay") or panel.assay}
+    if kw.get("samples_as", "auto") == "auto":  # the axis whose names the annotation knows
+        lay = sniff_layout(path, src, sep=kw.get("sep"), decimal=kw.get("decimal"), id_column=kw.get("id_column"))
+        kw["samples_as"] = "rows" if any(n in ann.names for n in lay.names[1:]) else "columns"
+    probes = biomark.read_cohort(path, None, panel=None, **kw)
+    mapping = _mapping(list(probes.expression.columns), ann, panel, src,
+                       "" if kw.get("samples_as") == "columns" else " (samples as columns? pass --samples-as columns)")
     notes: list[str] = []
     values, qc = collapse_values(probes.expression, mapping, collapse, src, notes.append)
     return _marker_cohort(probes, values, qc, panel, ann, mapping.how, notes, src)
