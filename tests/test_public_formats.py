@@ -216,3 +216,18 @@ def test_gds_subset_with_one_sample_in_two_groups_is_refused(tmp_path):
     p.write_text(soft)
     with pytest.raises(InputError, match="sample GSM11815 is in two 'disease state' subsets"):
         read_any(p, panel=PANEL, annotation=ANNOT, collapse="mean")
+
+
+def test_inspect_cbioportal_shows_codings_and_survival_columns():
+    p = _cli("inspect", str(PORTAL), "--panel", str(PANEL), "--assay", "counts")
+    assert p.returncode == 0, p.stderr
+    assert "format: cBioPortal study" in p.stdout
+    assert "OS_STATUS: text, 2 value(s): 1:DECEASED (2), 0:LIVING (2); 0 missing" in p.stdout
+    assert "DFS_MONTHS: numeric, 3 value(s): 6.1 (1), 40.2 (1), 3.0 (1); 1 missing" in p.stdout
+    assert "survival columns (cBioPortal): --time OS_MONTHS --event OS_STATUS" in p.stdout
+    assert "data_mrna_seq_v2_rsem.txt (cBioPortal study table" in p.stdout  # the warning names the file
+
+
+def test_a_folder_that_is_no_study_is_refused(tmp_path):
+    with pytest.raises(InputError, match="is a folder, not an expression file or a cBioPortal study folder"):
+        read_any(tmp_path, panel=PANEL)

@@ -66,6 +66,11 @@ def describe(cohort: Any, panel: Any) -> list[str]:
     if clin is not None:
         out.append(f"clinical: {len(clin.columns)} column(s), {len(clin)} sample(s) joined")
         out += [f"  {line}" for line in (_column(clin[c], c) for c in clin.columns)]
+        from biomark.io.cbioportal import SURVIVAL_COLUMNS
+
+        for t, e in SURVIVAL_COLUMNS.items():
+            if t in clin.columns and e in clin.columns:
+                out.append(f"survival columns (cBioPortal): --time {t} --event {e}")
     out += [f"warning: {w}" for w in cohort.warnings]
     return out
 

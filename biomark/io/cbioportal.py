@@ -51,11 +51,14 @@ def read_study(path: Path, src: str) -> Parsed:
             for c in cols:
                 clinical.setdefault(c, {})[s] = rec.get(c, "")
     notes = [] if sfile.is_file() else [f"{folder}: no data_clinical_sample.txt; no clinical columns were read"]
-    return Parsed("cBioPortal study", table, samples, clinical, notes=notes)
+    return Parsed("cBioPortal study", table, samples, clinical, notes=notes, table_src=str(expr))
 
 
 def _expression_file(folder: Path, src: str) -> Path:
     found = [folder / n for n in EXPRESSION_FILES if (folder / n).is_file()]
+    if not found and not (folder / "data_clinical_sample.txt").is_file():
+        raise InputError(f"{src}: is a folder, not an expression file or a cBioPortal study folder (no "
+                         "data_clinical_sample.txt); give the expression file")
     if not found:
         others = sorted(p.name for p in folder.glob("data_*.txt") if "clinical" not in p.name)
         raise InputError(f"{src}: no expression file ({', '.join(EXPRESSION_FILES[:3])} ...) in the folder"

@@ -61,6 +61,7 @@ class Parsed:
     own_names_label: str = ""
     platform_table: Table | None = None  # a family file's platform table (annotation source)
     notes: list[str] = field(default_factory=list)
+    table_src: str = ""  # the file holding the table when it is not the one given (a cBioPortal folder's)
 
 
 def open_text(path: Path, src: str) -> Iterator[str]:

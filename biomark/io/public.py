@@ -149,6 +149,10 @@ def _plain(path: Path, clinical: Any, panel: Any, annotation: Any, annotation_co
     if annotation is not None or annotation_column is not None:
         cohort = _annotated_table(path, panel, annotation, annotation_column, collapse, kw)
     else:
+        if kw.get("samples_as", "auto") == "auto" and panel is None and path.is_file():
+            lay = sniff_layout(path, src, sep=kw.get("sep"), decimal=kw.get("decimal"), id_column=kw.get("id_column"))
+            if tcga.is_tcga(lay.names[1:]):  # barcodes in the header: samples are the columns
+                kw = {**kw, "samples_as": "columns"}
         cohort = biomark.read_cohort(path, None, panel=panel, **kw)
     if tcga.is_tcga(cohort.sample_ids):
         return tcga.join_tcga(cohort, clinical, kw.get("clinical_id_column"))
@@ -213,7 +217,8 @@ def _expression(parsed: Parsed, tmp: Path, src: str, panel_arg: Any, ann: Annota
     panel = _load_panel(panel_arg)
     kw = {**kw, "assay": kw.get("assay") or (panel.assay if panel is not None else None)}
     t = parsed.table
-    where = f"{src} ({parsed.kind} table, line {t.line})" if t.line else src
+    base = parsed.table_src or src
+    where = f"{base} ({parsed.kind} table, line {t.line})" if t.line else base
     out = tmp / "expression.tsv"
     rows = [r for r in t.rows if r and r[0].strip()]
     if ann is None or panel is None:

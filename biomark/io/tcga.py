@@ -101,5 +101,5 @@ def join_tcga(cohort: Cohort, clinical: Any, id_column: str | None) -> Cohort:
     code = dict(zip(ids, cols["sample_type_code"], strict=True))
     clin["sample_type_code"] = pd.array([code[str(i)] for i in clin.index], dtype=object)  # '01' is a code
     return replace(joined, sources=sources, clinical=clin, warnings=[w for w in joined.warnings if w not in dropped],
-                   qc={**joined.qc, "tcga": {"tissue_counts": pd.Series(cols["tissue"]).value_counts().to_dict(),
+                   qc={**joined.qc, "format": "TCGA/Xena matrix", "tcga": {"tissue_counts": pd.Series(cols["tissue"]).value_counts().to_dict(),
                                              "patients_with_several_tumour_samples": several}})
