@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +26,19 @@ _ENTITY = re.compile(r"^\^(\w+)\s*(?:=\s*(.*))?$")
 
 @dataclass
 class Table:
-    """A table as text: header cells and rows of cells, with the file line of its header."""
+    """A table as text: header cells and rows of cells, with the file line of its header.
+
+    ``stream``, when set, yields the rows again from the file (a series matrix of hundreds of
+    samples is not held in memory as Python strings); ``rows`` is then empty.
+    """
 
     header: list[str]
     rows: list[list[str]]
     line: int
+    stream: Callable[[], Iterator[list[str]]] | None = None
+
+    def iter_rows(self) -> Iterator[list[str]]:
+        return self.stream() if self.stream is not None else iter(self.rows)
 
 
 @dataclass
@@ -252,7 +260,6 @@ def read_series_matrix(path: Path, src: str) -> Parsed:
     """A ``GSEnnnn_series_matrix.txt(.gz)`` file: ``!Sample_*`` rows and the ``ID_REF`` table."""
     attrs: list[tuple[str, list[str], int]] = []
     header: list[str] | None = None
-    rows: list[list[str]] = []
     state, hline = "head", 0
     for n, line in enumerate(open_text(path, src), start=1):
         if state == "head":
@@ -264,16 +271,29 @@ def read_series_matrix(path: Path, src: str) -> Parsed:
         elif state == "table":
             if line.startswith("!series_matrix_table_end"):
                 state = "done"
-            elif header is None:
+                break
+            if header is None:
                 header, hline = [_unquote(c) for c in line.split("\t")], n
-            elif line:
-                cells = line.split("\t")
-                cells[0] = _unquote(cells[0])
-                rows.append(cells)
     if state != "done" or header is None:
         raise InputError(f"{src}: no complete expression table (!series_matrix_table_begin ... _end); "
                          "the file is cut or not a GEO series matrix: download it again")
     samples = header[1:]
+    return Parsed("GEO series matrix", Table(header, [], hline, stream=lambda: _matrix_rows(path, src, hline)),
+                  samples, _matrix_clinical(attrs, samples, src))
+
+
+def _matrix_rows(path: Path, src: str, hline: int) -> Iterator[list[str]]:
+    for n, line in enumerate(open_text(path, src), start=1):
+        if n <= hline or not line:
+            continue
+        if line.startswith("!series_matrix_table_end"):
+            return
+        cells = line.split("\t")
+        cells[0] = _unquote(cells[0])
+        yield cells
+
+
+def _matrix_clinical(attrs: list[tuple[str, list[str], int]], samples: list[str], src: str) -> dict[str, dict[str, str]]:
     clinical: dict[str, dict[str, str]] = {}
     chars: dict[str, list[str]] = {s: [] for s in samples}
     for key, cells, n in attrs:
@@ -288,7 +308,7 @@ def read_series_matrix(path: Path, src: str) -> Parsed:
     for s in samples:
         for k, v in characteristics(chars[s]):
             clinical.setdefault(k, {})[s] = v
-    return Parsed("GEO series matrix", Table(header, rows, hline), samples, clinical)
+    return clinical
 
 
 def platform_table(path: Path, src: str) -> Table:

@@ -16,6 +16,7 @@ import csv
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -181,7 +182,7 @@ def _annotation(parsed: Parsed, annotation: Any, column: str | None, src: str) -
     return None
 
 
-def write_table(rows: list[list[str]], header: list[str], out: Path) -> None:
+def write_table(rows: Iterable[list[str]], header: list[str], out: Path) -> None:
     """Rows of text cells as a TSV (cells as written, a cell with a tab or quote quoted)."""
     with open(out, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
@@ -220,9 +221,11 @@ def _expression(parsed: Parsed, tmp: Path, src: str, panel_arg: Any, ann: Annota
     base = parsed.table_src or src
     where = f"{base} ({parsed.kind} table, line {t.line})" if t.line else base
     out = tmp / "expression.tsv"
-    rows = [r for r in t.rows if r and r[0].strip()]
+    def rows() -> Iterator[list[str]]:
+        return (r for r in t.iter_rows() if r and r[0].strip())
+
     if ann is None or panel is None:
-        write_table(rows, t.header, out)
+        write_table(rows(), t.header, out)
         try:
             return _read_text(out, where, panel, kw)
         except InputError as err:
@@ -230,10 +233,10 @@ def _expression(parsed: Parsed, tmp: Path, src: str, panel_arg: Any, ann: Annota
                 raise InputError(f"{err}; if these are probe ids or accessions, map them to names with "
                                  "--annotation FILE (a GEO platform .annot/SOFT file or a two-column CSV)") from None
             raise
-    mapping = _mapping([r[0].strip() for r in rows], ann, panel, src)
+    mapping = _mapping([r[0].strip() for r in rows()], ann, panel, src)
     wanted = {p for ps in mapping.probes.values() for p in ps}
     counts = kw["assay"] == "counts"
-    write_table([r for r in rows if counts or r[0].strip() in wanted], t.header, out)
+    write_table((r for r in rows() if counts or r[0].strip() in wanted), t.header, out)
     probes = _read_text(out, where, None, kw)
     notes: list[str] = []
     values, qc = collapse_values(probes.expression, mapping, collapse, src, notes.append)
