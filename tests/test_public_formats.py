@@ -231,3 +231,15 @@ def test_inspect_cbioportal_shows_codings_and_survival_columns():
 def test_a_folder_that_is_no_study_is_refused(tmp_path):
     with pytest.raises(InputError, match="is a folder, not an expression file or a cBioPortal study folder"):
         read_any(tmp_path, panel=PANEL)
+
+
+def test_report_lists_the_probes_of_each_marker(tmp_path):
+    out = tmp_path / "r.html"
+    p = _cli("validate", "--panel", str(PANEL), "--expression", str(GDS), "--annotation", str(ANNOT),
+             "--collapse", "max-mean", "--outcome", "disease state", "--bootstrap", "0", "--permutations", "0",
+             "--repeats", "1", "--cv", "3", "-q", "--report", str(out))
+    assert p.returncode == 0, p.stderr
+    html = out.read_text()
+    assert "<h3>Feature annotation</h3>" in html
+    assert "<tr><td>CP</td><td>227253_at, 228143_at</td><td>227253_at</td></tr>" in html
+    assert "several probes per marker: max-mean" in html
