@@ -243,3 +243,15 @@ def test_report_lists_the_probes_of_each_marker(tmp_path):
     assert "<h3>Feature annotation</h3>" in html
     assert "<tr><td>CP</td><td>227253_at, 228143_at</td><td>227253_at</td></tr>" in html
     assert "several probes per marker: max-mean" in html
+
+
+def test_gds_value_type_count_read_as_log2_is_warned():
+    c = read_any(GDS, panel=PANEL, annotation=ANNOT, collapse="mean", assay="log2_expression")
+    assert any("value_type 'count'" in w and "--assay intensity" in w for w in c.warnings)
+    quiet = read_any(GDS, panel=PANEL, annotation=ANNOT, collapse="mean")  # the panel says intensity
+    assert not any("value_type" in w for w in quiet.warnings)
+
+
+def test_platform_outside_a_family_file_is_refused():
+    with pytest.raises(InputError, match="--platform applies to GEO SOFT family files.*GEO GDS"):
+        read_any(GDS, panel=PANEL, platform="GPL97")

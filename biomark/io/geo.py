@@ -69,6 +69,7 @@ class Parsed:
     own_names_label: str = ""
     platform_table: Table | None = None  # a family file's platform table (annotation source)
     notes: list[str] = field(default_factory=list)
+    value_type: str = ""  # a GDS's !dataset_value_type ("count": not log-transformed; "transformed count")
     table_src: str = ""  # the file holding the table when it is not the one given (a cBioPortal folder's)
 
 
@@ -174,8 +175,9 @@ def parse_gds(entities: list[Entity], src: str) -> Parsed:
             if m.group(2):
                 clinical.setdefault("source_name", {})[col] = m.group(2).strip()
     _subsets(entities, samples, clinical, src)
+    vtype = next((e.first("dataset_value_type") for e in sets if e.first("dataset_value_type")), "")
     return Parsed("GEO GDS", Table(["ID_REF", *samples], rows, ds.table.line), samples, clinical, own_names=own,
-                  own_names_label=f"the IDENTIFIER column of {ds.id}")
+                  own_names_label=f"the IDENTIFIER column of {ds.id}", value_type=vtype)
 
 
 def _subsets(entities: list[Entity], samples: list[str], clinical: dict[str, dict[str, str]], src: str) -> None:

@@ -112,12 +112,16 @@ def read_any(expression: str | os.PathLike[str], clinical: str | os.PathLike[str
         return _plain(path, clinical, panel, annotation, annotation_column, collapse, platform, kw)
     if kw.get("samples_as", "auto") == "rows":
         raise InputError(f"{src}: a {fmt} has samples as columns; leave --samples-as at auto or columns")
+    if platform is not None and fmt != "GEO SOFT family":
+        raise InputError(f"{src}: --platform applies to GEO SOFT family files (samples on several platforms); "
+                         f"this is a {fmt}: leave it out")
     parsed = parse_structured(path, src, fmt, platform)
     ann = _annotation(parsed, annotation, annotation_column, src)
     with tempfile.TemporaryDirectory(prefix="biomark-") as tmp:
         cohort = _expression(parsed, Path(tmp), src, panel, ann, collapse, kw)
+        notes = [*parsed.notes, *_scale_note(parsed, cohort.assay, src)]
         cohort = replace(cohort, sources={src: _digest(path)}, name=kw.get("name") or file_stem(path),
-                         warnings=[*parsed.notes, *cohort.warnings], qc={**cohort.qc, "format": fmt})
+                         warnings=[*notes, *cohort.warnings], qc={**cohort.qc, "format": fmt})
         if clinical is not None:
             return _join_file(cohort, clinical, kw)
         if not parsed.clinical:
@@ -136,6 +140,18 @@ def _keep_codes(clin: pd.DataFrame, parsed: Parsed) -> pd.DataFrame:
         if c in out.columns and any(re.match(r"^[+-]?0\d", v.strip()) for v in vals.values()):
             out[c] = pd.array([vals.get(str(i), None) or None for i in out.index], dtype=object)
     return out
+
+
+def _scale_note(parsed: Parsed, assay: str, src: str) -> list[str]:
+    """A GDS says whether its values are log-transformed; a panel read on the other scale is warned."""
+    vt = parsed.value_type.strip().lower()
+    if vt == "count" and assay == "log2_expression":
+        return [f"{src}: the GDS says value_type 'count' (signals, not log-transformed) but the values are read as "
+                "log2 expression; pass --assay intensity to take log2 of them"]
+    if vt.startswith("transformed") and assay == "intensity":
+        return [f"{src}: the GDS says value_type '{parsed.value_type}' (already transformed) but the values are read "
+                "as intensities and log2-transformed again; pass --assay log2_expression if they are log2"]
+    return []
 
 
 def _plain(path: Path, clinical: Any, panel: Any, annotation: Any, annotation_column: Any, collapse: str,
