@@ -340,6 +340,96 @@ def _check_convergence(out: Path) -> None:
 
 _SCORE = ("score", "--expression", OK_EXPR, "--out", "../out/scores.csv")
 
+# --- public-cohort formats (issue 14: GEO, annotation, cBioPortal) ---------------------------------
+
+_GEO_PANEL = """id: bad_geo_panel
+title: bad-input panel for GEO files
+cancer_type: RCC
+specimen: tissue
+compartment: tissue
+assay: intensity
+endpoints:
+  - {id: rcc_vs_normal, kind: binary, positive_class: RCC, negative_class: normal}
+markers:
+  - {id: CP, type: mRNA, direction: {rcc_vs_normal: up}}
+  - {id: VEGFA, type: mRNA, direction: {rcc_vs_normal: up}}
+evidence:
+  - {seed: none (test data), reference: 0, sentence: bad-input test panel, level: patient_cohort}
+"""
+
+
+def _gds_text(table_end: bool = True) -> str:
+    rows = [("227253_at", "CP", "900", "100", "800", "120"), ("228143_at", "CP", "500", "200", "700", "90"),
+            ("230695_s_at", "MRPS18A///VEGFA", "50", "40", "60", "30")]
+    body = "\n".join("\t".join(r) for r in rows)
+    return ("^DATASET = GDS0\n!dataset_platform = GPL97\n^SUBSET = GDS0_1\n!subset_description = RCC\n"
+            "!subset_sample_id = GSM1,GSM3\n!subset_type = disease state\n^SUBSET = GDS0_2\n"
+            "!subset_description = normal\n!subset_sample_id = GSM2,GSM4\n!subset_type = disease state\n"
+            "^DATASET = GDS0\n!dataset_table_begin\nID_REF\tIDENTIFIER\tGSM1\tGSM2\tGSM3\tGSM4\n" + body + "\n"
+            + ("!dataset_table_end\n" if table_end else ""))
+
+
+def _geo_setup(name: str, text: str) -> Callable[[Path], None]:
+    def setup(d: Path) -> None:
+        (d / "geo_panel.yaml").write_text(_GEO_PANEL, encoding="utf-8")
+        (d / name).write_text(text, encoding="utf-8")
+    return setup
+
+
+def _family_setup(d: Path) -> None:
+    def sample(gsm: str, gpl: str) -> str:
+        return (f"^SAMPLE = {gsm}\n!Sample_platform_id = {gpl}\n!Sample_characteristics_ch1 = disease state: RCC\n"
+                "!sample_table_begin\nID_REF\tVALUE\n227253_at\t5\n!sample_table_end\n")
+    (d / "geo_panel.yaml").write_text(_GEO_PANEL, encoding="utf-8")
+    (d / "GSE0_family.soft").write_text("^DATABASE = GeoMiame\n^SERIES = GSE0\n" + sample("GSM1", "GPL96")
+                                        + sample("GSM2", "GPL97"), encoding="utf-8")
+
+
+def _portal_setup(d: Path) -> None:
+    study = d / "study"
+    study.mkdir()
+    (study / "data_clinical_sample.txt").write_text("#a\tb\n#a\tb\n#STRING\tSTRING\n#1\t1\n"
+                                                     "PATIENT_ID\tSAMPLE_ID\nP1\tS1\n", encoding="utf-8")
+    for f in ("data_mrna_seq_v2_rsem.txt", "data_mirna.txt"):
+        (study / f).write_text("Hugo_Symbol\tS1\nCP\t5\n", encoding="utf-8")
+    (d / "geo_panel.yaml").write_text(_GEO_PANEL, encoding="utf-8")
+
+
+def _geo_args(expr: str, *extra: str) -> tuple[str, ...]:
+    return ("validate", "--panel", "geo_panel.yaml", "--expression", expr, "--outcome", "disease state", *FAST,
+            *extra, *OUTS)
+
+
+def _geo_case(cid: str, problem: str, argv: tuple[str, ...], words: tuple[str, ...],
+              setup: Callable[[Path], None]) -> Case:
+    return Case(cid, "expression", problem, argv, (), words, setup=setup)
+
+
+CASES_PUBLIC_FORMATS = [
+    _geo_case("geo_several_probes", "GEO GDS: a marker with two probes and no --collapse",
+              _geo_args("GDS0.soft"), ("CP: 2 probes (227253_at, 228143_at)", "--collapse mean|median|max-mean|first"),
+              _geo_setup("GDS0.soft", _gds_text())),
+    _geo_case("geo_multi_gene_probe_only", "GEO GDS: the only probe of the marker is annotated 'A///B'",
+              _geo_args("GDS0.soft", "--collapse", "mean", "--annotation", "map.csv"),
+              ("several genes", "VEGFA: 230695_s_at", "two-column --annotation"),
+              lambda d: (_geo_setup("GDS0.soft", _gds_text())(d),
+                         (d / "map.csv").write_text("ID,Gene symbol\n230695_s_at,MRPS18A///VEGFA\n"))),
+    _geo_case("geo_table_cut", "GEO SOFT: the table has no end line (a cut download)",
+              _geo_args("GDS0.soft"), ("no end line", "download it again"),
+              _geo_setup("GDS0.soft", _gds_text(table_end=False))),
+    _geo_case("geo_family_two_platforms", "GEO family SOFT: samples on two platforms, no --platform",
+              _geo_args("GSE0_family.soft"), ("2 platforms (GPL96 (1 samples), GPL97 (1 samples))", "--platform GPLnnn"),
+              _family_setup),
+    _geo_case("geo_annotation_column_unknown", "--annotation-column names no column of the annotation",
+              _geo_args("GDS0.soft", "--annotation", "map.csv", "--annotation-column", "Symbol"),
+              ("--annotation-column 'Symbol' is not a column", "ID, Gene symbol"),
+              lambda d: (_geo_setup("GDS0.soft", _gds_text())(d),
+                         (d / "map.csv").write_text("ID,Gene symbol\n227253_at,CP\n"))),
+    _geo_case("cbioportal_two_expression_files", "cBioPortal folder with two expression files",
+              _geo_args("study"), ("several expression files", "--expression study/data_mrna_seq_v2_rsem.txt"),
+              _portal_setup),
+]
+
 
 CASES: list[Case] = [
     # --- panel specs ------------------------------------------------------------------------------
@@ -626,6 +716,9 @@ CASES: list[Case] = [
     arg_case("arg_time_unit_unknown", "--time-unit fortnights",
              validate_args(OK_EXPR, OK_CLIN, "--time-unit", "fortnights", survival=True),
              ("fortnights", "days", "months")),
+
+    # --- public-cohort formats (issue 14: GEO, annotation, cBioPortal) ---
+    *CASES_PUBLIC_FORMATS,
 ]
 
 

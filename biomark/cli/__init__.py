@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("biomark.cli.validate", "demo",
              "Simulate a cohort, validate its panel, and write DIR/report.html and DIR/results.json."),
     "fit": ("biomark.cli.model", "fit", "Fit a panel's scoring rule on a cohort and write model.json."),
+    "inspect": ("biomark.cli.inspect", "inspect",
+                "Show what biomark reads from FILE: format, orientation, the panel's markers, clinical columns."),
     "panels": ("biomark.cli.panels", "panels", "The panel catalog: list, show and check panel specs."),
     "power": ("biomark.cli.synth", "power",
               "Probability that a validation reaches its goals, by simulation, for each n."),

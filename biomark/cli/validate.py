@@ -11,6 +11,7 @@ import click
 from biomark.atomic import write_text_atomic
 from biomark.cli._cohort_options import cohort_options
 from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path, echo_safe
+from biomark.cli._format_options import format_options
 from biomark.cli._progress import ProgressBar
 from biomark.errors import BiomarkError
 from biomark.vocabulary import METHODS, PENALTIES
@@ -50,8 +51,10 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 
 
 @click.command()
+@format_options
 @click.option("--panel", "panel_name", required=True, help="Catalog id or path of a panel spec YAML.")
-@click.option("--expression", required=True, type=click.Path(dir_okay=False), help="Expression file (CSV, TSV, Parquet; .gz ok).")
+@click.option("--expression", required=True, type=click.Path(),
+              help="Expression file (CSV, TSV, Parquet; .gz ok; GEO series matrix or SOFT; a cBioPortal study folder).")
 @click.option("--clinical", type=click.Path(dir_okay=False), help="Clinical file joined on sample id.")
 @click.option("--endpoint", help="Endpoint id of the panel (default: chosen from --outcome / --time).")
 @click.option("--outcome", help="Clinical column with the binary outcome.")
@@ -88,7 +91,7 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, method, penalty,
              folds, repeats, bootstrap, bootstrap_method, permutations, times, seed, n_jobs, scheduler,
              sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet,
-             cohort_opts) -> None:
+             cohort_opts, formats) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
 
     \b
@@ -114,11 +117,13 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
             tlist = [float(x) for x in times.split(",") if x.strip()]
         except ValueError:
             raise click.BadParameter(f"'{times}' is not a comma-separated list of numbers", param_hint="--times") from None
+    from biomark.io.public import read_any
+
     panel = biomark.load_panel(panel_name)
     kw = dict(panel=panel, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, **cohort_opts.read_kwargs())
-    cohorts = [biomark.read_cohort(expression, clinical, **kw)]
+    cohorts = [read_any(expression, clinical, **kw, **formats)]
     for ve, vc in zip(validation_expression, validation_clinical, strict=True):
-        cohorts.append(biomark.read_cohort(ve, vc, **kw))
+        cohorts.append(read_any(ve, vc, **kw, **formats))
     bar = ProgressBar(enabled=False if quiet else None)
     try:
         result = biomark.validate(
