@@ -42,9 +42,10 @@ def _commands() -> dict[str, set[str]]:
 
     def walk(cmd: click.Command, name: str) -> None:
         out[name] = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts) if o.startswith("--")} | {"--help"}
-        if isinstance(cmd, click.Group):
-            for sub_name, sub in cmd.commands.items():
-                walk(sub, f"{name} {sub_name}".strip())
+        if isinstance(cmd, click.Group):  # list_commands/get_command: the top group loads its commands lazily
+            ctx = click.Context(cmd)
+            for sub_name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, sub_name), f"{name} {sub_name}".strip())
 
     walk(cli, "")
     return out
