@@ -96,7 +96,18 @@ def optimism_delta_auc(y: Any, clinical: Any, added: Any, *, B: int = 200, seed:
     For resample ``b`` (``n`` rows drawn with replacement) both models are refitted; ``dAUC_boot,b`` is their
     AUC difference on the resample, ``dAUC_orig,b`` that of the same fits on the original rows;
     ``optimism = mean_b(dAUC_boot,b - dAUC_orig,b)`` and ``corrected = dAUC_apparent - optimism``. The
-    percentile interval is that of ``dAUC_boot,b - optimism``. Resamples with one class or a fit that does not
+    percentile interval is that of ``dAUC_boot,b - optimism`` (R: ``quantile(boot - optimism, c(0.025, 0.975))``,
+    type 7).
+
+    Coverage, from the simulations of tests/stats/test_added_value_sim.py: with added terms that carry information
+    the interval covers the data set's true out-of-sample difference (the two fitted models on an independent
+    sample of 20,000) in about 95 % of data sets. With terms that carry none, it covers 0 in about 99 %: at the
+    null the difference of nested models sits on a boundary (the apparent difference is almost never negative)
+    and the true out-of-sample difference is itself below 0, so 0 is not the quantity the interval estimates
+    (Demler, Pencina & D'Agostino 2012, Stat Med 31:2577; Pepe et al. 2013, Stat Med 32:1467). The test of
+    added value is the likelihood-ratio test (:func:`nested_lr_test`); the interval describes the size. The
+    percentile interval of ``dAUC_orig,b`` alone covers 0 in 95 % at the null but its true value in only 41 %
+    when the terms carry information, which is why it is not used. Resamples with one class or a fit that does not
     converge are left out (``n_failed``).
 
     Parameters
