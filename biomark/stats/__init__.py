@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "nested_lr_test": "added_value",
     "delta_concordance": "added_value",
     "optimism_delta_auc": "added_optimism",
+    "optimism_delta_c": "added_optimism",
     "improve_prob": "reclassification",
     "categorical_nri": "reclassification",
     # errors (BiomarkError is the root of biomark's hierarchy, re-exported by biomark.errors)

@@ -126,6 +126,7 @@ class _Evaluation:
     warnings: list[str]
     cohort_info: dict[str, Any]
     flags: list[str] = field(default_factory=list)
+    added: dict[str, Any] | None = None
 
 
 def validate(
@@ -137,6 +138,8 @@ def validate(
     time: str | None = None,
     event: str | None = None,
     covariates: Sequence[str] = (),
+    clinical_model: Sequence[str] = (),
+    risk_cutoffs: Sequence[float] | None = None,
     method: str = "signed_z",
     penalty: str | None = "l2",
     estimator: Any = None,
@@ -163,7 +166,13 @@ def validate(
         A :class:`~biomark.cohort.Cohort`, or a sequence of cohorts: the model is fitted on the first and
         evaluated on each of the others, with a DerSimonian–Laird summary of AUC or log-HR across all.
     endpoint, outcome, time, event, covariates
-        Endpoint id (default: chosen from ``time``/``outcome``) and clinical column names.
+        Endpoint id (default: chosen from ``time``/``outcome``) and clinical column names; ``covariates``
+        adjust the survival section's Cox HR of the score; for a binary endpoint, when ``clinical_model`` is not
+        given, they are the clinical model.
+    clinical_model, risk_cutoffs
+        Clinical columns of the clinical model the panel is compared with (section ``added_value``: the clinical
+        and the clinical + panel model, LR test, change in AUC/C apparent and optimism-corrected, NRI/IDI, net
+        benefit, directions adjusted for it; docs/added_value.md); risk cut-offs of the categorical NRI.
     method, penalty, estimator
         ``signed_z`` (the literature's rule), ``weights``, ``logistic``, ``estimator`` (any scikit-learn
         classifier given as ``estimator=``) for binary endpoints; ``cox`` for survival.
@@ -230,6 +239,14 @@ def _plan(a: dict[str, Any]) -> _Plan:
                 "permutations": a["permutations"], "seed": a["seed"], "n_jobs": n_jobs, "ci": a["ci"],
                 "alpha": a["alpha"], "times": list(times) if times is not None else None,
                 "estimator": repr(a["estimator"]) if a["estimator"] is not None else None}
+    # binary: covariates name the clinical model (nothing else uses them); survival: they keep adjusting the
+    # survival section's Cox HR and name the clinical model only through clinical_model (results.json unchanged)
+    clin = list(a["clinical_model"]) or (list(a["covariates"]) if ep.kind == "binary" else [])
+    if clin:
+        if len(set(clin)) != len(clin):
+            raise InputError(f"--clinical-model names a column twice: {', '.join(clin)}")
+        settings["clinical_model"] = clin
+        settings["risk_cutoffs"] = [float(c) for c in a["risk_cutoffs"]] if a["risk_cutoffs"] else None
     return _Plan(panel, cohorts, ep, method, est, settings, a)
 
 
@@ -280,14 +297,34 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
         section, fitted = binary_mod.evaluate(
             plan.estimator, X, o.y, raw_markers=X, marker_directions=plan.panel.directions(ep.id),
             B=kw["bootstrap"], boot_method=kw["bootstrap_method"], permutations=kw["permutations"], **common)
-        return _Evaluation(X, section, fitted, {"markers": markers, "kind": "binary", "y": o.y}, int(o.y.size),
-                           warnings, info, binary_mod.findings(section))
+        ev = _Evaluation(X, section, fitted, {"markers": markers, "kind": "binary", "y": o.y}, int(o.y.size),
+                         warnings, info, binary_mod.findings(section))
+        return _added(plan, ev, o.present, {"y": np.asarray(o.y, float)})
     cov = describe.covariates(train, kw["covariates"], o.present)
     section, fitted = survival_mod.evaluate(
         plan.estimator, X, o.time, o.event, covariates=cov, times=st["times"], time_unit=ep.time_unit,
         B=kw["bootstrap"], **common)
-    return _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
-                                            "event": o.event}, int(o.present.sum()), warnings, info)
+    ev = _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
+                                          "event": o.event}, int(o.present.sum()), warnings, info)
+    return _added(plan, ev, o.present, {"time": np.asarray(o.time, float), "event": np.asarray(o.event, float)})
+
+
+def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str, np.ndarray]) -> _Evaluation:
+    """Stage 3b: the panel over the clinical model (section ``added_value``), when one was named."""
+    names = plan.settings.get("clinical_model")
+    if not names:
+        return ev
+    from biomark.validation.added import evaluate_added
+
+    if plan.method in ("logistic", "cox"):
+        added = ev.X.copy()
+    else:
+        added = pd.DataFrame({"panel_score": np.asarray(ev.fitted.panel_score(ev.X), float)}, index=ev.X.index)
+    ev.added, extra = evaluate_added(plan.cohorts[0], names, present, outcome, added, ev.X, kind=plan.endpoint.kind,
+                                     B=plan.kw["bootstrap"], seed=plan.kw["seed"], ci=plan.kw["ci"],
+                                     cutoffs=plan.settings.get("risk_cutoffs"))
+    ev.warnings.extend(extra)
+    return ev
 
 
 def _directions(plan: _Plan, ev: _Evaluation) -> dict[str, Any]:
@@ -330,6 +367,8 @@ def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any)
     data["direction"] = direction
     if ext is not None:
         data["cohorts"], data["meta"] = ext
+    if ev.added is not None:
+        data["added_value"] = ev.added
     ev.cohort_info["n_analysed"] = ev.n_analysed
     ev.cohort_info["warnings"] = ev.warnings
     data.update(cohort=ev.cohort_info, settings=plan.settings, flags=ev.flags, warnings=ev.warnings)
