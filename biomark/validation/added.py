@@ -63,9 +63,12 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray) -> t
         raise InputError("--clinical-model names clinical columns but no clinical file was given (--clinical)")
     parts, refs, kinds = [], {}, {}
     sub = clin.loc[rows]
+    cols = {name: _column(sub, name, cohort.name) for name in names}
     complete = sub[list(names)].notna().all(axis=1).to_numpy()
-    for name in names:
-        col = _column(sub, name, cohort.name)
+    if complete.sum() < 10:
+        raise InputError(f"{cohort.name}: only {int(complete.sum())} analysed samples have every clinical-model column "
+                         f"({', '.join(names)}): fill in the clinical file or name fewer columns")
+    for name, col in cols.items():
         num = _numeric(col)
         cc = col[complete]
         if num is not None:

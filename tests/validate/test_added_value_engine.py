@@ -1,0 +1,158 @@
+"""validate(clinical_model=...): the added_value section (issue 16), binary and survival, fixed rule and fitted panel.
+
+The statistics themselves are checked against R in tests/stats/test_added_value.py; here the engine is checked to
+feed them the right rows and design: the section's numbers equal R's on the same data (the R reference data set of
+tests/data/R/added_value.R, as a Cohort whose "expression" is its markers m1, m2) and the bad-input rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import biomark
+from biomark.errors import InputError
+from biomark.synthetic import simulate
+
+R_DIR = Path(__file__).resolve().parents[1] / "data" / "R"
+
+
+@pytest.fixture(scope="module")
+def binary_cohort():
+    panel = biomark.load_panel("escc_mir339_radiotherapy")
+    cohort, _ = simulate(panel, 150, seed=1, endpoint="radioresistance")
+    rng = np.random.default_rng(3)
+    n = len(cohort.clinical)
+    cohort.clinical["stage"] = rng.choice(["I", "II", "III"], n)
+    cohort.clinical["age"] = rng.normal(60, 9, n).round(1)
+    return panel, cohort
+
+
+def _run(panel, cohort, **kw):
+    base = dict(endpoint="radioresistance", cv=(2, 1), bootstrap=20, permutations=0, seed=4)
+    base.update(kw)
+    return biomark.validate(panel, cohort, **base)
+
+
+def test_binary_section_matches_the_stats_on_the_same_rows(binary_cohort) -> None:
+    panel, cohort = binary_cohort
+    r = _run(panel, cohort, clinical_model=["stage", "age"], risk_cutoffs=[0.2, 0.5])
+    a = r.data["added_value"]
+    assert a["reference_levels"] == {"stage": "I"} and a["added_terms"] == ["panel_score"]
+    assert [t["term"] for t in a["clinical_model"]] == ["(Intercept)", "stage=II", "stage=III", "age"]
+    # the same fit by statsmodels (independent code) on the rows and the score the section used
+    import statsmodels.api as sm
+
+    fitted = biomark.model.PanelModel(panel=panel, method="signed_z", endpoint="radioresistance")
+    X = cohort.levels(panel)
+    o = cohort.outcome(None, positive_class=panel.endpoint("radioresistance").positive_class,
+                       candidates=("radioresistance",))
+    Xo = X[o.present]
+    score = fitted.fit(Xo, o.y).panel_score(Xo)
+    clin = cohort.clinical[o.present]
+    D = np.column_stack([np.ones(len(score)), clin.stage == "II", clin.stage == "III", clin.age, score]).astype(float)
+    f1 = sm.Logit(np.asarray(o.y, float), D).fit(disp=0, tol=1e-12, method="newton")
+    f0 = sm.Logit(np.asarray(o.y, float), D[:, :4]).fit(disp=0, tol=1e-12, method="newton")
+    assert a["loglik_full"] == pytest.approx(f1.llf, rel=1e-9)
+    assert a["lr_test"]["lr"] == pytest.approx(2 * (f1.llf - f0.llf), rel=1e-7)
+    np.testing.assert_allclose([t["coef"] for t in a["full_model"]], f1.params, rtol=1e-6)
+    assert a["categorical"]["categories"] == ["<0.2", "0.2-<0.5", ">=0.5"]
+    assert sum(map(sum, a["categorical"]["table_events"])) == a["n_events"]
+    assert a["corrected"]["B"] == 20 and "corrected" in a["corrected"]
+    assert len(a["net_benefit"]["diff"]) == len(a["net_benefit"]["threshold"])
+    assert "likelihood-ratio" in a["verdict"]
+
+
+def test_no_clinical_model_no_section(binary_cohort) -> None:
+    panel, cohort = binary_cohort
+    r = _run(panel, cohort, bootstrap=0)
+    assert "added_value" not in r.data and "clinical_model" not in r.data["settings"]
+
+
+def test_binary_covariate_is_the_clinical_model(binary_cohort) -> None:
+    panel, cohort = binary_cohort
+    r = _run(panel, cohort, covariates=["age"], bootstrap=0)
+    assert r.data["added_value"]["clinical_columns"] == ["age"]
+    assert r.data["added_value"]["corrected"] == {"error": "bootstrap was 0"}
+
+
+def test_survival_fitted_panel_markers_added() -> None:
+    panel = biomark.load_panel("hcc_pdl1_survival")
+    cohort, _ = simulate(panel, 150, seed=4, endpoint="overall_survival")
+    rng = np.random.default_rng(1)
+    cohort.clinical["grade"] = rng.choice(["G1", "G2"], len(cohort.clinical))
+    cohort.clinical["age"] = rng.normal(60, 9, len(cohort.clinical))
+    r = biomark.validate(panel, cohort, endpoint="overall_survival", method="cox", penalty=None, cv=(2, 1),
+                         bootstrap=10, permutations=0, clinical_model=["grade", "age"], seed=2)
+    a = r.data["added_value"]
+    assert a["kind"] == "survival" and a["discrimination"]["measure"] == "c"
+    assert a["added_terms"] == list(cohort.levels(panel).columns)
+    assert a["lr_test"]["df"] == len(a["added_terms"])
+    assert a["reclassification"]["error"].startswith("not computed yet")
+    assert a["corrected"]["B"] == 10
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda c: c.clinical.__setitem__("age", 55.0), "'age' is constant"),
+    (lambda c: c.clinical.__setitem__("age", np.nan), "'age' is missing for every sample"),
+    (lambda c: c.clinical.__setitem__("stage", ["IV"] + ["I", "II"] * ((len(c.clinical) - 1) // 2)
+                                      + ["I"] * ((len(c.clinical) - 1) % 2)), "IV with one sample"),
+    (lambda c: None, "not in the clinical file"),
+])
+def test_bad_clinical_columns_are_one_error_naming_the_column(binary_cohort, change, message) -> None:
+    panel, cohort0 = binary_cohort
+    cohort = _copy(cohort0)
+    change(cohort)
+    names = ["stage", "age"] if "not in" not in message else ["stage", "nodes"]
+    with pytest.raises(InputError, match=message):
+        _run(panel, cohort, clinical_model=names, bootstrap=0)
+
+
+def test_clinical_column_collinear_with_the_score(binary_cohort) -> None:
+    panel, cohort0 = binary_cohort
+    cohort = _copy(cohort0)
+    X = cohort.levels(panel)
+    cohort.clinical["copy"] = -X.iloc[:, 0].to_numpy() * 2.0 + 1.0  # the signed z score is linear in the marker
+    with pytest.raises(InputError, match="'copy' is collinear with the panel score"):
+        _run(panel, cohort, clinical_model=["copy", "age"], bootstrap=0)
+
+
+def _copy(cohort):
+    import copy
+
+    c = copy.copy(cohort)
+    object.__setattr__(c, "clinical", cohort.clinical.copy())
+    return c
+
+
+def test_cli_clinical_model(tmp_path: Path, capsys) -> None:
+    import json
+
+    from biomark.cli import main
+
+    def run(argv):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        return e.value.code
+
+    out = tmp_path / "s"
+    assert run(["synth", "--panel", "escc_mir339_radiotherapy", "--n", "120", "--seed", "2", "--out", str(out),
+                "--quiet"]) == 0
+    clin = pd.read_csv(out / "clinical.csv")
+    clin["age"] = np.random.default_rng(0).normal(60, 9, len(clin)).round(1)
+    clin.to_csv(out / "clin2.csv", index=False)
+    args = ["validate", "--panel", "escc_mir339_radiotherapy", "--expression", str(out / "expression.csv"),
+            "--clinical", str(out / "clin2.csv"), "--bootstrap", "0", "--permutations", "0", "--repeats", "1",
+            "--json", str(tmp_path / "r.json"), "--quiet"]
+    assert run([*args, "--clinical-model", "age", "--risk-cutoffs", "0.2,0.5"]) == 0
+    d = json.loads((tmp_path / "r.json").read_text())
+    assert d["added_value"]["clinical_columns"] == ["age"] and d["settings"]["risk_cutoffs"] == [0.2, 0.5]
+    capsys.readouterr()
+    assert run([*args, "--clinical-model", "age", "--risk-cutoffs", "0.5,0.2"]) == 2
+    assert "--risk-cutoffs" in capsys.readouterr().err
+    assert run([*args, "--clinical-model", "age,stage"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "'stage'" in err and len(err.strip().splitlines()) == 1
