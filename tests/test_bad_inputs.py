@@ -376,6 +376,26 @@ CASES: list[Case] = [
              ("'abc' is not a comma-separated list of integers",)),
     arg_case("demo_out_parent_missing", "demo --out under a missing directory", ("demo", "--out", "../out/a/b"),
              ("parent directory '../out/a' does not exist",)),
+    # --- added value over a clinical model (issue 16) ---
+    # clin_added_*.csv: clinical_ok.csv plus stage (I/II/III by row) and age, each with one mistake
+    arg_case("clinical_model_constant", "--clinical-model column with one value",
+             validate_args(OK_EXPR, "clin_added_constant_age.csv", "--clinical-model", "stage,age"),
+             ("clinical-model column 'age' is constant", "drop it from --clinical-model"),
+             inputs=(OK_EXPR, "clin_added_constant_age.csv", PANEL)),
+    arg_case("clinical_model_all_missing", "--clinical-model column missing for every sample",
+             validate_args(OK_EXPR, "clin_added_age_missing.csv", "--clinical-model", "stage,age"),
+             ("'age' is missing for every sample",), inputs=(OK_EXPR, "clin_added_age_missing.csv", PANEL)),
+    arg_case("clinical_model_level_one_sample", "--clinical-model factor with a level of one sample",
+             validate_args(OK_EXPR, "clin_added_stage_single.csv", "--clinical-model", "stage,age"),
+             ("'stage' has level(s) IV with one sample", "merge the level"),
+             inputs=(OK_EXPR, "clin_added_stage_single.csv", PANEL)),
+    arg_case("clinical_model_unknown_column", "--clinical-model names no column",
+             validate_args(OK_EXPR, "clin_added_constant_age.csv", "--clinical-model", "stage,grade"),
+             ("'grade' is not in the clinical file", "columns are"),
+             inputs=(OK_EXPR, "clin_added_constant_age.csv", PANEL)),
+    arg_case("risk_cutoffs_decreasing", "--risk-cutoffs not increasing",
+             validate_args(OK_EXPR, OK_CLIN, "--clinical-model", "os_months", "--risk-cutoffs", "0.3,0.1"),
+             ("--risk-cutoffs", "increasing")),
 ]
 
 

@@ -31,11 +31,16 @@ CAVEATS = ("The likelihood-ratio test is the test of added value for nested mode
            "miscalibrated new model (Pepe et al. 2015; Kerr et al. 2014): read it beside the LR test, not instead.")
 
 
+_MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "."})
+
+
 def _column(clin: pd.DataFrame, name: str, cohort: str) -> pd.Series:
     if name not in clin.columns:
         raise InputError(f"{cohort}: --clinical-model column '{name}' is not in the clinical file; columns are: "
                          + ", ".join(map(str, clin.columns)))
     col = clin[name]
+    if not pd.api.types.is_numeric_dtype(col):  # a text column keeps the spellings of a missing cell
+        col = col.mask(col.astype(str).str.strip().isin(_MISSING))
     if col.isna().all():
         raise InputError(f"{cohort}: clinical-model column '{name}' is missing for every sample: "
                          "drop it from --clinical-model or fill it in")
@@ -64,7 +69,7 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray) -> t
     parts, refs, kinds = [], {}, {}
     sub = clin.loc[rows]
     cols = {name: _column(sub, name, cohort.name) for name in names}
-    complete = sub[list(names)].notna().all(axis=1).to_numpy()
+    complete = pd.concat(cols, axis=1).notna().all(axis=1).to_numpy()
     if complete.sum() < 10:
         raise InputError(f"{cohort.name}: only {int(complete.sum())} analysed samples have every clinical-model column "
                          f"({', '.join(names)}): fill in the clinical file or name fewer columns")
@@ -74,7 +79,8 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray) -> t
         if num is not None:
             if cc.nunique() < 2:
                 raise InputError(f"{cohort.name}: clinical-model column '{name}' is constant in the analysed samples "
-                                 f"(every value {cc.iloc[0]!r}): drop it from --clinical-model")
+                                 f"(every value {cc.iloc[0].item() if hasattr(cc.iloc[0], 'item') else cc.iloc[0]}): drop it "
+                                 "from --clinical-model")
             parts.append(num.rename(name).to_frame())
             kinds[name] = "numeric"
             continue
