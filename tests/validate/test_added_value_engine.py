@@ -156,3 +156,15 @@ def test_cli_clinical_model(tmp_path: Path, capsys) -> None:
     assert run([*args, "--clinical-model", "age,stage"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "'stage'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_report_section_escapes_column_names(binary_cohort, tmp_path: Path) -> None:
+    panel, cohort0 = binary_cohort
+    cohort = _copy(cohort0)
+    cohort.clinical["<b>grade</b>"] = np.where(np.arange(len(cohort.clinical)) % 3 == 0, "high", "low")
+    r = _run(panel, cohort, clinical_model=["<b>grade</b>", "age"], risk_cutoffs=[0.3])
+    r.to_html(tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "Added value over the clinical model" in html and 'href="#added"' in html
+    assert "<b>grade</b>" not in html and "&lt;b&gt;grade&lt;/b&gt;" in html
+    assert "Categorical NRI for risk cut-offs 0.3" in html and "can reward a" in html
