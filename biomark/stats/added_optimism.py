@@ -192,12 +192,13 @@ def _harrell(t: np.ndarray, e: np.ndarray, risk: np.ndarray) -> float:
 
 
 def optimism_delta_c(time: Any, event: Any, clinical: Any, added: Any, *, B: int = 200, seed: int = 0,
-                     ci: float = 0.95) -> DeltaCOptimism:
+                     ci: float = 0.95, indices: Any = None) -> DeltaCOptimism:
     r"""Harrell's optimism-corrected difference in Harrell's C between a clinical and a clinical + added Cox model.
 
     As :func:`optimism_delta_auc` with Cox fits (:func:`biomark.stats.coxph.cox_coef`, Efron ties) and Harrell's C
     of the linear predictors (``survival::concordance``, ``reverse = TRUE``); resamples with no event or a fit that
-    fails are left out. R: a loop of two ``coxph`` fits and ``concordance(..., newdata = d)`` per resample.
+    fails are left out; ``indices`` replays given resamples. R: a loop of two ``coxph`` fits per resample with
+    ``concordance(fit)`` and ``concordance(fit, newdata = d)`` (tests/data/R/added_value.R).
 
     Examples
     --------
@@ -219,7 +220,10 @@ def optimism_delta_c(time: Any, event: Any, clinical: Any, added: Any, *, B: int
     if not 0 < ci < 1 or B < 1:
         raise StatsError(f"need B >= 1 and 0 < ci < 1, got B={B}, ci={ci}")
     c0, c1 = _harrell(t, e, X0 @ cox_coef(t, e, X0)), _harrell(t, e, X1 @ cox_coef(t, e, X1))
-    idx = np.random.default_rng(seed).integers(0, n, (B, n))
+    idx = np.random.default_rng(seed).integers(0, n, (B, n)) if indices is None else np.asarray(indices, dtype=np.intp)
+    if idx.ndim != 2 or idx.shape[1] != n or idx.min() < 0 or idx.max() >= n:
+        raise StatsError(f"indices must be a (B, {n}) array of row numbers 0..{n - 1}")
+    B = int(idx.shape[0])
     rows = []
     for ib in idx:
         if e[ib].sum() < 2:

@@ -214,3 +214,16 @@ def test_nested_refuses_repeated_terms_and_bad_cutoffs() -> None:
         categorical_nri([0, 1], [0.1, 0.2], [0.2, 0.3], [0.3, 0.1])
     with pytest.raises(StatsError, match=r"\[0, 1\]"):
         improve_prob([0, 1], [0.1, 1.2], [0.2, 0.3])
+
+
+def test_optimism_delta_c_replays_the_r_bootstrap(data: pd.DataFrame) -> None:
+    from biomark.stats import optimism_delta_c
+
+    idx = np.loadtxt(R_DIR / "added_value_boot_idx.csv", delimiter=",", dtype=int)
+    o = optimism_delta_c(data.time, data.status, _clinical(data), data[["score"]], indices=idx)
+    assert o.n_boot == 50 and o.n_failed == 0
+    assert o.apparent == pytest.approx(0.0557552110073, abs=1e-10)
+    # Cox fits converge to ~1e-9 in both programs; a C difference moves only if a pair's order flips
+    assert o.optimism == pytest.approx(-0.00791763627589, abs=1e-9)
+    assert o.corrected == pytest.approx(0.0636728472832, abs=1e-9)
+    assert (o.ci_low, o.ci_high) == pytest.approx((0.0185888814438, 0.115291117785), abs=1e-9)

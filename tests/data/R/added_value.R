@@ -96,3 +96,19 @@ ra <- c(0.4, 0.1, 0.6, 0.3, 0.2, 0.9, 0.2, 0.5); rb <- c(0.5, 0.2, 0.1, 0.3, 0.1
 p("C a b", c(concordance(Surv(tt, ee) ~ ra, reverse = TRUE)$concordance, concordance(Surv(tt, ee) ~ rb, reverse = TRUE)$concordance))
 ip <- improveProb(c(0.2, 0.4, 0.3, 0.6, 0.5, 0.7), c(0.1, 0.5, 0.5, 0.8, 0.3, 0.6), c(0, 0, 1, 1, 0, 1))
 p("nri idi", c(ip$nri, ip$idi))
+
+## optimism-corrected dC (Cox, fixed rule), the same B = 50 resamples
+s0 <- Surv(time, status) ~ stage + age; s1 <- Surv(time, status) ~ stage + age + score
+cfun <- function(fit, nd) concordance(fit, newdata = nd)$concordance
+a0 <- coxph(s0, d); a1 <- coxph(s1, d)
+app <- cfun(a1, d) - cfun(a0, d)
+boot <- test <- numeric(B)
+for (b in 1:B) {
+  db <- d[idx[b, ], ]
+  h0 <- coxph(s0, db); h1 <- coxph(s1, db)
+  boot[b] <- cfun(h1, db) - cfun(h0, db)
+  test[b] <- cfun(h1, d) - cfun(h0, d)
+}
+opt <- mean(boot - test)
+cat("== survival optimism, B = 50\n"); p("apparent", app); p("optimism", opt); p("corrected", app - opt)
+p("percentile CI (boot - optimism)", quantile(boot - opt, c(0.025, 0.975), type = 7))
