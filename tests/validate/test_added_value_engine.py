@@ -168,3 +168,67 @@ def test_report_section_escapes_column_names(binary_cohort, tmp_path: Path) -> N
     assert "Added value over the clinical model" in html and 'href="#added"' in html
     assert "<b>grade</b>" not in html and "&lt;b&gt;grade&lt;/b&gt;" in html
     assert "Categorical NRI for risk cut-offs 0.3" in html and "can reward a" in html
+
+
+# --- the engine on the R reference data: fitted panel (markers m1, m2 added), stage a factor -------------------
+@pytest.fixture(scope="module")
+def r_cohort(tmp_path_factory):
+    d = pd.read_csv(R_DIR / "added_value_data.csv")
+    tmp = tmp_path_factory.mktemp("rdata")
+    ids = [f"P{i:03d}" for i in range(len(d))]
+    pd.DataFrame({"sample_id": ids, "MKA": d.m1, "MKB": d.m2}).to_csv(tmp / "expr.csv", index=False)
+    pd.DataFrame({"sample_id": ids, "response": d.y, "stage": d.stage, "age": d.age, "time": d.time,
+                  "status": d.status}).to_csv(tmp / "clin.csv", index=False)
+    panel = biomark.load_panel(R_DIR.parent / "added_value_panel.yaml")
+    return panel, biomark.read_cohort(tmp / "expr.csv", tmp / "clin.csv", panel=panel)
+
+
+def test_engine_binary_fitted_panel_matches_r(r_cohort) -> None:
+    # R: glm(y ~ stage + age + m1 + m2, binomial); numbers from tests/data/R/added_value.Rout ("m1 m2")
+    panel, cohort = r_cohort
+    r = biomark.validate(panel, cohort, endpoint="response", outcome="response", method="logistic", penalty=None,
+                         cv=(2, 1), bootstrap=0, permutations=0, clinical_model=["stage", "age"],
+                         risk_cutoffs=[0.1, 0.3])
+    a = r.data["added_value"]
+    assert a["n"] == 150 and a["reference_levels"] == {"stage": "I"}
+    np.testing.assert_allclose([t["coef"] for t in a["full_model"]],
+                               [-5.68715588914, 0.655106967915, 2.00056583918, 0.072129075634, 0.67381925011,
+                                0.0467435548202], rtol=1e-7)  # the tight glm fit (see the stats test)
+    assert a["lr_test"]["lr"] == pytest.approx(13.2407647048, rel=1e-8) and a["lr_test"]["df"] == 2
+    dd = a["discrimination"]
+    assert (dd["full"], dd["clinical"]) == pytest.approx((0.762571375944, 0.705010130779), abs=1e-9)
+    assert (dd["ci_low"], dd["ci_high"]) == pytest.approx((0.00338851968439, 0.111733970645), abs=1e-9)
+    assert a["reclassification"]["nri"] == pytest.approx(0.592374286241, abs=1e-9)
+    assert a["reclassification"]["idi"] == pytest.approx(0.0815187533193, abs=1e-8)
+    assert a["categorical"]["table_events"] == [[0, 0, 0], [1, 7, 3], [0, 6, 44]]
+
+
+def test_engine_survival_fitted_panel_matches_r(r_cohort) -> None:
+    # R: coxph(Surv(time, status) ~ stage + age + m1 + m2); concordance(fit0, fit1)
+    panel, cohort = r_cohort
+    r = biomark.validate(panel, cohort, endpoint="os", time="time", event="status", method="cox", penalty=None,
+                         cv=(2, 1), bootstrap=0, permutations=0, clinical_model=["stage", "age"])
+    a = r.data["added_value"]
+    np.testing.assert_allclose([t["coef"] for t in a["full_model"]],
+                               [0.115053385942, 0.70666796034, 0.0236220997906, 0.531679268664, 0.052135297907],
+                               rtol=1e-7)
+    assert a["lr_test"]["lr"] == pytest.approx(28.1269567815, rel=1e-8)
+    dd = a["discrimination"]
+    assert (dd["clinical"], dd["full"]) == pytest.approx((0.573262141904, 0.652120340897), abs=1e-10)
+    assert dd["se"] == pytest.approx(0.0306002710921, abs=1e-10)
+
+
+def test_engine_fixed_rule_matches_r(r_cohort) -> None:
+    # signed_z of MKA, MKB (both up / risk) is affine in m1/sd(m1) + m2/sd(m2): R's "fixed rule" lines
+    panel, cohort = r_cohort
+    kw = dict(cv=(2, 1), bootstrap=0, permutations=0, clinical_model=["stage", "age"])
+    a = biomark.validate(panel, cohort, endpoint="response", outcome="response", **kw).data["added_value"]
+    assert a["added_terms"] == ["panel_score"]
+    assert a["lr_test"]["lr"] == pytest.approx(10.2479142572, rel=1e-8)
+    assert a["discrimination"]["full"] == pytest.approx(0.747098913244, abs=1e-9)
+    assert (a["reclassification"]["nri"], a["reclassification"]["idi"]) == pytest.approx(
+        (0.383496039786, 0.0637505529262), abs=1e-8)
+    s = biomark.validate(panel, cohort, endpoint="os", time="time", event="status", **kw).data["added_value"]
+    assert s["lr_test"]["lr"] == pytest.approx(20.9726459198, rel=1e-8)
+    assert s["discrimination"]["full"] == pytest.approx(0.645240784475, abs=1e-10)
+    assert s["discrimination"]["se"] == pytest.approx(0.0294185278533, abs=1e-10)

@@ -112,3 +112,16 @@ for (b in 1:B) {
 opt <- mean(boot - test)
 cat("== survival optimism, B = 50\n"); p("apparent", app); p("optimism", opt); p("corrected", app - opt)
 p("percentile CI (boot - optimism)", quantile(boot - opt, c(0.025, 0.975), type = 7))
+
+## a fixed rule: signed_z of the two markers (both "up"/"risk") is affine in m1/sd(m1) + m2/sd(m2), so the LR test,
+## AUCs, NRI and C of the clinical + rule model are those of this score
+d$zs <- d$m1 / sd(d$m1) + d$m2 / sd(d$m2)
+g1 <- glm(y ~ stage + age + zs, binomial, d)
+cat("== fixed rule (signed_z), binary\n")
+p("LR", anova(f0, g1, test = "LRT")$Deviance[2])
+p("auc1", as.numeric(auc(roc(d$y, predict(g1), levels = c(0, 1), direction = "<", quiet = TRUE))))
+ip <- improveProb(fitted(f0), fitted(g1), d$y); p("nri idi", c(ip$nri, ip$idi))
+k1 <- coxph(Surv(time, status) ~ stage + age + zs, d)
+cat("== fixed rule (signed_z), survival\n")
+p("LR", anova(c0, k1)$Chisq[2]); cc <- concordance(c0, k1); p("C0 C1", coef(cc))
+p("se dC", sqrt(drop(c(-1, 1) %*% cc$var %*% c(-1, 1))))
