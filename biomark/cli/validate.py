@@ -50,6 +50,7 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--clinical-model", metavar="COLS",
               help="Comma-separated clinical columns (e.g. stage,age): does the panel add to this clinical model?")
 @click.option("--risk-cutoffs", metavar="P,P", help="Risk cut-offs for the categorical NRI (e.g. 0.1,0.3).")
+@click.option("--spline", metavar="COLS", help="Clinical-model numeric columns as restricted cubic splines (4 knots, as rms::rcs).")
 @click.option("--method", type=click.Choice([m for m in METHODS if m != "boolean"]), default="signed_z", show_default=True,
               help="signed_z: the literature's rule; logistic (binary) or cox (survival): coefficients fitted.")
 @click.option("--penalty", type=click.Choice([*PENALTIES, "none"]), default="l2", show_default=True,
@@ -78,7 +79,7 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
               help="Write results JSON here ('-' prints it to stdout for scripts).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars and no summary.")
 def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, clinical_model,
-             risk_cutoffs, method, penalty,
+             risk_cutoffs, spline, method, penalty,
              folds, repeats, bootstrap, bootstrap_method, permutations, times, seed, n_jobs, scheduler, samples_as,
              sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
@@ -116,7 +117,8 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
     try:
         result = biomark.validate(
             panel, cohorts if len(cohorts) > 1 else cohorts[0], endpoint=endpoint, outcome=outcome, time=time_col,
-            event=event_col, covariates=covariates, clinical_model=clin_cols, risk_cutoffs=cutoffs, method=method, penalty=None if penalty == "none" else penalty,
+            event=event_col, covariates=covariates, clinical_model=clin_cols, risk_cutoffs=cutoffs,
+            spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method, penalty=None if penalty == "none" else penalty,
             cv=(folds, repeats), bootstrap=bootstrap, bootstrap_method=bootstrap_method, permutations=permutations,
             times=tlist, seed=seed, n_jobs=n_jobs, scheduler=scheduler, progress=bar,
             command=shlex.join(["biomark", *sys.argv[1:]]) if sys.argv and Path(sys.argv[0]).name == "biomark" else None,

@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "optimism_delta_c": "added_optimism",
     "improve_prob": "reclassification",
     "categorical_nri": "reclassification",
+    "rcs_basis": "spline",
     # errors (BiomarkError is the root of biomark's hierarchy, re-exported by biomark.errors)
     "BiomarkError": "_errors",
     "MonotoneLikelihoodError": "_errors",

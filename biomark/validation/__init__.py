@@ -140,6 +140,7 @@ def validate(
     covariates: Sequence[str] = (),
     clinical_model: Sequence[str] = (),
     risk_cutoffs: Sequence[float] | None = None,
+    spline: Sequence[str] = (),
     method: str = "signed_z",
     penalty: str | None = "l2",
     estimator: Any = None,
@@ -169,10 +170,11 @@ def validate(
         Endpoint id (default: chosen from ``time``/``outcome``) and clinical column names; ``covariates``
         adjust the survival section's Cox HR of the score; for a binary endpoint, when ``clinical_model`` is not
         given, they are the clinical model.
-    clinical_model, risk_cutoffs
+    clinical_model, risk_cutoffs, spline
         Clinical columns of the clinical model the panel is compared with (section ``added_value``: the clinical
         and the clinical + panel model, LR test, change in AUC/C apparent and optimism-corrected, NRI/IDI, net
-        benefit, directions adjusted for it; docs/added_value.md); risk cut-offs of the categorical NRI.
+        benefit, directions adjusted for it; docs/added_value.md); risk cut-offs of the categorical NRI; numeric
+        clinical-model columns entered as a restricted cubic spline with 4 knots (``rms::rcs(x, 4)``).
     method, penalty, estimator
         ``signed_z`` (the literature's rule), ``weights``, ``logistic``, ``estimator`` (any scikit-learn
         classifier given as ``estimator=``) for binary endpoints; ``cox`` for survival.
@@ -247,6 +249,9 @@ def _plan(a: dict[str, Any]) -> _Plan:
             raise InputError(f"--clinical-model names a column twice: {', '.join(clin)}")
         settings["clinical_model"] = clin
         settings["risk_cutoffs"] = [float(c) for c in a["risk_cutoffs"]] if a["risk_cutoffs"] else None
+        settings["spline"] = list(a["spline"]) or None
+    elif a["spline"]:
+        raise InputError("--spline names a column of the clinical model: give --clinical-model too")
     return _Plan(panel, cohorts, ep, method, est, settings, a)
 
 
@@ -322,7 +327,7 @@ def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str,
         added = pd.DataFrame({"panel_score": np.asarray(ev.fitted.panel_score(ev.X), float)}, index=ev.X.index)
     ev.added, extra = evaluate_added(plan.cohorts[0], names, present, outcome, added, ev.X, kind=plan.endpoint.kind,
                                      B=plan.kw["bootstrap"], seed=plan.kw["seed"], ci=plan.kw["ci"],
-                                     cutoffs=plan.settings.get("risk_cutoffs"))
+                                     cutoffs=plan.settings.get("risk_cutoffs"), spline=plan.settings.get("spline") or ())
     ev.warnings.extend(extra)
     return ev
 

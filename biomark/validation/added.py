@@ -23,6 +23,7 @@ from biomark.stats.added_optimism import optimism_delta_auc, optimism_delta_c
 from biomark.stats.added_value import delta_concordance, logistic, nested_lr_test
 from biomark.stats.coxph import cox
 from biomark.stats.reclassification import categorical_nri, improve_prob
+from biomark.stats.spline import rcs_basis
 
 __all__ = ["CAVEATS", "clinical_design", "evaluate_added"]
 
@@ -56,7 +57,20 @@ def _numeric(col: pd.Series) -> pd.Series | None:
     return conv if conv.notna().sum() == col.notna().sum() else None
 
 
-def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _spline(num: pd.Series, complete: np.ndarray, name: str) -> tuple[pd.DataFrame, list[float]]:
+    """rms::rcs(x, 4) of a numeric column, knots from the complete cases; NaN in the other rows."""
+    try:
+        b = rcs_basis(num.to_numpy(float)[complete], nk=4)
+    except StatsError as exc:
+        raise InputError(f"--spline {name}: {exc}") from None
+    cols = [name, f"{name}'", f"{name}''"]
+    out = pd.DataFrame(np.nan, index=num.index, columns=cols)
+    out.loc[complete] = b.basis
+    return out, list(b.knots)
+
+
+def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray,
+                    spline: Sequence[str] = ()) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The clinical model's design on ``rows`` (a boolean mask) and what was done: reference levels, dropped rows.
 
     Rows with a missing clinical value get NaN in every column of the design (the caller drops them and counts).
@@ -66,7 +80,10 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray) -> t
     clin = cohort.clinical
     if clin is None:
         raise InputError("--clinical-model names clinical columns but no clinical file was given (--clinical)")
-    parts, refs, kinds = [], {}, {}
+    parts, refs, kinds, knots = [], {}, {}, {}
+    for sp in spline:
+        if sp not in names:
+            raise InputError(f"--spline {sp}: the column is not in --clinical-model ({', '.join(names)})")
     sub = clin.loc[rows]
     cols = {name: _column(sub, name, cohort.name) for name in names}
     complete = pd.concat(cols, axis=1).notna().all(axis=1).to_numpy()
@@ -81,9 +98,16 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray) -> t
                 raise InputError(f"{cohort.name}: clinical-model column '{name}' is constant in the analysed samples "
                                  f"(every value {cc.iloc[0].item() if hasattr(cc.iloc[0], 'item') else cc.iloc[0]}): drop it "
                                  "from --clinical-model")
-            parts.append(num.rename(name).to_frame())
-            kinds[name] = "numeric"
+            if name in spline:
+                block, knots[name] = _spline(num, complete, name)
+                parts.append(block)
+                kinds[name] = "spline"
+            else:
+                parts.append(num.rename(name).to_frame())
+                kinds[name] = "numeric"
             continue
+        if name in spline:
+            raise InputError(f"--spline {name}: the column is not numeric; a spline needs numbers")
         levels = sorted(map(str, cc.unique()))
         if len(levels) < 2:
             raise InputError(f"{cohort.name}: clinical-model column '{name}' has one level ('{levels[0]}') in the "
@@ -100,7 +124,7 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray) -> t
         parts.append(dummies)
         refs[name], kinds[name] = levels[0], "categorical"
     design = pd.concat(parts, axis=1)
-    return design, {"reference_levels": refs, "kinds": kinds}
+    return design, {"reference_levels": refs, "kinds": kinds, "knots": knots}
 
 
 def _check_collinear(Z: pd.DataFrame, A: pd.DataFrame, names: Sequence[str], what: str) -> None:
@@ -112,8 +136,8 @@ def _check_collinear(Z: pd.DataFrame, A: pd.DataFrame, names: Sequence[str], wha
         raise InputError(f"the clinical-model columns {', '.join(names)} are collinear with one another: "
                          "drop one from --clinical-model")
     culprits = []
-    for n in names:
-        idx = [1 + i for i, c in enumerate(Z.columns) if c == n or c.startswith(f"{n}=")]
+    for n in names:  # a column whose removal makes the design full rank
+        idx = [1 + i for i, c in enumerate(Z.columns) if c.rstrip("'") == n or c.startswith(f"{n}=")]
         reduced = np.delete(full, idx, axis=1)
         if np.linalg.matrix_rank(reduced) == reduced.shape[1]:
             culprits.append(n)
@@ -210,13 +234,13 @@ def _adjusted_directions(markers: pd.DataFrame, Z: pd.DataFrame, outcome: dict[s
 
 def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outcome: dict[str, np.ndarray],
                    added: pd.DataFrame, markers: pd.DataFrame, *, kind: str, B: int, seed: int, ci: float,
-                   cutoffs: Sequence[float] | None = None) -> tuple[dict[str, Any], list[str]]:
+                   cutoffs: Sequence[float] | None = None, spline: Sequence[str] = ()) -> tuple[dict[str, Any], list[str]]:
     """The ``added_value`` section and its warnings.
 
     ``rows``: mask over the cohort's samples of the analysed rows (outcome present), in the order of ``outcome``,
     ``added`` (the score, or the markers of a fitted panel) and ``markers``.
     """
-    Z, info = clinical_design(cohort, names, rows)
+    Z, info = clinical_design(cohort, names, rows, spline)
     Z = Z.reset_index(drop=True)
     added = added.reset_index(drop=True)
     markers = markers.reset_index(drop=True)
@@ -229,8 +253,8 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
     out_ok = {k: v[ok] for k, v in outcome.items()}
     for c in Z.columns:  # a level can vanish with complete case
         if Z[c].nunique() < 2:
-            raise InputError(f"{cohort.name}: clinical-model column '{c.split('=')[0]}' is constant in the complete "
-                             "cases: drop it from --clinical-model")
+            raise InputError(f"{cohort.name}: clinical-model column '{c.split('=')[0].rstrip(chr(39))}' is constant "
+                             "in the complete cases: drop it from --clinical-model")
     _check_collinear(Z, A, names, "panel score" if A.shape[1] == 1 else "panel markers")
     try:
         if kind == "binary":
@@ -257,4 +281,5 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
                "lr_test": {"lr": t.lr, "df": t.df, "p": t.p, "wald": t.wald, "wald_p": t.wald_p},
                **parts, "directions": dirs, "verdict": verdict, "caveats": CAVEATS}
     section.setdefault("categorical", None)
+    section["spline_knots"] = info["knots"] or None
     return section, warnings

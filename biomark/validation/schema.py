@@ -510,6 +510,7 @@ class Settings:
     estimator: str | None
     clinical_model: list[str] | None = _opt()
     risk_cutoffs: list[float] | None = _opt()
+    spline: list[str] | None = _opt()
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,11 @@ class AdjustedDirection:
 
 @dataclass(frozen=True)
 class AddedValueSection:
-    """The clinical model and the clinical + panel model, fitted the same way on the same complete cases."""
+    """The clinical model and the clinical + panel model, fitted the same way on the same complete cases.
+
+    ``spline_knots``: for a column given as a restricted cubic spline (``rms::rcs(x, 4)``), its knots, taken from the
+    complete cases and kept fixed in the bootstrap resamples; its terms are ``x, x', x''``.
+    """
 
     kind: str
     clinical_columns: list[str]
@@ -148,3 +152,4 @@ class AddedValueSection:
     verdict: str
     caveats: str
     categorical: CategoricalReclassification | None = field(default=None, metadata=_OMIT)
+    spline_knots: dict[str, list[float]] | None = field(default=None, metadata=_OMIT)

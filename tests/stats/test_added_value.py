@@ -227,3 +227,16 @@ def test_optimism_delta_c_replays_the_r_bootstrap(data: pd.DataFrame) -> None:
     assert o.optimism == pytest.approx(-0.00791763627589, abs=1e-9)
     assert o.corrected == pytest.approx(0.0636728472832, abs=1e-9)
     assert (o.ci_low, o.ci_high) == pytest.approx((0.0185888814438, 0.115291117785), abs=1e-9)
+
+
+def test_rcs_basis_matches_rcspline_eval(data: pd.DataFrame) -> None:
+    # Hmisc 4.8.0 rcspline.eval(age, nk = 4): knots and basis rows; n < 100 moves the outer knots
+    from biomark.stats import rcs_basis
+
+    b = rcs_basis(data.age, 4)
+    assert b.knots == pytest.approx((50.48, 59.815, 65.6, 76.21), abs=1e-12)
+    np.testing.assert_allclose(b.basis[0], [76.3, 21.513532841, 3.90750885738], rtol=1e-10)
+    np.testing.assert_allclose(b.basis[149], [65.9, 5.53816375454, 0.340268501212], rtol=1e-10)
+    assert rcs_basis(data.age[:60], 4).knots == pytest.approx((53, 59.8, 64.37, 75.2), abs=1e-12)
+    with pytest.raises(StatsError, match="distinct values"):
+        rcs_basis(np.repeat([1.0, 2.0, 3.0, 4.0, 5.0], 10), 4)

@@ -232,3 +232,21 @@ def test_engine_fixed_rule_matches_r(r_cohort) -> None:
     assert s["lr_test"]["lr"] == pytest.approx(20.9726459198, rel=1e-8)
     assert s["discrimination"]["full"] == pytest.approx(0.645240784475, abs=1e-10)
     assert s["discrimination"]["se"] == pytest.approx(0.0294185278533, abs=1e-10)
+
+
+def test_engine_spline_matches_rms_rcs(r_cohort) -> None:
+    # R: glm(y ~ stage + rcs(age, 4)) and + m1 + m2 (tight fits), tests/data/R/added_value.Rout "spline"
+    panel, cohort = r_cohort
+    a = biomark.validate(panel, cohort, endpoint="response", outcome="response", method="logistic", penalty=None,
+                         cv=(2, 1), bootstrap=0, permutations=0, clinical_model=["stage", "age"],
+                         spline=["age"]).data["added_value"]
+    assert [t["term"] for t in a["clinical_model"]] == ["(Intercept)", "stage=II", "stage=III", "age", "age'", "age''"]
+    assert a["spline_knots"] == {"age": pytest.approx([50.48, 59.815, 65.6, 76.21], abs=1e-12)}
+    np.testing.assert_allclose([t["coef"] for t in a["clinical_model"]],
+                               [-22.5581161784, 0.730482698113, 1.87982242582, 0.382998372327, -0.855609784801,
+                                2.8654046299], rtol=1e-7)
+    assert a["loglik_clinical"] == pytest.approx(-88.0141463631, rel=1e-10)
+    assert a["lr_test"]["lr"] == pytest.approx(14.5543364818, rel=1e-8)
+    with pytest.raises(InputError, match="--spline stage: the column is not numeric"):
+        biomark.validate(panel, cohort, endpoint="response", outcome="response", bootstrap=0, permutations=0,
+                         cv=(2, 1), clinical_model=["stage", "age"], spline=["stage"])

@@ -125,3 +125,13 @@ k1 <- coxph(Surv(time, status) ~ stage + age + zs, d)
 cat("== fixed rule (signed_z), survival\n")
 p("LR", anova(c0, k1)$Chisq[2]); cc <- concordance(c0, k1); p("C0 C1", coef(cc))
 p("se dC", sqrt(drop(c(-1, 1) %*% cc$var %*% c(-1, 1))))
+
+## restricted cubic spline of age (rms::rcs, 4 knots) in the clinical model
+suppressMessages(library(rms))
+cat("== spline: rcs(age, 4)\n")
+kn <- rcspline.eval(d$age, nk = 4, knots.only = TRUE); p("knots", kn)
+bx <- rcspline.eval(d$age, nk = 4, inclx = TRUE); p("basis row 1", bx[1, ]); p("basis row 150", bx[150, ])
+s0 <- glm(y ~ stage + rcs(age, 4), binomial, d, control = glm.control(epsilon = 1e-15, maxit = 100))
+s1 <- update(s0, . ~ . + m1 + m2)
+p("coef0", coef(s0)); p("loglik0", logLik(s0)); p("LR", 2 * (logLik(s1) - logLik(s0)))
+p("knots n<100", rcspline.eval(d$age[1:60], nk = 4, knots.only = TRUE))
