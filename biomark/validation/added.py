@@ -263,8 +263,9 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
         else:
             t = nested_lr_test(Z, A, time=out_ok["time"], event=out_ok["event"], model="cox")
             parts = _survival_parts(out_ok["time"], out_ok["event"], Z, A, t, B, seed, ci)
-    except StatsError as exc:
-        raise InputError(f"added value over the clinical model ({', '.join(names)}): {exc}") from None
+    except StatsError as exc:  # e.g. separation: the rest of the validation stands, this section says why not
+        msg = f"added value over the clinical model ({', '.join(names)}) not assessed: {exc}"
+        return {"error": msg}, [*warnings, msg]
     dirs = _adjusted_directions(M, Z, out_ok, kind)
     flips = [r["marker"] for r in dirs if r.get("sign_flip")]
     warnings += [f"marker {m} changes sign after adjustment for the clinical model" for m in flips]

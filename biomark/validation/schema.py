@@ -556,7 +556,7 @@ class ValidationData:
     survival: SurvivalSection | None = _opt()
     cohorts: list[BinaryCohortRow | SurvivalCohortRow] | None = _opt()
     meta: dict[str, MetaResult] | None = _opt()
-    added_value: AddedValueSection | None = _opt()
+    added_value: AddedValueSection | NotAssessed | None = _opt()
 
 
 def parse(data: dict[str, Any], *, strict: bool = True) -> ValidationData:

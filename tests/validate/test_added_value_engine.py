@@ -250,3 +250,18 @@ def test_engine_spline_matches_rms_rcs(r_cohort) -> None:
     with pytest.raises(InputError, match="--spline stage: the column is not numeric"):
         biomark.validate(panel, cohort, endpoint="response", outcome="response", bootstrap=0, permutations=0,
                          cv=(2, 1), clinical_model=["stage", "age"], spline=["stage"])
+
+
+def test_separation_in_the_models_is_not_assessed_not_fatal(binary_cohort, tmp_path: Path) -> None:
+    panel, cohort0 = binary_cohort
+    cohort = _copy(cohort0)
+    o = cohort.outcome(None, positive_class=panel.endpoint("radioresistance").positive_class,
+                       candidates=("radioresistance",))
+    sep = np.full(len(cohort.clinical), np.nan)
+    sep[o.present] = np.where(o.y == 1, 2.0, 1.0) + np.linspace(0, 0.5, int(o.present.sum()))  # separates y
+    cohort.clinical["sep"] = sep
+    r = _run(panel, cohort, clinical_model=["sep"], bootstrap=0)
+    assert "separated" in r.data["added_value"]["error"]
+    assert any("not assessed" in w for w in r.data["warnings"])
+    r.to_html(tmp_path / "r.html")
+    assert "Not assessed: added value" in (tmp_path / "r.html").read_text()
