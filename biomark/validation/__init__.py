@@ -321,6 +321,12 @@ def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str,
         return ev
     from biomark.validation.added import evaluate_added
 
+    if plan.method == "estimator":  # its score was fitted to these outcomes: a nested LR test of it would be wrong
+        msg = ("added value over the clinical model not assessed: an estimator's score is fitted to the same outcomes, "
+               "so the nested-model tests do not apply; use a fixed rule or --method logistic / cox")
+        ev.added = {"error": msg}
+        ev.warnings.append(msg)
+        return ev
     if plan.method in ("logistic", "cox"):
         added = ev.X.copy()
     else:

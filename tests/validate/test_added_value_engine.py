@@ -265,3 +265,13 @@ def test_separation_in_the_models_is_not_assessed_not_fatal(binary_cohort, tmp_p
     assert any("not assessed" in w for w in r.data["warnings"])
     r.to_html(tmp_path / "r.html")
     assert "Not assessed: added value" in (tmp_path / "r.html").read_text()
+
+
+def test_estimator_score_is_not_assessed(binary_cohort) -> None:
+    # an estimator's in-sample score is fitted to y: a nested LR test of it would be anticonservative (LR 149 for a
+    # random forest on a one-marker panel), so the section says why it is not assessed
+    from sklearn.linear_model import LogisticRegression
+
+    panel, cohort = binary_cohort
+    r = _run(panel, cohort, clinical_model=["age"], bootstrap=0, estimator=LogisticRegression())
+    assert "estimator's score is fitted" in r.data["added_value"]["error"]
