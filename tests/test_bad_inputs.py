@@ -128,6 +128,12 @@ def _clin_recist(d: Path) -> None:
     clin.to_csv(d / "clin_recist.csv", index=False)
 
 
+def _check_covariate_is_clinical_model(out: Path) -> None:
+    r = json.loads((out / "results.json").read_text())  # never silently dropped (issue 14): used (issue 16)
+    assert r["settings"]["clinical_model"] == ["os_months"]
+    assert "added_value" in r
+
+
 def _check_ne_dropped(out: Path) -> None:
     r = json.loads((out / "results.json").read_text())
     n_ne = len(range(0, 40, 8))
@@ -704,9 +710,9 @@ CASES: list[Case] = [
     Case("clin_response_no_negative", "clinical", "CR/PR/SD/PD/NE with --positive only",
          validate_args(OK_EXPR, "clin_recist.csv", "--positive", "CR,PR"), (OK_EXPR, OK_CLIN, PANEL),
          ("column 'radioresistance' has 5 labels", "--negative LABEL[,LABEL]"), setup=_clin_recist),
-    arg_case("arg_covariate_binary", "--covariate with a binary endpoint",
-             validate_args(OK_EXPR, OK_CLIN, "--covariate", "os_months"),
-             ("covariates adjust survival endpoints only", "is binary", "leave out --covariate")),
+    Case("arg_covariate_binary", "clinical", "--covariate with a binary endpoint: the clinical model of the added-value section",
+         validate_args(OK_EXPR, OK_CLIN, "--covariate", "os_months", outs=JSON_ONLY), (OK_EXPR, OK_CLIN, PANEL),
+         status=0, check=_check_covariate_is_clinical_model),
     Case("expr_other_arm", "expression", "hsa-miR-96-3p where the panel has hsa-miR-96-5p: not used",
          validate_args("expr_other_arm.csv", OK_CLIN, outs=JSON_ONLY), (OK_EXPR, OK_CLIN, PANEL), status=0,
          setup=_expr_other_arm, check=_check_other_arm),
@@ -719,6 +725,27 @@ CASES: list[Case] = [
 
     # --- public-cohort formats (issue 14: GEO, annotation, cBioPortal) ---
     *CASES_PUBLIC_FORMATS,
+
+    # --- added value over a clinical model (issue 16) ---
+    # clin_added_*.csv: clinical_ok.csv plus stage (I/II/III by row) and age, each with one mistake
+    arg_case("clinical_model_constant", "--clinical-model column with one value",
+             validate_args(OK_EXPR, "clin_added_constant_age.csv", "--clinical-model", "stage,age"),
+             ("clinical-model column 'age' is constant", "drop it from --clinical-model"),
+             inputs=(OK_EXPR, "clin_added_constant_age.csv", PANEL)),
+    arg_case("clinical_model_all_missing", "--clinical-model column missing for every sample",
+             validate_args(OK_EXPR, "clin_added_age_missing.csv", "--clinical-model", "stage,age"),
+             ("'age' is missing for every sample",), inputs=(OK_EXPR, "clin_added_age_missing.csv", PANEL)),
+    arg_case("clinical_model_level_one_sample", "--clinical-model factor with a level of one sample",
+             validate_args(OK_EXPR, "clin_added_stage_single.csv", "--clinical-model", "stage,age"),
+             ("'stage' has level(s) IV with one sample", "merge the level"),
+             inputs=(OK_EXPR, "clin_added_stage_single.csv", PANEL)),
+    arg_case("clinical_model_unknown_column", "--clinical-model names no column",
+             validate_args(OK_EXPR, "clin_added_constant_age.csv", "--clinical-model", "stage,grade"),
+             ("'grade' is not in the clinical file", "columns are"),
+             inputs=(OK_EXPR, "clin_added_constant_age.csv", PANEL)),
+    arg_case("risk_cutoffs_decreasing", "--risk-cutoffs not increasing",
+             validate_args(OK_EXPR, OK_CLIN, "--clinical-model", "os_months", "--risk-cutoffs", "0.3,0.1"),
+             ("--risk-cutoffs", "increasing")),
 ]
 
 

@@ -60,7 +60,12 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--outcome", help="Clinical column with the binary outcome.")
 @click.option("--time", "time_col", help="Clinical column with the survival time.")
 @click.option("--event", "event_col", help="Clinical column with the event indicator (0/1).")
-@click.option("--covariate", "covariates", multiple=True, help="Clinical column to adjust the Cox model for (repeatable).")
+@click.option("--covariate", "covariates", multiple=True,
+              help="Clinical column to adjust the Cox model for (repeatable); binary endpoint: the clinical model.")
+@click.option("--clinical-model", metavar="COLS",
+              help="Comma-separated clinical columns (e.g. stage,age): does the panel add to this clinical model?")
+@click.option("--risk-cutoffs", metavar="P,P", help="Risk cut-offs for the categorical NRI (e.g. 0.1,0.3).")
+@click.option("--spline", metavar="COLS", help="Clinical-model numeric columns as restricted cubic splines (4 knots, as rms::rcs).")
 @click.option("--method", type=click.Choice([m for m in METHODS if m != "boolean"]), default="signed_z", show_default=True,
               help="signed_z: the literature's rule; logistic (binary) or cox (survival): coefficients fitted.")
 @click.option("--penalty", type=click.Choice([*PENALTIES, "none"]), default="l2", show_default=True,
@@ -88,7 +93,8 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
               help="Write results JSON here ('-' prints it to stdout for scripts).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars and no summary.")
 @cohort_options
-def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, method, penalty,
+def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, clinical_model,
+             risk_cutoffs, spline, method, penalty,
              folds, repeats, bootstrap, bootstrap_method, permutations, times, seed, n_jobs, scheduler,
              sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet,
              cohort_opts, formats) -> None:
@@ -119,6 +125,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
             raise click.BadParameter(f"'{times}' is not a comma-separated list of numbers", param_hint="--times") from None
     from biomark.io.public import read_any
 
+    clin_cols, cutoffs = _added_options(clinical_model, risk_cutoffs)
     panel = biomark.load_panel(panel_name)
     kw = dict(panel=panel, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, **cohort_opts.read_kwargs())
     cohorts = [read_any(expression, clinical, **kw, **formats)]
@@ -128,7 +135,8 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
     try:
         result = biomark.validate(
             panel, cohorts if len(cohorts) > 1 else cohorts[0], endpoint=endpoint, outcome=outcome, time=time_col,
-            event=event_col, covariates=covariates, method=method, penalty=None if penalty == "none" else penalty,
+            event=event_col, covariates=covariates, clinical_model=clin_cols, risk_cutoffs=cutoffs,
+            spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method, penalty=None if penalty == "none" else penalty,
             cv=(folds, repeats), bootstrap=bootstrap, bootstrap_method=bootstrap_method, permutations=permutations,
             times=tlist, seed=seed, n_jobs=n_jobs, scheduler=scheduler, progress=bar,
             command=shlex.join(["biomark", *sys.argv[1:]]) if sys.argv and Path(sys.argv[0]).name == "biomark" else None,
@@ -142,6 +150,25 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
         for p in (report, json_path):
             if p and p != "-":
                 echo_safe(f"wrote {p}", err=json_path == "-")
+
+
+def _added_options(clinical_model: str | None, risk_cutoffs: str | None) -> tuple[list[str], list[float] | None]:
+    """--clinical-model and --risk-cutoffs as lists (a usage error names the option)."""
+    cols = [c.strip() for c in (clinical_model or "").split(",") if c.strip()]
+    if clinical_model is not None and not cols:
+        raise click.BadParameter("name at least one clinical column, e.g. stage,age", param_hint="--clinical-model")
+    if risk_cutoffs is None:
+        return cols, None
+    if not cols:
+        raise click.UsageError("--risk-cutoffs needs --clinical-model (it reclassifies clinical vs clinical + panel)")
+    try:
+        cuts = [float(x) for x in risk_cutoffs.split(",") if x.strip()]
+    except ValueError:
+        cuts = []
+    if not cuts or any(not 0 < c < 1 for c in cuts) or cuts != sorted(set(cuts)):
+        raise click.BadParameter(f"'{risk_cutoffs}' is not an increasing list of risks between 0 and 1",
+                                 param_hint="--risk-cutoffs")
+    return cols, cuts
 
 
 DEMO_SCENARIO = "nsclc_marker_against_spec"

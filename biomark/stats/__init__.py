@@ -44,6 +44,15 @@ _EXPORTS: dict[str, str] = {
     "auc_mann_whitney": "kernels",
     "brier_score": "kernels",
     "recalibration": "kernels",
+    # added value over a clinical model (added_value.py, added_optimism.py, reclassification.py)
+    "logistic": "added_value",
+    "nested_lr_test": "added_value",
+    "delta_concordance": "added_value",
+    "optimism_delta_auc": "added_optimism",
+    "optimism_delta_c": "added_optimism",
+    "improve_prob": "reclassification",
+    "categorical_nri": "reclassification",
+    "rcs_basis": "spline",
     # errors (BiomarkError is the root of biomark's hierarchy, re-exported by biomark.errors)
     "BiomarkError": "_errors",
     "MonotoneLikelihoodError": "_errors",

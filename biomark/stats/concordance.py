@@ -110,6 +110,17 @@ def concordance(
     if method not in ("harrell", "uno"):
         raise StatsError(f"method must be 'harrell' or 'uno', got {method!r}")
     t, e, x = check_survival(time, event, risk, "risk")
+    return _counted(t, e, x, method)[0]
+
+
+def _influence(time: Any, event: Any, risk: Any) -> tuple[ConcordanceResult, np.ndarray]:
+    """Harrell's C and its per-observation influence ``dfbeta`` in input order (``var = sum dfbeta^2 / 4``)."""
+    t, e, x = check_survival(time, event, risk, "risk")
+    return _counted(t, e, x, "harrell")
+
+
+def _counted(t: np.ndarray, e: np.ndarray, x: np.ndarray, method: str) -> tuple[ConcordanceResult, np.ndarray]:
+    """The pair counts, C, its SE and the influence vector (input order) of checked arrays."""
     wt = _event_weights(t, e, method)
     # order: time descending, censored before events at tied times, risk ascending
     order = np.lexsort((x, e, -t))
@@ -124,7 +135,10 @@ def concordance(
              "tie_e": w_event * cnt["earlier_eq"], "conc_m": cnt["later_greater"].copy(),
              "disc_m": cnt["later_less"].copy(), "tie_m": cnt["later_eq"].copy()}
     tied_time_total = _drop_tied_event_times(ts, es, val, w_event, roles)
-    return _jackknife(roles, method, tied_time_total, int(t.shape[0]), int(e.sum()))
+    res, dfbeta = _jackknife(roles, method, tied_time_total, int(t.shape[0]), int(e.sum()))
+    out = np.empty_like(dfbeta)
+    out[order] = dfbeta
+    return res, out
 
 
 def _event_weights(t: np.ndarray, e: np.ndarray, method: str) -> np.ndarray:
@@ -172,7 +186,8 @@ def _drop_tied_event_times(ts: np.ndarray, es: np.ndarray, val: np.ndarray, w_ev
     return float(np.sum(wk * (t_last - ar)))
 
 
-def _jackknife(roles: dict[str, np.ndarray], method: str, tied_time: float, n: int, n_events: int) -> ConcordanceResult:
+def _jackknife(roles: dict[str, np.ndarray], method: str, tied_time: float, n: int,
+               n_events: int) -> tuple[ConcordanceResult, np.ndarray]:
     """C from the pair counts and its infinitesimal-jackknife SE (module docstring)."""
     concordant = float(roles["conc_e"].sum())
     discordant = float(roles["disc_e"].sum())
@@ -189,7 +204,7 @@ def _jackknife(roles: dict[str, np.ndarray], method: str, tied_time: float, n: i
         c=(somers_d + 1.0) / 2.0, se=float(np.sqrt(float(np.sum(dfbeta**2)) / 4.0)), method=method,
         concordant=concordant, discordant=discordant, tied_risk=tied_risk, tied_time=tied_time,
         n=n, n_events=n_events,
-    )
+    ), dfbeta
 
 
 def _run_last(start: np.ndarray) -> np.ndarray:

@@ -127,6 +127,7 @@ class _Evaluation:
     warnings: list[str]
     cohort_info: dict[str, Any]
     flags: list[str] = field(default_factory=list)
+    added: dict[str, Any] | None = None
 
 
 def validate(
@@ -138,6 +139,9 @@ def validate(
     time: str | None = None,
     event: str | None = None,
     covariates: Sequence[str] = (),
+    clinical_model: Sequence[str] = (),
+    risk_cutoffs: Sequence[float] | None = None,
+    spline: Sequence[str] = (),
     method: str = "signed_z",
     penalty: str | None = "l2",
     estimator: Any = None,
@@ -165,7 +169,14 @@ def validate(
         A :class:`~biomark.cohort.Cohort`, or a sequence of cohorts: the model is fitted on the first and
         evaluated on each of the others, with a DerSimonian–Laird summary of AUC or log-HR across all.
     endpoint, outcome, time, event, covariates
-        Endpoint id (default: chosen from ``time``/``outcome``) and clinical column names.
+        Endpoint id (default: chosen from ``time``/``outcome``) and clinical column names; ``covariates``
+        adjust the survival section's Cox HR of the score; for a binary endpoint, when ``clinical_model`` is not
+        given, they are the clinical model.
+    clinical_model, risk_cutoffs, spline
+        Clinical columns of the clinical model the panel is compared with (section ``added_value``: the clinical
+        and the clinical + panel model, LR test, change in AUC/C apparent and optimism-corrected, NRI/IDI, net
+        benefit, directions adjusted for it; docs/added_value.md); risk cut-offs of the categorical NRI; numeric
+        clinical-model columns entered as a restricted cubic spline with 4 knots (``rms::rcs(x, 4)``).
     method, penalty, estimator
         ``signed_z`` (the literature's rule), ``weights``, ``logistic``, ``estimator`` (any scikit-learn
         classifier given as ``estimator=``) for binary endpoints; ``cox`` for survival.
@@ -228,9 +239,9 @@ def _plan(a: dict[str, Any]) -> _Plan:
         if not 0 < a[name] < 1:
             raise InputError(f"{name} must be between 0 and 1, not {a[name]!r}")
     ep = _choose_endpoint(panel, a["endpoint"], a["outcome"], a["time"])
-    if a["covariates"] and ep.kind != "survival":
-        raise InputError(f"covariates adjust survival endpoints only (the adjusted Cox model); endpoint '{ep.id}' "
-                         f"is {ep.kind}: leave out --covariate ({', '.join(a['covariates'])})")
+    if a["covariates"] and ep.kind not in ("survival", "binary"):
+        raise InputError(f"covariates adjust a survival endpoint's Cox HR or name a binary endpoint's clinical model; "
+                         f"endpoint '{ep.id}' is {ep.kind}: leave out --covariate ({', '.join(a['covariates'])})")
     unit = a["time_unit"] or cohorts[0].codings.get("time_unit")
     if unit is not None:
         codings_of(time_unit=unit)  # refuses an unknown unit
@@ -247,6 +258,17 @@ def _plan(a: dict[str, Any]) -> _Plan:
                 "permutations": a["permutations"], "seed": a["seed"], "n_jobs": n_jobs, "ci": a["ci"],
                 "alpha": a["alpha"], "times": list(times) if times is not None else None,
                 "estimator": repr(a["estimator"]) if a["estimator"] is not None else None}
+    # binary: covariates name the clinical model (nothing else uses them); survival: they keep adjusting the
+    # survival section's Cox HR and name the clinical model only through clinical_model (results.json unchanged)
+    clin = list(a["clinical_model"]) or (list(a["covariates"]) if ep.kind == "binary" else [])
+    if clin:
+        if len(set(clin)) != len(clin):
+            raise InputError(f"--clinical-model names a column twice: {', '.join(clin)}")
+        settings["clinical_model"] = clin
+        settings["risk_cutoffs"] = [float(c) for c in a["risk_cutoffs"]] if a["risk_cutoffs"] else None
+        settings["spline"] = list(a["spline"]) or None
+    elif a["spline"]:
+        raise InputError("--spline names a column of the clinical model: give --clinical-model too")
     return _Plan(panel, cohorts, ep, method, est, settings, a)
 
 
@@ -301,15 +323,42 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
         info["by_class"] = describe.by_class(X, o.y, ep)
         section, fitted = binary_mod.evaluate(
             plan.estimator, X, o.y, raw_markers=X, marker_directions=plan.panel.directions(ep.id),
-            B=kw["bootstrap"], boot_method=kw["bootstrap_method"], permutations=kw["permutations"], alpha=kw["alpha"], **common)
-        return _Evaluation(X, section, fitted, {"markers": markers, "kind": "binary", "y": o.y}, int(o.y.size),
-                           warnings, info, binary_mod.findings(section))
+            B=kw["bootstrap"], boot_method=kw["bootstrap_method"], permutations=kw["permutations"], alpha=kw["alpha"],
+            **common)
+        ev = _Evaluation(X, section, fitted, {"markers": markers, "kind": "binary", "y": o.y}, int(o.y.size),
+                         warnings, info, binary_mod.findings(section))
+        return _added(plan, ev, o.present, {"y": np.asarray(o.y, float)})
     cov = describe.covariates(train, kw["covariates"], o.present)
     section, fitted = survival_mod.evaluate(
         plan.estimator, X, o.time, o.event, covariates=cov, times=st["times"], time_unit=ep.time_unit,
         B=kw["bootstrap"], **common)
-    return _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
-                                            "event": o.event}, int(o.present.sum()), warnings, info)
+    ev = _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
+                                          "event": o.event}, int(o.present.sum()), warnings, info)
+    return _added(plan, ev, o.present, {"time": np.asarray(o.time, float), "event": np.asarray(o.event, float)})
+
+
+def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str, np.ndarray]) -> _Evaluation:
+    """Stage 3b: the panel over the clinical model (section ``added_value``), when one was named."""
+    names = plan.settings.get("clinical_model")
+    if not names:
+        return ev
+    from biomark.validation.added import evaluate_added
+
+    if plan.method == "estimator":  # its score was fitted to these outcomes: a nested LR test of it would be wrong
+        msg = ("added value over the clinical model not assessed: an estimator's score is fitted to the same outcomes, "
+               "so the nested-model tests do not apply; use a fixed rule or --method logistic / cox")
+        ev.added = {"error": msg}
+        ev.warnings.append(msg)
+        return ev
+    if plan.method in ("logistic", "cox"):
+        added = ev.X.copy()
+    else:
+        added = pd.DataFrame({"panel_score": np.asarray(ev.fitted.panel_score(ev.X), float)}, index=ev.X.index)
+    ev.added, extra = evaluate_added(plan.cohorts[0], names, present, outcome, added, ev.X, kind=plan.endpoint.kind,
+                                     B=plan.kw["bootstrap"], seed=plan.kw["seed"], ci=plan.kw["ci"],
+                                     cutoffs=plan.settings.get("risk_cutoffs"), spline=plan.settings.get("spline") or ())
+    ev.warnings.extend(extra)
+    return ev
 
 
 def _cap_folds(st: dict[str, Any], common: dict[str, Any], ep: Any, o: Any) -> list[str]:
@@ -368,6 +417,8 @@ def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any)
     data["direction"] = direction
     if ext is not None:
         data["cohorts"], data["meta"] = ext
+    if ev.added is not None:
+        data["added_value"] = ev.added
     ev.cohort_info["n_analysed"] = ev.n_analysed
     ev.cohort_info["warnings"] = ev.warnings
     data.update(cohort=ev.cohort_info, settings=plan.settings, flags=ev.flags, warnings=ev.warnings)

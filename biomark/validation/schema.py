@@ -511,6 +511,9 @@ class Settings:
     alpha: float
     times: list[float] | None
     estimator: str | None
+    clinical_model: list[str] | None = _opt()
+    risk_cutoffs: list[float] | None = _opt()
+    spline: list[str] | None = _opt()
 
 
 @dataclass(frozen=True)
@@ -556,6 +559,7 @@ class ValidationData:
     survival: SurvivalSection | None = _opt()
     cohorts: list[BinaryCohortRow | SurvivalCohortRow] | None = _opt()
     meta: dict[str, MetaResult] | None = _opt()
+    added_value: AddedValueSection | NotAssessed | None = _opt()
 
 
 def parse(data: dict[str, Any], *, strict: bool = True) -> ValidationData:
@@ -593,3 +597,6 @@ def write_json_schema() -> None:
     """Rewrite the shipped results.schema.json from :func:`results_json_schema` (run after changing a section)."""
     path = resources.files("biomark.validation").joinpath("results.schema.json")
     write_text_atomic(str(path), json_schema_text())
+
+
+from biomark.validation.schema_added import AddedValueSection  # noqa: E402  (uses NotAssessed, defined above)
