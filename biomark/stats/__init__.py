@@ -31,6 +31,14 @@ _EXPORTS: dict[str, str] = {
     "optimal_cutpoint": "cutpoint",
     "time_dependent_auc": "timeauc",
     "cox_ridge_cv": "ridge",
+    # risk at a time horizon (horizon.py, brier.py, horizon_calibration.py, timeauc.py)
+    "cox_risk_at": "horizon",
+    "check_horizons": "horizon",
+    "brier_at": "brier",
+    "calibration_at": "horizon_calibration",
+    "net_benefit_at": "horizon_calibration",
+    "risk_groups": "horizon_calibration",
+    "compare_time_auc": "timeauc",
     # direction consistency and meta-analysis (direction.py, meta.py)
     "direction_consistency": "direction",
     "hedges_g": "direction",

@@ -11,7 +11,7 @@ from scipy import stats as _st
 from ._ipcw import CensoringKM
 from ._result import Result
 from ._surv_utils import check_time_event
-from .horizon import as_risk_matrix, check_horizons
+from .horizon import _as_risk_matrix, check_horizons
 
 __all__ = ["HorizonBrier", "brier_at"]
 
@@ -58,7 +58,9 @@ def _ibs(times: np.ndarray, bs: np.ndarray) -> np.ndarray:
     return area[1:] / times
 
 
-def _one(km: CensoringKM, t: np.ndarray, e: np.ndarray, r: np.ndarray, tk: float) -> tuple[float, float]:
+def _one(
+    km: CensoringKM, t: np.ndarray, e: np.ndarray, r: np.ndarray, tk: float
+) -> tuple[float, float]:
     """Brier score at ``tk`` and its standard error."""
     n = t.shape[0]
     case = (t <= tk) & (e == 1)
@@ -109,25 +111,35 @@ def brier_at(time: Any, event: Any, risk: Any, times: Any, *, ci: float = 0.95) 
     --------
     >>> b = brier_at([2, 4, 5, 7, 9, 11], [1, 0, 1, 1, 0, 0], [0.6, 0.3, 0.5, 0.4, 0.1, 0.2], [6])
     >>> round(float(b.brier[0]), 4), round(float(b.ipa[0]), 4)
-    (0.1722, 0.3111)
+    (0.1225, 0.4773)
     """
     t, e = check_time_event(time, event)
     tq = check_horizons(times, t)
-    r = as_risk_matrix(risk, t.shape[0], tq.size)
+    r = _as_risk_matrix(risk, t.shape[0], tq.size)
     km = CensoringKM(t, e)
     s_km = _km_at(t, e, tq)
     out = {k: np.empty(tq.size) for k in ("brier", "se", "brier_null", "se_null")}
     for k, tk in enumerate(tq):
         out["brier"][k], out["se"][k] = _one(km, t, e, r[:, k], tk)
-        out["brier_null"][k], out["se_null"][k] = _one(km, t, e, np.full(t.shape[0], 1.0 - s_km[k]), tk)
+        out["brier_null"][k], out["se_null"][k] = _one(
+            km, t, e, np.full(t.shape[0], 1.0 - s_km[k]), tk
+        )
     z = float(_st.norm.ppf(0.5 + ci / 2))
     b = out["brier"]
     with np.errstate(divide="ignore", invalid="ignore"):
         ipa = 1.0 - b / out["brier_null"]
     return HorizonBrier(
-        times=tq, brier=b, se=out["se"], lower=np.maximum(0.0, b - z * out["se"]),
-        upper=np.minimum(1.0, b + z * out["se"]), brier_null=out["brier_null"], se_null=out["se_null"],
-        ipa=ipa, ibs=_ibs(tq, b), ibs_null=_ibs(tq, out["brier_null"]), ci=ci,
+        times=tq,
+        brier=b,
+        se=out["se"],
+        lower=np.maximum(0.0, b - z * out["se"]),
+        upper=np.minimum(1.0, b + z * out["se"]),
+        brier_null=out["brier_null"],
+        se_null=out["se_null"],
+        ipa=ipa,
+        ibs=_ibs(tq, b),
+        ibs_null=_ibs(tq, out["brier_null"]),
+        ci=ci,
     )
 
 
