@@ -28,6 +28,7 @@ from biomark.panel import Panel, load_panel
 from biomark.stats.direction import DirectionSummary, coefficient_signs, direction_consistency
 from biomark.validation import binary as binary_mod
 from biomark.validation import describe
+from biomark.validation import horizon as horizon_mod
 from biomark.validation import survival as survival_mod
 from biomark.validation.change_dose import direction_inputs
 from biomark.validation.external import external
@@ -145,6 +146,7 @@ def validate(
     bootstrap_method: str = "optimism",
     permutations: int = 200,
     times: Sequence[float] | None = None,
+    horizons: Sequence[float] | None = None,
     alpha: float = 0.05,
     ci: float = 0.95,
     seed: int = 0,
@@ -170,6 +172,10 @@ def validate(
     cv, bootstrap, bootstrap_method, permutations, times
         Folds or ``(folds, repeats)``; resamples for Harrell's ``"optimism"`` or ``".632+"`` (0: skip);
         label permutations for the p-value of the CV AUC; times for the time-dependent AUC.
+    horizons
+        Survival: times (endpoint's unit, increasing) for "Risk at the horizon": absolute risk,
+        calibration, Brier/IPA, AUC(t) with CI and net benefit at each (default: the 25th, 50th and 75th
+        percentiles of follow-up, rounded). A horizon with no one at risk is dropped with a warning.
     ci
         The level of every confidence interval (0.95), as ``ci`` in :mod:`biomark.stats`.
     alpha
@@ -223,6 +229,7 @@ def _plan(a: dict[str, Any]) -> _Plan:
     _check_method(method, ep)
     est = _model(panel, ep, method, a["penalty"], a["seed"], a["estimator"])
     times = a["times"]
+    horizons = horizon_mod.check_horizons(a["horizons"]) if a["horizons"] is not None else None
     settings = {"endpoint": ep.id, "kind": ep.kind, "outcome": a["outcome"], "time": a["time"], "event": a["event"],
                 "covariates": list(a["covariates"]), "method": method,
                 "penalty": a["penalty"] if method in ("logistic", "cox") else None, "cv_folds": folds,
@@ -230,6 +237,8 @@ def _plan(a: dict[str, Any]) -> _Plan:
                 "permutations": a["permutations"], "seed": a["seed"], "n_jobs": n_jobs, "ci": a["ci"],
                 "alpha": a["alpha"], "times": list(times) if times is not None else None,
                 "estimator": repr(a["estimator"]) if a["estimator"] is not None else None}
+    if horizons is not None:
+        settings["horizons"] = horizons
     return _Plan(panel, cohorts, ep, method, est, settings, a)
 
 
@@ -285,7 +294,8 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
     cov = describe.covariates(train, kw["covariates"], o.present)
     section, fitted = survival_mod.evaluate(
         plan.estimator, X, o.time, o.event, covariates=cov, times=st["times"], time_unit=ep.time_unit,
-        B=kw["bootstrap"], **common)
+        B=kw["bootstrap"], horizons=st.get("horizons"), **common)
+    warnings += section["horizon"].get("dropped", [])
     return _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
                                             "event": o.event}, int(o.present.sum()), warnings, info)
 

@@ -397,6 +397,7 @@ class SurvivalSection:
     time_auc: TimeAUC | NotAssessed | None
     calibration_slope: float | None = _opt()
     coefficients: list[Coefficient] | None = _opt()
+    horizon: HorizonSection | NotAssessed | None = _opt()
 
 
 # ------------------------------------------------------------------------------------------- the rest
@@ -508,6 +509,7 @@ class Settings:
     alpha: float
     times: list[float] | None
     estimator: str | None
+    horizons: list[float] | None = _opt()
 
 
 @dataclass(frozen=True)
@@ -590,3 +592,70 @@ def write_json_schema() -> None:
     """Rewrite the shipped results.schema.json from :func:`results_json_schema` (run after changing a section)."""
     path = resources.files("biomark.validation").joinpath("results.schema.json")
     write_text_atomic(str(path), json_schema_text())
+
+
+# ------------------------------------------------------------------------------ risk at the horizon (issue 17)
+
+
+@dataclass(frozen=True)
+class HorizonGroup:
+    """One group of predicted risk at a horizon: size, mean predicted risk, observed 1 - KM(t) and its CI."""
+
+    n: int
+    predicted: float
+    observed: float
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class HorizonDecision:
+    """Survival decision curve at a horizon (:func:`biomark.stats.net_benefit_at`)."""
+
+    threshold: list[float]
+    model: list[float]
+    treat_all: list[float]
+    n_treated: list[int]
+
+
+@dataclass(frozen=True)
+class HorizonPoint:
+    """Every number at one horizon: Brier/IPA/IBS, AUC(t) with CI, calibration (O/E, slope, groups), net benefit."""
+
+    time: float
+    brier: float
+    brier_se: float | None
+    brier_null: float
+    ipa: float | None
+    ibs: float
+    auc: float
+    auc_se: float | None
+    auc_lower: float | None
+    auc_upper: float | None
+    n_cases: int
+    n_controls: int
+    observed: float
+    expected: float
+    oe: float | None
+    oe_lower: float | None
+    oe_upper: float | None
+    slope: float | None
+    slope_se: float | None
+    mean_risk: float
+    groups: list[HorizonGroup]
+    decision: HorizonDecision
+
+
+@dataclass(frozen=True)
+class HorizonSection:
+    """Risk at the horizon: where the absolute risk comes from, and the numbers at each horizon."""
+
+    horizons: list[float]
+    time_unit: str
+    chosen: str
+    risk_source: str
+    recalibration_coef: float | None
+    groups_by: str
+    estimate: str
+    dropped: list[str]
+    points: list[HorizonPoint]
