@@ -104,8 +104,11 @@ def _auc_iid(
     above = cum[-1] - cum[np.searchsorted(cm, mk, side="right")]
     tie = cum[np.searchsorted(cm, mk, side="right")] - cum[np.searchsorted(cm, mk, side="left")]
     q_all = above + 0.5 * tie  # case weight above each marker value
-    big_a, big_b = float(a.sum()), float(n_ctrl)
-    auc = float(np.sum(a * p_all) / (big_a * big_b))
+    w_case = a[case]
+    big_a, big_b = float(w_case.sum()), float(n_ctrl)
+    auc = float(
+        np.sum(w_case * p_all[case]) / (w_case.sum() * n_ctrl)
+    )  # the summation order of before
     d = big_a * big_b / n**2
     w = a * (p_all - auc * big_b)
     infl = (w + np.where(ctrl, q_all - auc * big_a, 0.0)) / (n * d) - km.term(w, 0.0, tk) / (
