@@ -746,6 +746,17 @@ CASES: list[Case] = [
     arg_case("risk_cutoffs_decreasing", "--risk-cutoffs not increasing",
              validate_args(OK_EXPR, OK_CLIN, "--clinical-model", "os_months", "--risk-cutoffs", "0.3,0.1"),
              ("--risk-cutoffs", "increasing")),
+    # --- risk at the horizon (issue 17) ---
+    arg_case("horizon_text", "--horizon with words", validate_args(OK_EXPR, OK_CLIN, "--horizon", "a,b", survival=True),
+             ("'a,b' is not a comma-separated list of numbers", "--horizon")),
+    arg_case("horizon_negative", "--horizon with a negative time",
+             validate_args(OK_EXPR, OK_CLIN, "--horizon=-1,12", survival=True), ("horizon -1 is not a positive time",)),
+    arg_case("horizon_not_increasing", "--horizon not increasing",
+             validate_args(OK_EXPR, OK_CLIN, "--horizon", "36,12", survival=True),
+             ("horizons must increase: 36 is followed by 12",)),
+    arg_case("horizon_beyond_follow_up", "--horizon beyond the last follow-up: that horizon dropped with a warning",
+             validate_args(OK_EXPR, OK_CLIN, "--horizon", "12,9999", survival=True, outs=JSON_ONLY), (), status=0,
+             check=_warned("horizon 9999", "was dropped", "beyond the last follow-up")),
 ]
 
 

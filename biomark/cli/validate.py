@@ -77,6 +77,9 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--permutations", type=click.IntRange(0, 100000), default=200, show_default=True,
               help="Label permutations for the p-value of the CV AUC (0: skip).")
 @click.option("--times", help="Comma-separated times for time-dependent AUC (survival).")
+@click.option("--horizon", "horizon", metavar="T1,T2,...",
+              help="Survival: increasing times (endpoint's time unit) for risk at the horizon: calibration, "
+                   "Brier/IPA, AUC(t), net benefit [25th/50th/75th percentile of follow-up, rounded].")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for every random choice (0 or more).")
 @click.option("--n-jobs", type=NJobs(), default=1, show_default=True, help="Parallel workers (-1: all cores; capped at the usable CPUs).")
 @click.option("--scheduler", type=SchedulerAddress(), help="dask.distributed scheduler address to run resampling on a cluster.")
@@ -95,7 +98,7 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @cohort_options
 def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, clinical_model,
              risk_cutoffs, spline, method, penalty,
-             folds, repeats, bootstrap, bootstrap_method, permutations, times, seed, n_jobs, scheduler,
+             folds, repeats, bootstrap, bootstrap_method, permutations, times, horizon, seed, n_jobs, scheduler,
              sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet,
              cohort_opts, formats) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
@@ -126,6 +129,13 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
     from biomark.io.public import read_any
 
     clin_cols, cutoffs = _added_options(clinical_model, risk_cutoffs)
+    hlist = None
+    if horizon:
+        try:
+            hlist = [float(x) for x in horizon.split(",") if x.strip()]
+        except ValueError:
+            raise click.BadParameter(f"'{horizon}' is not a comma-separated list of numbers, e.g. 12,36,60",
+                                     param_hint="--horizon") from None
     panel = biomark.load_panel(panel_name)
     kw = dict(panel=panel, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, **cohort_opts.read_kwargs())
     cohorts = [read_any(expression, clinical, **kw, **formats)]
@@ -138,7 +148,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
             event=event_col, covariates=covariates, clinical_model=clin_cols, risk_cutoffs=cutoffs,
             spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method, penalty=None if penalty == "none" else penalty,
             cv=(folds, repeats), bootstrap=bootstrap, bootstrap_method=bootstrap_method, permutations=permutations,
-            times=tlist, seed=seed, n_jobs=n_jobs, scheduler=scheduler, progress=bar,
+            times=tlist, horizons=hlist, seed=seed, n_jobs=n_jobs, scheduler=scheduler, progress=bar,
             command=shlex.join(["biomark", *sys.argv[1:]]) if sys.argv and Path(sys.argv[0]).name == "biomark" else None,
         )
     finally:

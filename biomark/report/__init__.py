@@ -28,7 +28,7 @@ import jinja2
 from markupsafe import Markup
 
 from biomark.atomic import atomic_write
-from biomark.report import figures
+from biomark.report import figures, figures_horizon
 from biomark.validation.schema import (
     BinarySection,
     Direction,
@@ -234,6 +234,10 @@ def _survival_figures(s: SurvivalSection, unit: str, add: Callable[[str, Callabl
         add("hr", lambda: figures.hr_forest_figure(models))
     if _assessed(s.time_auc) and s.time_auc.times:
         add("time_auc", lambda: figures.time_auc_figure(s.time_auc, unit))
+    if _assessed(s.horizon) and s.horizon.points:
+        add("horizon_calibration", lambda: figures_horizon.horizon_calibration_figure(s.horizon))
+        add("horizon_auc", lambda: figures_horizon.horizon_auc_figure(s.horizon))
+        add("horizon_decision", lambda: figures_horizon.horizon_decision_figure(s.horizon))
 
 
 def _not_assessed(x: Any) -> bool:

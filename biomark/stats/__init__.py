@@ -34,6 +34,14 @@ _EXPORTS: dict[str, str] = {
     "logistic_ridge": "logistic",
     "logistic_ridge_cv": "logistic",
     "LogisticRidgeCV": "logistic",
+    # risk at a time horizon (horizon.py, brier.py, horizon_calibration.py, timeauc.py)
+    "cox_risk_at": "horizon",
+    "check_horizons": "horizon",
+    "brier_at": "brier",
+    "calibration_at": "horizon_calibration",
+    "net_benefit_at": "horizon_calibration",
+    "risk_groups": "horizon_calibration",
+    "compare_time_auc": "timeauc",
     # direction consistency and meta-analysis (direction.py, meta.py)
     "direction_consistency": "direction",
     "hedges_g": "direction",

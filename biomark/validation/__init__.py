@@ -29,6 +29,7 @@ from biomark.panel import Panel, load_panel
 from biomark.stats.direction import DirectionSummary, coefficient_signs, direction_consistency
 from biomark.validation import binary as binary_mod
 from biomark.validation import describe, pywarnings
+from biomark.validation import horizon as horizon_mod
 from biomark.validation import survival as survival_mod
 from biomark.validation.change_dose import direction_inputs
 from biomark.validation.external import external
@@ -151,6 +152,7 @@ def validate(
     permutations: int = 200,
     times: Sequence[float] | None = None,
     time_unit: str | None = None,
+    horizons: Sequence[float] | None = None,
     alpha: float = 0.05,
     ci: float = 0.95,
     seed: int = 0,
@@ -188,6 +190,10 @@ def validate(
         cohort's ``codings["time_unit"]`` (``--time-unit``), else the endpoint spec's. The results say
         which (``endpoint.time_unit``, ``survival.time_unit``); a median follow-up above 20 years in
         that unit (240 months) is a warning.
+    horizons
+        Survival: times (endpoint's unit, increasing) for "Risk at the horizon": absolute risk,
+        calibration, Brier/IPA, AUC(t) with CI and net benefit at each (default: the 25th, 50th and 75th
+        percentiles of follow-up, rounded). A horizon with no one at risk is dropped with a warning.
     ci
         The level of every confidence interval (0.95), as ``ci`` in :mod:`biomark.stats`.
     alpha
@@ -251,6 +257,7 @@ def _plan(a: dict[str, Any]) -> _Plan:
     _check_method(method, ep)
     est = _model(panel, ep, method, a["penalty"], a["seed"], a["estimator"])
     times = a["times"]
+    horizons = horizon_mod.check_horizons(a["horizons"]) if a["horizons"] is not None else None
     settings = {"endpoint": ep.id, "kind": ep.kind, "outcome": a["outcome"], "time": a["time"], "event": a["event"],
                 "covariates": list(a["covariates"]), "method": method,
                 "penalty": a["penalty"] if method in ("logistic", "cox") else None, "cv_folds": folds,
@@ -269,6 +276,8 @@ def _plan(a: dict[str, Any]) -> _Plan:
         settings["spline"] = list(a["spline"]) or None
     elif a["spline"]:
         raise InputError("--spline names a column of the clinical model: give --clinical-model too")
+    if horizons is not None:
+        settings["horizons"] = horizons
     return _Plan(panel, cohorts, ep, method, est, settings, a)
 
 
@@ -331,11 +340,11 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
     cov = describe.covariates(train, kw["covariates"], o.present)
     section, fitted = survival_mod.evaluate(
         plan.estimator, X, o.time, o.event, covariates=cov, times=st["times"], time_unit=ep.time_unit,
-        B=kw["bootstrap"], **common)
+        B=kw["bootstrap"], horizons=st.get("horizons"), **common)
+    warnings += section["horizon"].get("dropped", [])
     ev = _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
                                           "event": o.event}, int(o.present.sum()), warnings, info)
     return _added(plan, ev, o.present, {"time": np.asarray(o.time, float), "event": np.asarray(o.event, float)})
-
 
 def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str, np.ndarray]) -> _Evaluation:
     """Stage 3b: the panel over the clinical model (section ``added_value``), when one was named."""

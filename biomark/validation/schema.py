@@ -400,6 +400,7 @@ class SurvivalSection:
     time_auc: TimeAUC | NotAssessed | None
     calibration_slope: float | None = _opt()
     coefficients: list[Coefficient] | None = _opt()
+    horizon: HorizonSection | NotAssessed | None = _opt()
 
 
 # ------------------------------------------------------------------------------------------- the rest
@@ -514,6 +515,7 @@ class Settings:
     clinical_model: list[str] | None = _opt()
     risk_cutoffs: list[float] | None = _opt()
     spline: list[str] | None = _opt()
+    horizons: list[float] | None = _opt()
 
 
 @dataclass(frozen=True)
@@ -600,3 +602,68 @@ def write_json_schema() -> None:
 
 
 from biomark.validation.schema_added import AddedValueSection  # noqa: E402  (uses NotAssessed, defined above)
+# ------------------------------------------------------------------------------ risk at the horizon (issue 17)
+
+
+@dataclass(frozen=True)
+class HorizonGroup:
+    """One group of predicted risk at a horizon: size, mean predicted risk, observed 1 - KM(t) and its CI."""
+
+    n: int
+    predicted: float
+    observed: float
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class HorizonDecision:
+    """Survival decision curve at a horizon (:func:`biomark.stats.net_benefit_at`)."""
+
+    threshold: list[float]
+    model: list[float]
+    treat_all: list[float]
+    n_treated: list[int]
+
+
+@dataclass(frozen=True)
+class HorizonPoint:
+    """Every number at one horizon: Brier/IPA/IBS, AUC(t) with CI, calibration (O/E, slope, groups), net benefit."""
+
+    time: float
+    brier: float
+    brier_se: float | None
+    brier_null: float
+    ipa: float | None
+    ibs: float
+    auc: float
+    auc_se: float | None
+    auc_lower: float | None
+    auc_upper: float | None
+    n_cases: int
+    n_controls: int
+    observed: float
+    expected: float
+    oe: float | None
+    oe_lower: float | None
+    oe_upper: float | None
+    slope: float | None
+    slope_se: float | None
+    mean_risk: float
+    groups: list[HorizonGroup]
+    decision: HorizonDecision
+
+
+@dataclass(frozen=True)
+class HorizonSection:
+    """Risk at the horizon: where the absolute risk comes from, and the numbers at each horizon."""
+
+    horizons: list[float]
+    time_unit: str
+    chosen: str
+    risk_source: str
+    recalibration_coef: float | None
+    groups_by: str
+    estimate: str
+    dropped: list[str]
+    points: list[HorizonPoint]

@@ -25,6 +25,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from biomark import stats
 from biomark.stats._surv_cox import CoxData
 from biomark.stats.coxph import cox_coef, newton
+from biomark.validation import horizon as horizon_mod
 from biomark.validation.parallel import pmap, stage_progress, task_seeds
 
 
@@ -176,6 +177,7 @@ def evaluate(
     B: int = 0,
     n_jobs: int = 1,
     progress: Any = None,
+    horizons: list[float] | None = None,
 ) -> tuple[dict[str, Any], Any]:
     """All survival-endpoint numbers for one cohort; returns (section dict, score model fitted on all rows)."""
     ty = np.column_stack([np.asarray(time, float), np.asarray(event, float)])
@@ -209,6 +211,11 @@ def evaluate(
                                for mk, c in zip(fitted.markers_, fitted.coef_, strict=True)]
     out["ph"] = _ph(time, event, z)
     out["time_auc"] = _time_auc(time, event, score, times)
+    try:
+        out["horizon"], _ = horizon_mod.section(_is_fitted_model(est), score, np.asarray(time, float),
+                                                np.asarray(event, int), horizons, time_unit, ci)
+    except stats.StatsError as err:
+        out["horizon"] = {"error": str(err)}
     return out, fitted
 
 

@@ -9,6 +9,7 @@ injection payloads for the escaping tests.
 from __future__ import annotations
 
 import copy
+import json
 import math
 from typing import Any
 
@@ -259,6 +260,17 @@ def _km(rng: np.random.Generator, n: int, rate: float) -> dict[str, Any]:
             "n": n, "median": _r(float(t[np.argmax(surv <= 0.5)])) if (surv <= 0.5).any() else None}
 
 
+def _horizon(rng: np.random.Generator, n: int) -> dict[str, Any]:
+    """Risk at the horizon as the engine computes it (issue 17), on simulated Cox data (exponential, HR 1.6 per SD)."""
+    from biomark.validation.horizon import section
+
+    score = rng.normal(size=n)
+    t_ev = rng.exponential(1.0 / (0.03 * np.exp(0.47 * score)))
+    t_c = rng.uniform(20, 72, size=n)
+    time, event = np.minimum(t_ev, t_c), (t_ev <= t_c).astype(int)
+    return json.loads(json.dumps(section(False, score, time, event, [12, 24, 36], "months", 0.95)[0]))
+
+
 def survival_result() -> dict[str, Any]:
     """An overall-survival validation, n = 150 with 88 deaths, risk groups split at the maxstat cutpoint."""
     rng = np.random.default_rng(99)
@@ -304,6 +316,7 @@ def survival_result() -> dict[str, Any]:
                              {"term": "age", "chisq": 0.41, "df": 1, "p": 0.5219},
                              {"term": "stage III–IV", "chisq": 1.38, "df": 1, "p": 0.2401}]},
             "time_auc": {"times": [12, 24, 36], "auc": [0.712, 0.694, 0.681]},
+            "horizon": _horizon(rng, n),
         },
         "direction": _direction("overall_survival", effects),
         "flags": [],

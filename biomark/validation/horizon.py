@@ -1,0 +1,180 @@
+"""Risk at the horizon for a survival endpoint (issue 17): absolute risk, calibration, Brier/IPA, AUC(t), net benefit.
+
+The absolute risk ``1 - S(t | x)`` comes from a Cox model through the Breslow baseline hazard
+(:func:`biomark.stats.cox_risk_at`). A fitted Cox panel model gives it directly; a fixed literature
+rule has no baseline hazard, so its score is recalibrated by a one-coefficient Cox regression fitted
+on the training rows, ``lp = gamma * score`` (said in the report). The numbers here are apparent
+(the model evaluated on the rows it was fitted on).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from biomark import stats
+from biomark.errors import InputError
+
+THRESHOLDS = np.round(np.arange(0.02, 0.61, 0.02), 2)
+N_GROUPS = 10
+
+
+def _nice(x: float) -> float:
+    """``x`` rounded to two significant digits (12.3 -> 12, 1234 -> 1200, 0.456 -> 0.46)."""
+    if x <= 0:
+        return x
+    digits = 1 - int(math.floor(math.log10(x)))
+    return float(round(x, digits))
+
+
+def default_horizons(time: np.ndarray) -> list[float]:
+    """The 25th, 50th and 75th percentiles of follow-up, rounded to two significant digits, distinct."""
+    out: list[float] = []
+    for q in (25, 50, 75):
+        h = _nice(float(np.percentile(time, q)))
+        if h > 0 and (not out or h > out[-1]):
+            out.append(h)
+    return out
+
+
+def check_horizons(horizons: Any) -> list[float]:
+    """Horizons given by the user as positive, increasing numbers; an InputError saying which is not."""
+    try:
+        hs = [float(h) for h in horizons]
+    except (TypeError, ValueError):
+        raise InputError(
+            f"horizons must be numbers (in the endpoint's time unit), got {horizons!r}"
+        ) from None
+    if not hs:
+        raise InputError("give at least one horizon, e.g. --horizon 12,36,60")
+    for h in hs:
+        if not math.isfinite(h) or h <= 0:
+            raise InputError(
+                f"horizon {h:g} is not a positive time; horizons are times after baseline, e.g. 12,36,60"
+            )
+    for a, b in zip(hs, hs[1:], strict=False):
+        if b <= a:
+            raise InputError(
+                f"horizons must increase: {a:g} is followed by {b:g}; give them in order, e.g. 12,36,60"
+            )
+    return hs
+
+
+def usable(
+    hs: list[float], time: np.ndarray, event: np.ndarray, unit: str
+) -> tuple[list[float], list[str]]:
+    """Keep the horizons at which something can be estimated; a warning for each one dropped, and why."""
+    kept, warnings = [], []
+    last = float(time.max())
+    for h in hs:
+        if h >= last:
+            why = f"it is at or beyond the last follow-up time ({last:g} {unit}): no one is at risk after it"
+        elif not np.any((time <= h) & (event == 1)):
+            why = "no event happens by then"
+        elif not np.any(time > h):
+            why = "no one is still under observation after it"
+        else:
+            kept.append(h)
+            continue
+        warnings.append(f"horizon {h:g} {unit} was dropped: {why}")
+    return kept, warnings
+
+
+def _linear_predictor(
+    fitted_cox: bool, score: np.ndarray, time: np.ndarray, event: np.ndarray
+) -> tuple[np.ndarray, str, float | None]:
+    if fitted_cox:
+        return score, "the fitted Cox panel model (Breslow baseline hazard, Efron ties)", None
+    gamma = float(stats.cox(time, event, {"panel_score": score}).coef[0])
+    return (
+        gamma * score,
+        "the fixed rule's score recalibrated by a one-coefficient Cox regression on the training "
+        "rows (lp = gamma x score), with its Breslow baseline hazard",
+        gamma,
+    )
+
+
+def _point(
+    time: np.ndarray, event: np.ndarray, risk: Any, k: int, h: float, auc: Any, brier: Any
+) -> dict[str, Any]:
+    """All numbers at one horizon."""
+    r, s = risk.risk[:, k], risk.surv[:, k]
+    cal = stats.calibration_at(
+        time, event, r, h, groups=min(N_GROUPS, max(2, int(event.sum()) // 5)), surv=s
+    )
+    dc = stats.net_benefit_at(time, event, r, h, THRESHOLDS)
+    groups = [
+        {
+            "n": int(cal.group_n[j]),
+            "predicted": float(cal.predicted[j]),
+            "observed": float(cal.observed[j]),
+            "lower": float(cal.observed_lower[j]),
+            "upper": float(cal.observed_upper[j]),
+        }
+        for j in range(cal.group_n.size)
+    ]
+    return {
+        "time": h,
+        "brier": float(brier.brier[k]),
+        "brier_se": float(brier.se[k]),
+        "brier_null": float(brier.brier_null[k]),
+        "ipa": float(brier.ipa[k]),
+        "ibs": float(brier.ibs[k]),
+        "auc": float(auc.auc[k]),
+        "auc_se": float(auc.se[k]),
+        "auc_lower": float(auc.lower[k]),
+        "auc_upper": float(auc.upper[k]),
+        "n_cases": int(auc.n_cases[k]),
+        "n_controls": int(auc.n_controls[k]),
+        "observed": cal.observed_all,
+        "expected": cal.expected_all,
+        "oe": cal.oe,
+        "oe_lower": cal.oe_lower,
+        "oe_upper": cal.oe_upper,
+        "slope": cal.slope,
+        "slope_se": cal.slope_se,
+        "mean_risk": float(r.mean()),
+        "groups": groups,
+        "decision": {
+            "threshold": dc.threshold.tolist(),
+            "model": dc.model.tolist(),
+            "treat_all": dc.treat_all.tolist(),
+            "n_treated": dc.n_treated.tolist(),
+        },
+    }
+
+
+def section(
+    fitted_cox: bool,
+    score: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    horizons: list[float] | None,
+    unit: str,
+    ci: float,
+) -> tuple[dict[str, Any], list[str]]:
+    """The ``horizon`` section and the warnings for dropped horizons."""
+    given = horizons is not None
+    hs = check_horizons(horizons) if given else default_horizons(time)
+    kept, warnings = usable(hs, time, event, unit)
+    if not kept:
+        return {"error": "no usable horizon: " + "; ".join(warnings)}, warnings
+    lp, source, gamma = _linear_predictor(fitted_cox, score, time, event)
+    risk = stats.cox_risk_at(time, event, lp, kept)
+    auc = stats.time_dependent_auc(time, event, lp, kept, ci=ci)
+    brier = stats.brier_at(time, event, risk.risk, kept, ci=ci)
+    return {
+        "horizons": kept,
+        "time_unit": unit,
+        "chosen": "given"
+        if given
+        else "default: the 25th, 50th and 75th percentiles of follow-up, rounded",
+        "risk_source": source,
+        "recalibration_coef": gamma,
+        "groups_by": "deciles of predicted risk (fewer with few events)",
+        "estimate": "apparent",
+        "dropped": warnings,
+        "points": [_point(time, event, risk, k, h, auc, brier) for k, h in enumerate(kept)],
+    }, warnings
