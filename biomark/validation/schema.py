@@ -602,6 +602,7 @@ def write_json_schema() -> None:
 
 
 from biomark.validation.schema_added import AddedValueSection  # noqa: E402  (uses NotAssessed, defined above)
+
 # ------------------------------------------------------------------------------ risk at the horizon (issue 17)
 
 
