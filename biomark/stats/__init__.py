@@ -37,6 +37,10 @@ _EXPORTS: dict[str, str] = {
     "dersimonian_laird": "meta",
     "pool_auc": "meta",
     "pool_log_hr": "meta",
+    "random_effects": "remeta",
+    "pool_c_statistic": "remeta",
+    "pool_oe": "remeta",
+    "pool_slope": "remeta",
     # fast kernels for resampling loops (kernels.py)
     "auc_mann_whitney": "kernels",
     "brier_score": "kernels",
