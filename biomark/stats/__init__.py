@@ -41,6 +41,9 @@ _EXPORTS: dict[str, str] = {
     "pool_c_statistic": "remeta",
     "pool_oe": "remeta",
     "pool_slope": "remeta",
+    # model updating (updating.py)
+    "logistic_fit": "updating",
+    "update_model": "updating",
     # fast kernels for resampling loops (kernels.py)
     "auc_mann_whitney": "kernels",
     "brier_score": "kernels",
