@@ -44,6 +44,8 @@ _EXPORTS: dict[str, str] = {
     # model updating (updating.py)
     "logistic_fit": "updating",
     "update_model": "updating",
+    # harmonisation (combat.py)
+    "combat_reference": "combat",
     # fast kernels for resampling loops (kernels.py)
     "auc_mann_whitney": "kernels",
     "brier_score": "kernels",

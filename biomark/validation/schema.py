@@ -530,6 +530,11 @@ class Reproducibility:
     settings: Settings
 
 
+# ------------------------------------------------------- external validation that transports (issue 18)
+# in their own module (this one is at its size limit); it imports the sections above, so it comes here
+from biomark.validation.schema_external import ExternalSection, IECVSection, TransportCheck  # noqa: E402
+
+
 @dataclass(frozen=True)
 class ValidationData:
     """A whole validation result (schema ``biomark.validation/1``).
@@ -553,6 +558,9 @@ class ValidationData:
     survival: SurvivalSection | None = _opt()
     cohorts: list[BinaryCohortRow | SurvivalCohortRow] | None = _opt()
     meta: dict[str, MetaResult] | None = _opt()
+    transport: list[TransportCheck] | None = _opt()
+    external: ExternalSection | None = _opt()
+    iecv: IECVSection | None = _opt()
 
 
 def parse(data: dict[str, Any], *, strict: bool = True) -> ValidationData:
