@@ -67,23 +67,28 @@ def logistic_fit(y, X, offset=None, *, max_iter: int = 100, tol: float = 1e-10) 
     X = np.asarray(X, dtype=float).reshape(y.size, -1)
     off = np.zeros(y.size) if offset is None else np.asarray(offset, dtype=float)
     beta = np.zeros(X.shape[1])
+    ll = _loglik(y, off + X @ beta)
     for _ in range(max_iter):
-        eta = off + X @ beta
-        mu = 1.0 / (1.0 + np.exp(-eta))
+        mu = 1.0 / (1.0 + np.exp(-(off + X @ beta)))
         H = (X * (mu * (1 - mu))[:, None]).T @ X
         try:
             step = np.linalg.solve(H, X.T @ (y - mu))
         except np.linalg.LinAlgError:
             break
-        beta = beta + step
+        for _half in range(30):  # step halving: Newton overshoots from 0 when the offset is far off
+            new = beta + step
+            ll_new = _loglik(y, off + X @ new)
+            if np.isfinite(ll_new) and ll_new >= ll - 1e-12:
+                break
+            step = step / 2
+        beta, ll = new, ll_new
         if not np.all(np.isfinite(beta)) or np.abs(beta).max() > 1e4:
             break
         if np.abs(step).max() < tol:
-            eta = off + X @ beta
-            mu = 1.0 / (1.0 + np.exp(-eta))
+            mu = 1.0 / (1.0 + np.exp(-(off + X @ beta)))
             H = (X * (mu * (1 - mu))[:, None]).T @ X
             se = np.sqrt(np.diag(np.linalg.inv(H)))
-            return LogisticFit(coef=beta, se=se, loglik=_loglik(y, eta), converged=True)
+            return LogisticFit(coef=beta, se=se, loglik=ll, converged=True)
     raise StatsError("the logistic fit did not converge: the outcome is (nearly) separated by the predictors")
 
 

@@ -42,6 +42,8 @@ class ValidationResult:
     """
 
     sections: ValidationData
+    # the model updated on the validation cohorts (biomark.validation.external), set by validate(); not in the JSON
+    updated_model = None
     _plain_data: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __init__(self, sections: ValidationData | dict[str, Any]) -> None:
