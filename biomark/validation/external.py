@@ -55,7 +55,7 @@ def external(cohorts: Sequence[Cohort], levels: Callable[[Cohort], pd.DataFrame]
     vals = []  # (cohort, outcome, harmonised matrix)
     for c in cohorts[1:]:
         X = levels(c)
-        transport.check_markers(c.name, X, fitted)
+        transport.check_markers(c, X, fitted)
         o = (c.outcome(outcome, positive_class=ep.positive_class, candidates=_candidates(ep)) if ep.kind == "binary"
              else c.survival(time, event, endpoint_id=ep.id))
         vals.append((c, o, X[o.present]))

@@ -47,16 +47,16 @@ def _clusters(plan: Any, levels: Callable[[Any, Any], pd.DataFrame]) -> tuple[st
     train = cohorts[0]
     if train.clinical is None or column not in train.clinical.columns:
         have = ", ".join(map(str, train.clinical.columns[:12])) if train.clinical is not None else "no clinical file"
-        raise InputError(f"{train.name}: --cluster column '{column}' is not in the clinical data ({have}); name the "
+        raise InputError(f"{transport.source(train)}: --cluster column '{column}' is not in the clinical data ({have}); name the "
                          "column that holds the centre or batch")
     o, X = read(train)
     lab = train.clinical.reindex(train.expression.index)[column][o.present]
     if lab.isna().any():
-        raise InputError(f"{train.name}: --cluster column '{column}' is empty for {int(lab.isna().sum())} samples "
+        raise InputError(f"{transport.source(train)}: --cluster column '{column}' is empty for {int(lab.isna().sum())} samples "
                          "with an outcome; fill it in or leave those samples out")
     levels_ = sorted(lab.astype(str).unique())
     if len(levels_) < 2:
-        raise InputError(f"{train.name}: --cluster column '{column}' has one level only ('{levels_[0]}'); "
+        raise InputError(f"{transport.source(train)}: --cluster column '{column}' has one level only ('{levels_[0]}'); "
                          "internal-external cross-validation needs at least 2 centres or batches")
     out = []
     for lv in levels_:

@@ -183,10 +183,15 @@ def pool_rows(rows: list[dict[str, Any]], kind: str, ci: float) -> dict[str, Any
     return out
 
 
-def check_markers(name: str, X: pd.DataFrame, fitted: Any) -> None:
+def source(c: Any) -> str:
+    """The expression file a cohort was read from (its name when it was built in memory)."""
+    return next(iter(c.sources), c.name) if getattr(c, "sources", None) else c.name
+
+
+def check_markers(c: Any, X: pd.DataFrame, fitted: Any) -> None:
     """Refuse a validation cohort that lacks a marker the model needs (imputing a whole marker would be silent)."""
     absent = [m for m in fitted.markers_ if m not in X.columns or X[m].isna().all()]
     if absent:
-        raise InputError(f"{name}: the model needs marker(s) {', '.join(absent)}, which this validation cohort does "
+        raise InputError(f"{source(c)}: the model needs marker(s) {', '.join(absent)}, which this validation cohort does "
                          "not measure; measure them, or fit the model on the markers every cohort has "
                          "(a spec listing only those)")
