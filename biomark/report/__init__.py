@@ -27,7 +27,7 @@ import jinja2
 from markupsafe import Markup
 
 from biomark.atomic import atomic_write
-from biomark.report import figures
+from biomark.report import figures, figures_external
 from biomark.validation.schema import (
     BinarySection,
     Direction,
@@ -198,6 +198,7 @@ def _figures(r: ValidationData, strict: bool) -> tuple[dict[str, Markup], dict[s
         _binary_figures(r.binary, add)
     if r.survival is not None:
         _survival_figures(r.survival, ep.get("time_unit") or "", add)
+    figures_external.external_figures(r, add)
     return figs, errors
 
 
