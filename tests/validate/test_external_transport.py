@@ -268,3 +268,17 @@ def test_intercept_shift_detected_in_simulation():
     assert detected >= 180, detected
     assert kept >= 180, kept
     assert citl_off <= 20, citl_off
+
+
+def test_iecv_survival_pools_c():
+    panel = biomark.load_panel("escc_mir339_radiotherapy")
+    cs = [simulate(panel, 120, seed=s, endpoint="overall_survival", effect=0.6, name=f"s{s}")[0] for s in (1, 2, 3)]
+    r = biomark.validate(panel, cs, endpoint="overall_survival", cv=(3, 1), bootstrap=0, seed=1)
+    iv = r.data["iecv"]
+    assert [c["cluster"] for c in iv["clusters"]] == ["s1", "s2", "s3"]
+    # a fixed rule is fitted without the outcome: held-out C is the C of the signed score there
+    o = cs[0].survival(None, None, endpoint_id="overall_survival")
+    m = PanelModel(panel=panel, endpoint="overall_survival").fit(pd.concat([c.levels(panel) for c in cs[1:]]))
+    c = stats.concordance(o.time, o.event, m.panel_score(cs[0].levels(panel)[o.present]), method="harrell")
+    assert iv["clusters"][0]["estimates"]["c"] == pytest.approx(c.c, abs=1e-12)
+    assert iv["pooled"]["c"]["k"] == 3 and "error" in iv["pooled"]["slope"]  # no slope for a fixed rule
