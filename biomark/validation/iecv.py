@@ -94,7 +94,7 @@ def _skip_reason(o: Any, kind: str, n: int) -> str | None:
 
 def _estimates(kind: str, o: Any, fitted: Any, X: pd.DataFrame, ci: float) -> dict[str, float | None]:
     if kind == "binary":
-        row, _ = transport.binary_cohort("cluster", o.y, fitted, X, ci=ci, alpha=0.05, seed=0)
+        row, _ = transport.binary_cohort("cluster", o.y, fitted, X, ci=ci, alpha=0.05, seed=0, curves=False)
     else:
         row = transport.survival_cohort("cluster", o.time, o.event, fitted, X)
     out: dict[str, float | None] = {}

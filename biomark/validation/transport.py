@@ -67,7 +67,7 @@ def oe_ratio(y: np.ndarray, p: np.ndarray, ci: float) -> dict[str, Any]:
             "observed": int(o), "expected": e}
 
 
-def _calibration(y: np.ndarray, p: np.ndarray, upd: Any, ci: float, seed: int) -> dict[str, Any]:
+def _calibration(y: np.ndarray, p: np.ndarray, upd: Any, ci: float, seed: int, curves: bool = True) -> dict[str, Any]:
     try:
         cal = stats.calibration(y, p, extreme="drop").to_dict()
     except stats.StatsError as err:
@@ -75,6 +75,8 @@ def _calibration(y: np.ndarray, p: np.ndarray, upd: Any, ci: float, seed: int) -
     cal["citl_se"] = upd.citl_se if upd is not None else None
     cal["slope_se"] = upd.slope_se if upd is not None else None
     cal["oe"] = oe_ratio(y, p, ci)
+    if not curves:
+        return cal
     try:
         cc = stats.calibration_curve(y, p, seed=seed, n_boot=100)
         cal["smooth"] = {"x": cc.grid, "y": cc.smooth, "lower": cc.smooth_low, "upper": cc.smooth_high,
@@ -94,8 +96,12 @@ def update_section(u: Any, markers: list[str]) -> dict[str, Any]:
 
 
 def binary_cohort(name: str, y: np.ndarray, fitted: Any, X: pd.DataFrame, *, ci: float, alpha: float,
-                  seed: int) -> tuple[dict[str, Any], Any]:
-    """One validation cohort of a binary endpoint (see the module docstring); also the raw update."""
+                  seed: int, curves: bool = True) -> tuple[dict[str, Any], Any]:
+    """One validation cohort of a binary endpoint (see the module docstring); also the raw update.
+
+    ``curves=False`` skips the calibration curves and the decision curve (internal-external CV uses the
+    scalar metrics only).
+    """
     n, n1 = int(y.size), int(y.sum())
     row: dict[str, Any] = {"name": name, "role": "validation", "n": n, "n_events": n1, "prevalence": n1 / n}
     if n1 == 0 or n1 == n:
@@ -112,7 +118,9 @@ def binary_cohort(name: str, y: np.ndarray, fitted: Any, X: pd.DataFrame, *, ci:
         row["update"] = update_section(upd, markers)
     except stats.StatsError as err:
         row["update"] = _na(str(err))
-    row["calibration"] = _calibration(y, p, upd, ci, seed)
+    row["calibration"] = _calibration(y, p, upd, ci, seed, curves)
+    if not curves:
+        return row, upd
     try:
         row["net_benefit"] = stats.net_benefit(y, p, _GRID).to_dict()
     except stats.StatsError as err:
