@@ -14,7 +14,8 @@ z-scores learned on one platform do not carry to another. Three choices (``harmo
   markers. Missing values are filled with the cohort's own median before adjusting (and left filled).
 
 Diagnostics: per-batch marker means before and after, and the first two principal components (centred
-and scaled on the training cohort, loadings from it) of every sample, before and after.
+and scaled on the training cohort, loadings from it) of every sample (the first 2000 per batch), before
+and after.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from biomark import stats
 from biomark.errors import InputError
 
 METHODS = ("none", "standardise", "combat")
+MAX_POINTS = 2000  # PCA points kept per batch in results.json (the first ones; the PCA itself uses all rows)
 ASSUMPTION = {
     "none": "validation values used as measured, on the training cohort's scale (same platform and batch assumed)",
     "standardise": "each validation cohort z-scored on itself: cohorts assumed to differ only in each marker's "
@@ -89,6 +91,7 @@ def diagnostics(names: list[str], before: list[pd.DataFrame], after: list[pd.Dat
 
     def pts(mats: list[np.ndarray]) -> dict[str, Any]:
         proj, expl = _pca(b[0], mats)
+        proj, mats = [p[:MAX_POINTS] for p in proj], [m[:MAX_POINTS] for m in mats]
         return {"x": np.concatenate([p[:, 0] for p in proj]).tolist(), "y": np.concatenate([p[:, 1] for p in proj]).tolist(),
                 "batch": [n for n, m in zip(names, mats, strict=True) for _ in range(m.shape[0])], "explained": expl}
 
