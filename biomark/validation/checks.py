@@ -62,7 +62,8 @@ def _ct_check(c: Any, markers: list[str]) -> list[dict[str, str]]:
     med = float(np.nanmedian(vals))
     return [{"check": "ct_as_log2", "message": f"{c.name}: the values were read as log2 expression but look like raw "
              f"qPCR Ct (median {med:.1f}, all within 12-45); a Ct falls as expression rises, so every direction "
-             "would be reversed: read the file with assay qpcr_ct (a spec with assay: qpcr_ct)"}]
+             "would be reversed: use a spec whose assay is qpcr_ct (with its reference markers), so that Ct values "
+             "are turned into -ΔCt before any direction is judged"}]
 
 
 def _all_contradict(direction: dict[str, Any], cts: bool, kind: str) -> list[dict[str, str]]:
