@@ -757,6 +757,34 @@ CASES: list[Case] = [
     arg_case("horizon_beyond_follow_up", "--horizon beyond the last follow-up: that horizon dropped with a warning",
              validate_args(OK_EXPR, OK_CLIN, "--horizon", "12,9999", survival=True, outs=JSON_ONLY), (), status=0,
              check=_warned("horizon 9999", "was dropped", "beyond the last follow-up")),
+
+    # --- external validation (issue 18) ---
+    arg_case("ext_missing_marker", "a validation cohort lacks a marker the model needs",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", "expr_ext_missing_marker.csv",
+                           "--validation-clinical", OK_CLIN),
+             ("expr_ext_missing_marker.csv", "the model needs marker(s) HSPA1A", "markers every cohort has"),
+             inputs=(OK_EXPR, OK_CLIN, PANEL, "expr_ext_missing_marker.csv")),
+    arg_case("ext_one_class", "a validation cohort with one outcome class",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical",
+                           "clin_ext_one_class.csv"),
+             ("clin_ext_one_class.csv", "does not occur", "labels are: radiosensitive"),
+             inputs=(OK_EXPR, OK_CLIN, PANEL, "clin_ext_one_class.csv")),
+    arg_case("cluster_one_level", "--cluster column with one level",
+             validate_args(OK_EXPR, "clin_cluster_one_level.csv", "--cluster", "centre"),
+             ("--cluster column 'centre' has one level only ('A')", "at least 2 centres"),
+             inputs=(OK_EXPR, "clin_cluster_one_level.csv", PANEL)),
+    arg_case("cluster_missing_column", "--cluster names no column",
+             validate_args(OK_EXPR, OK_CLIN, "--cluster", "centre"),
+             ("--cluster column 'centre' is not in the clinical data", "name the column")),
+    arg_case("cluster_small", "a cluster with fewer than 10 samples: skipped with a warning",
+             validate_args(OK_EXPR, "clin_cluster_small.csv", "--cluster", "centre", outs=JSON_ONLY), (),
+             inputs=(OK_EXPR, "clin_cluster_small.csv", PANEL), status=0,
+             check=lambda out: None if any("cluster 'C' (centre) skipped: fewer than 10 samples (6)" in w
+                                           for w in _results(out)["warnings"]) else pytest.fail("no skip warning")),
+    arg_case("update_model_with_harmonise", "--update-model with --harmonise combat",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical", OK_CLIN,
+                           "--harmonise", "combat", "--update-model", "../out/model.json"),
+             ("--update-model with --harmonise combat", "use --harmonise none")),
 ]
 
 

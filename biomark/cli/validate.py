@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -91,6 +92,12 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
               help="Expression file of an external validation cohort (repeatable; pair with --validation-clinical).")
 @click.option("--validation-clinical", multiple=True, type=click.Path(dir_okay=False),
               help="Clinical file of an external validation cohort (same order as --validation-expression).")
+@click.option("--harmonise", type=click.Choice(["none", "standardise", "combat"]), default="none", show_default=True,
+              help="Validation cohorts onto the training scale: each z-scored on itself, or reference-batch ComBat "
+                   "(training cohort frozen as reference).")
+@click.option("--cluster", help="Clinical column of centres/batches: internal-external cross-validation (leave one out).")
+@click.option("--update-model", "update_model", type=click.Path(dir_okay=False),
+              help="Write the model updated on the validation cohorts (closed test: recalibration or re-estimation).")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write the HTML report here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write results JSON here ('-' prints it to stdout for scripts).")
@@ -99,8 +106,8 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, clinical_model,
              risk_cutoffs, spline, method, penalty,
              folds, repeats, bootstrap, bootstrap_method, permutations, times, horizon, seed, n_jobs, scheduler,
-             sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, report, json_path, quiet,
-             cohort_opts, formats) -> None:
+             sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, harmonise, cluster,
+             update_model, report, json_path, quiet, cohort_opts, formats) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
 
     \b
@@ -113,11 +120,19 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
     if not report and not json_path:
         raise click.UsageError("give --report FILE and/or --json FILE (or --json - for stdout)")
     inputs = [expression, clinical, *validation_expression, *validation_clinical]
-    for out in (report, json_path):
+    for out in (report, json_path, update_model):
         if out and out != "-":
             check_output_path(out, inputs)
-    if report and json_path and report == json_path:
-        raise BiomarkError(f"{report}: --report and --json name the same file; choose two paths")
+    outs = [o for o in (report, json_path, update_model) if o and o != "-"]
+    if len(set(outs)) < len(outs):
+        raise BiomarkError(f"{outs[0]}: --report, --json and --update-model must name different files; choose "
+                           "one path each")
+    if update_model and not validation_expression:
+        raise click.UsageError("--update-model updates the model on external cohorts: give --validation-expression "
+                               "and --validation-clinical")
+    if update_model and harmonise != "none":
+        raise click.UsageError(f"--update-model with --harmonise {harmonise}: the update would be fitted on harmonised "
+                               "values, which 'biomark score' does not reproduce on new files; use --harmonise none")
     if len(validation_expression) != len(validation_clinical):
         raise click.UsageError("give one --validation-clinical for each --validation-expression")
     tlist = None
@@ -141,6 +156,8 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
     cohorts = [read_any(expression, clinical, **kw, **formats)]
     for ve, vc in zip(validation_expression, validation_clinical, strict=True):
         cohorts.append(read_any(ve, vc, **kw, **formats))
+    if len({c.name for c in cohorts}) < len(cohorts):  # files of one name in several directories: name by path
+        cohorts = [replace(c, name=p) for c, p in zip(cohorts, [expression, *validation_expression], strict=True)]
     bar = ProgressBar(enabled=False if quiet else None)
     try:
         result = biomark.validate(
@@ -148,16 +165,25 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
             event=event_col, covariates=covariates, clinical_model=clin_cols, risk_cutoffs=cutoffs,
             spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method, penalty=None if penalty == "none" else penalty,
             cv=(folds, repeats), bootstrap=bootstrap, bootstrap_method=bootstrap_method, permutations=permutations,
-            times=tlist, horizons=hlist, seed=seed, n_jobs=n_jobs, scheduler=scheduler, progress=bar,
+            times=tlist, horizons=hlist, seed=seed, harmonise=harmonise, cluster=cluster, n_jobs=n_jobs,
+            scheduler=scheduler, progress=bar,
             command=shlex.join(["biomark", *sys.argv[1:]]) if sys.argv and Path(sys.argv[0]).name == "biomark" else None,
         )
     finally:
         bar.close()
+    if update_model and result.updated_model is None:
+        raise BiomarkError(f"--update-model {update_model}: no updated model: updating needs a binary endpoint and "
+                           "method signed_z, weights or logistic, with both classes in the validation cohorts")
     _write_outputs(result, report, json_path)
+    if update_model:
+        c0 = cohorts[0]
+        result.updated_model.save(update_model, conversion={
+            "assay": c0.assay, "reference_markers": list(c0.reference_markers), "spike_in": c0.spike_in,
+            "ct_cutoff": c0.ct_cutoff, "rule": c0.levels(panel).attrs.get("conversion")})
     _summary(result, quiet, to_stderr=json_path == "-")
     _dropped(result, quiet)
     if not quiet:
-        for p in (report, json_path):
+        for p in (report, json_path, update_model):
             if p and p != "-":
                 echo_safe(f"wrote {p}", err=json_path == "-")
 

@@ -28,7 +28,7 @@ import jinja2
 from markupsafe import Markup
 
 from biomark.atomic import atomic_write
-from biomark.report import figures, figures_horizon
+from biomark.report import figures, figures_external, figures_horizon
 from biomark.validation.schema import (
     BinarySection,
     Direction,
@@ -199,6 +199,7 @@ def _figures(r: ValidationData, strict: bool) -> tuple[dict[str, Markup], dict[s
         _binary_figures(r.binary, add)
     if r.survival is not None:
         _survival_figures(r.survival, ep.get("time_unit") or "", add)
+    figures_external.external_figures(r, add)
     return figs, errors
 
 

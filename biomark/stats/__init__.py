@@ -48,6 +48,15 @@ _EXPORTS: dict[str, str] = {
     "dersimonian_laird": "meta",
     "pool_auc": "meta",
     "pool_log_hr": "meta",
+    "random_effects": "remeta",
+    "pool_c_statistic": "remeta",
+    "pool_oe": "remeta",
+    "pool_slope": "remeta",
+    # model updating (updating.py)
+    "logistic_fit": "updating",
+    "update_model": "updating",
+    # harmonisation (combat.py)
+    "combat_reference": "combat",
     # fast kernels for resampling loops (kernels.py)
     "auc_mann_whitney": "kernels",
     "brier_score": "kernels",

@@ -28,11 +28,11 @@ from biomark.errors import InputError
 from biomark.panel import Panel, load_panel
 from biomark.stats.direction import DirectionSummary, coefficient_signs, direction_consistency
 from biomark.validation import binary as binary_mod
-from biomark.validation import describe, pywarnings
+from biomark.validation import checks, describe, iecv, pywarnings
 from biomark.validation import horizon as horizon_mod
 from biomark.validation import survival as survival_mod
 from biomark.validation.change_dose import direction_inputs
-from biomark.validation.external import external
+from biomark.validation.external import ExternalOutcome, external
 from biomark.validation.parallel import backend
 from biomark.validation.result import SCHEMA, ValidationResult, _clean
 from biomark.validation.schema import parse
@@ -156,6 +156,8 @@ def validate(
     alpha: float = 0.05,
     ci: float = 0.95,
     seed: int = 0,
+    harmonise: str = "none",
+    cluster: str | None = None,
     n_jobs: int = 1,
     scheduler: Any = None,
     progress: Progress = None,
@@ -198,6 +200,13 @@ def validate(
         The level of every confidence interval (0.95), as ``ci`` in :mod:`biomark.stats`.
     alpha
         The significance threshold of the direction test only (BH-adjusted q < alpha); no interval uses it.
+    harmonise
+        How validation cohorts are put on the training cohort's scale: ``"none"``, ``"standardise"`` (each
+        cohort z-scored on itself) or ``"combat"`` (reference-batch ComBat, the training cohort frozen as the
+        reference); see :mod:`biomark.validation.harmonise`.
+    cluster
+        A clinical column of centres or batches: internal-external cross-validation leaves one out in turn
+        (with several cohorts and no ``cluster``, each cohort is a cluster); see :mod:`biomark.validation.iecv`.
     seed, n_jobs, scheduler, progress, command
         Every random choice derives from ``seed`` (identical results for any ``n_jobs``); ``scheduler``: a
         dask.distributed address or Client; ``progress(stage, done, total)``; the command line to record.
@@ -224,8 +233,12 @@ def validate(
             ev = _evaluate(plan, progress)
         direction = _directions(plan, ev)
         ext = _external(plan, ev, direction) if len(plan.cohorts) > 1 and ev.section is not None else None
+        extra = {"transport": checks.transport_checks(plan.panel, plan.endpoint, plan.cohorts, direction),
+                 "iecv": iecv.iecv(plan, ev, _marker_matrix) if ev.section is not None else None}
     ev.warnings.extend(pywarnings.summarise(caught))
-    return _assemble(plan, ev, direction, ext)
+    result = _assemble(plan, ev, direction, ext, extra)
+    object.__setattr__(result, "updated_model", ext.updated_model if ext is not None else None)
+    return result
 
 
 def _plan(a: dict[str, Any]) -> _Plan:
@@ -239,6 +252,8 @@ def _plan(a: dict[str, Any]) -> _Plan:
     n_jobs = -1 if a["scheduler"] is not None and a["n_jobs"] == 1 else a["n_jobs"]  # a cluster: use it
     if folds < 2:
         raise InputError(f"cv folds must be at least 2, not {folds}")
+    if a["harmonise"] not in ("none", "standardise", "combat"):
+        raise InputError(f"harmonise must be none, standardise or combat, not {a['harmonise']!r}")
     if a["bootstrap_method"] not in ("optimism", ".632+"):
         raise InputError(f"bootstrap method must be 'optimism' or '.632+', not {a['bootstrap_method']!r}")
     for name in ("ci", "alpha"):
@@ -409,15 +424,17 @@ def _directions(plan: _Plan, ev: _Evaluation) -> dict[str, Any]:
     return dcd
 
 
-def _external(plan: _Plan, ev: _Evaluation, direction: dict[str, Any]) -> tuple[list[dict[str, Any]], Any]:
-    """Stage 5: the fitted model on every other cohort, and the pooled estimate."""
+def _external(plan: _Plan, ev: _Evaluation, direction: dict[str, Any]) -> ExternalOutcome:
+    """Stage 5: the fitted model on every other cohort, and the pooled estimates."""
     kw = plan.kw
     data = {plan.endpoint.kind: ev.section}
     return external(plan.cohorts, lambda c: _marker_matrix(plan.panel, c), plan.endpoint, ev.fitted, data,
-                    kw["outcome"], kw["time"], kw["event"], kw["ci"])
+                    kw["outcome"], kw["time"], kw["event"], kw["ci"], train_X=ev.X, harmonise=kw["harmonise"],
+                    seed=kw["seed"])
 
 
-def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any) -> ValidationResult:
+def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any,
+              extra: dict[str, Any] | None = None) -> ValidationResult:
     """Stage 6: the result in the layout of ``biomark.validation/1``."""
     data: dict[str, Any] = {"schema": SCHEMA, "panel": describe.panel_dict(plan.panel),
                             "endpoint": plan.endpoint.model_dump(mode="json")}
@@ -425,9 +442,14 @@ def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any)
         data[plan.endpoint.kind] = ev.section
     data["direction"] = direction
     if ext is not None:
-        data["cohorts"], data["meta"] = ext
+        data["cohorts"], data["meta"] = ext.rows, ext.meta
+        if ext.section is not None:
+            data["external"] = ext.section
     if ev.added is not None:
         data["added_value"] = ev.added
+    for k, v in (extra or {}).items():
+        if v:
+            data[k] = v
     ev.cohort_info["n_analysed"] = ev.n_analysed
     ev.cohort_info["warnings"] = ev.warnings
     data.update(cohort=ev.cohort_info, settings=plan.settings, flags=ev.flags, warnings=ev.warnings)

@@ -1,62 +1,124 @@
 """External validation: the model fitted on the first cohort applied to each of the others.
 
-Binary endpoints: the AUC (DeLong) of the fitted probabilities in every cohort, pooled on the logit
-scale; survival endpoints: the HR per SD of the panel score and Harrell's C in every cohort, the
-log-HR pooled (DerSimonian–Laird random effects, :mod:`biomark.stats.meta`). For a fitted Cox model
-the calibration slope on new data is the coefficient of its linear predictor in a Cox model on the
-validation cohort (Van Houwelingen 2000); 1 = well calibrated.
+Two views of the same predictions:
+
+* ``cohorts`` / ``meta`` (kept as they were): binary endpoints, the AUC (DeLong) of the fitted
+  probabilities in every cohort, pooled on the logit scale; survival endpoints, the HR per SD of the panel
+  score and Harrell's C in every cohort, the log-HR pooled (DerSimonian–Laird, :mod:`biomark.stats.meta`).
+  For a fitted Cox model the calibration slope on new data is the coefficient of its linear predictor in a
+  Cox model on the validation cohort (Van Houwelingen 2000); 1 = well calibrated.
+* ``external`` (:mod:`biomark.validation.transport`): per validation cohort the full ``val.prob`` set, O:E,
+  net benefit and the closed-test model update (binary), C with SE and calibration slope (survival); every
+  metric pooled over the validation cohorts by REML + HKSJ with a prediction interval; the harmonisation
+  used and its batch diagnostics. The model update fitted on all validation rows together is returned for
+  ``--update-model``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from biomark import stats
 from biomark.cohort import Cohort
 from biomark.stats.meta import pool_auc, pool_log_hr
+from biomark.validation import harmonise as harm
+from biomark.validation import transport
 from biomark.validation.survival import cox_section
 
 _COX_KEYS = ("coef", "se", "hr", "hr_ci_low", "hr_ci_high", "p")
 _AUC_KEYS = ("auc", "se", "ci_low", "ci_high")
+UPDATE_ALPHA = 0.05  # level of each likelihood-ratio test of the closed testing procedure
+
+
+@dataclass
+class ExternalOutcome:
+    """What the external stage produced: the legacy rows and pooled AUC/log-HR, the typed section, the update."""
+
+    rows: list[dict[str, Any]]
+    meta: dict[str, Any] | None
+    section: dict[str, Any] | None
+    updated_model: Any = None
 
 
 def external(cohorts: Sequence[Cohort], levels: Callable[[Cohort], pd.DataFrame], ep: Any, fitted: Any,
              data: dict[str, Any], outcome: str | None, time: str | None, event: str | None,
-             ci: float) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Rows per cohort (the first is the training cohort) and the pooled estimate."""
+             ci: float, *, train_X: pd.DataFrame | None = None, harmonise: str = "none",
+             seed: int = 0) -> ExternalOutcome:
+    """Rows per cohort (the first is the training cohort), the pooled estimates and the typed section."""
+    if ep.kind not in ("binary", "survival"):
+        return ExternalOutcome([], None, None)
+    vals = []  # (cohort, outcome, harmonised matrix)
+    for c in cohorts[1:]:
+        X = levels(c)
+        transport.check_markers(c, X, fitted)
+        o = (c.outcome(outcome, positive_class=ep.positive_class, candidates=_candidates(ep)) if ep.kind == "binary"
+             else c.survival(time, event, endpoint_id=ep.id))
+        vals.append((c, o, X[o.present]))
+    ref = train_X if train_X is not None else levels(cohorts[0])
+    ref = ref.reindex(columns=list(fitted.markers_))
+    before = [x.reindex(columns=ref.columns) for _, _, x in vals]
+    after = harm.harmonise(harmonise, ref, [(c.name, x) for (c, _, _), x in zip(vals, before, strict=True)])
+    vals = [(c, o, x) for (c, o, _), x in zip(vals, after, strict=True)]
+    hs = {"method": harmonise, "reference": cohorts[0].name, "assumption": harm.ASSUMPTION[harmonise]}
+    names = [cohorts[0].name] + [c.name for c, _, _ in vals]
+    hs["diagnostics"] = harm.diagnostics(names, [ref, *before], [ref, *after])
     if ep.kind == "binary":
-        return _binary(cohorts, levels, ep, fitted, data["binary"], outcome, ci)
-    if ep.kind == "survival":
-        return _survival(cohorts, levels, ep, fitted, data["survival"], time, event, ci)
-    return [], None
+        return _binary(cohorts, vals, fitted, data["binary"], ci, seed, hs)
+    return _survival(cohorts, vals, fitted, data["survival"], ci, hs)
 
 
-def _binary(cohorts, levels, ep, fitted, b, outcome, ci):
+def _binary(cohorts, vals, fitted, b, ci, seed, hs) -> ExternalOutcome:
     r0 = b["roc"]
     rows = [{"name": cohorts[0].name, "role": "training (cross-validated)", "n": b["n"],
              "auc": {k: r0[k] for k in _AUC_KEYS}}]
-    for c in cohorts[1:]:
-        o = c.outcome(outcome, positive_class=ep.positive_class, candidates=_candidates(ep))
-        p = fitted.predict_proba(levels(c)[o.present])[:, 1]
+    ext_rows, stacked = [], []
+    for c, o, X in vals:
+        p = fitted.predict_proba(X)[:, 1]
         r = stats.roc_auc(o.y, p, direction="<", ci=ci)
         rows.append({"name": c.name, "role": "validation", "n": int(o.present.sum()),
                      "auc": {k: getattr(r, k) for k in _AUC_KEYS}})
+        row, _ = transport.binary_cohort(c.name, o.y, fitted, X, ci=ci, alpha=UPDATE_ALPHA, seed=seed)
+        ext_rows.append(row)
+        stacked.append((o.y, X))
     m = pool_auc([r["auc"]["auc"] for r in rows], [r["auc"]["se"] for r in rows], ci=ci)
-    return rows, {"auc": m.to_dict()}
+    section = {"kind": "binary", "cohorts": ext_rows, "pooled": transport.pool_rows(ext_rows, "binary", ci),
+               "harmonisation": hs}
+    updated, on = _update(fitted, stacked, [c.name for c, _, _ in vals])
+    section["update_on"] = on
+    return ExternalOutcome(rows, {"auc": m.to_dict()}, section, updated)
 
 
-def _survival(cohorts, levels, ep, fitted, sv, time, event, ci):
+def _update(fitted: Any, stacked: list[tuple[np.ndarray, pd.DataFrame]], names: list[str]) -> tuple[Any, str | None]:
+    """The closed-test update on every validation row together, as a fitted model (None where impossible)."""
+    if getattr(fitted, "method_", None) not in ("logistic", "signed_z", "weights"):
+        return None, None
+    from biomark.model.updated import apply_update
+
+    y = np.concatenate([s[0] for s in stacked])
+    parts = [transport.lp_and_x(fitted, X) for _, X in stacked]
+    lp, z, markers = np.concatenate([p[0] for p in parts]), np.vstack([p[1] for p in parts]), parts[0][2]
+    on = f"the {y.size} samples of {', '.join(names)}" + (" together" if len(names) > 1 else "")
+    try:
+        u = stats.update_model(y, lp, z, alpha=UPDATE_ALPHA)
+    except stats.StatsError as err:
+        return None, f"not updated: {err}"
+    return apply_update(fitted, u, markers, note=on), f"{on}: {u.chosen.replace('_', ' ')}"
+
+
+def _survival(cohorts, vals, fitted, sv, ci, hs) -> ExternalOutcome:
     t0 = sv["cox"]["terms"][0]
     is_cox = getattr(fitted, "method_", None) == "cox"
     rows = [{"name": cohorts[0].name, "role": "training (apparent)", "n": sv["n"],
              "cox": {k: t0[k] for k in _COX_KEYS}, "harrell": {k: sv["harrell"][k] for k in ("c", "se")},
              "calibration_slope": {"slope": sv["calibration_slope"], "se": None} if is_cox else None}]
-    for c in cohorts[1:]:
-        o = c.survival(time, event, endpoint_id=ep.id)
-        s = fitted.panel_score(levels(c)[o.present])
+    ext_rows = []
+    for c, o, X in vals:
+        s = fitted.panel_score(X)
         z = (s - s.mean()) / s.std(ddof=1)
         r = cox_section(stats.cox(o.time, o.event, pd.DataFrame({"panel_score_per_sd": z})))["terms"][0]
         h = stats.concordance(o.time, o.event, s, method="harrell")
@@ -66,8 +128,11 @@ def _survival(cohorts, levels, ep, fitted, sv, time, event, ci):
             cs = stats.cox(o.time, o.event, pd.DataFrame({"linear_predictor": s}))
             row["calibration_slope"] = {"slope": float(cs.coef[0]), "se": float(cs.se[0])}
         rows.append(row)
+        ext_rows.append(transport.survival_cohort(c.name, o.time, o.event, fitted, X))
     m = pool_log_hr([r["cox"]["coef"] for r in rows], [r["cox"]["se"] for r in rows], ci=ci)
-    return rows, {"log_hr": m.to_dict()}
+    section = {"kind": "survival", "cohorts": ext_rows, "pooled": transport.pool_rows(ext_rows, "survival", ci),
+               "harmonisation": hs}
+    return ExternalOutcome(rows, {"log_hr": m.to_dict()}, section)
 
 
 def _candidates(ep: Any) -> tuple[str, ...]:

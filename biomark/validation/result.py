@@ -42,6 +42,8 @@ class ValidationResult:
     """
 
     sections: ValidationData
+    # the model updated on the validation cohorts (biomark.validation.external), set by validate(); not in the JSON
+    updated_model = None
     _plain_data: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __init__(self, sections: ValidationData | dict[str, Any]) -> None:
@@ -93,6 +95,13 @@ class ValidationResult:
         lines.append(f"  directions: {r.n_agreeing}/{r.n_with_direction} agree with the literature, "
                      f"{r.n_consistent} significantly, {r.n_contradicting} significantly contradict")
         lines += [f"  ! {f}" for f in d.flags]
+        lines += [f"  ! transportability: {t.message}" for t in d.transport or []]
+        for what, pooled in (("external", d.external.pooled if d.external else {}),
+                             ("internal-external CV", d.iecv.pooled if d.iecv else {})):
+            for key, m in pooled.items():
+                if key in ("auc", "c", "oe") and not isinstance(m, NotAssessed):
+                    lines.append(f"  {what}: {m.label} {m.estimate:.3f} (95% CI {m.ci_low:.3f} to {m.ci_high:.3f}; "
+                                 f"prediction interval {m.pi_low:.3f} to {m.pi_high:.3f}; k = {m.k})")
         return "\n".join(lines)
 
 

@@ -538,6 +538,11 @@ class Reproducibility:
     settings: Settings
 
 
+# ------------------------------------------------------- external validation that transports (issue 18)
+# in their own module (this one is at its size limit); it imports the sections above, so it comes here
+from biomark.validation.schema_external import ExternalSection, IECVSection, TransportCheck  # noqa: E402
+
+
 @dataclass(frozen=True)
 class ValidationData:
     """A whole validation result (schema ``biomark.validation/1``).
@@ -562,6 +567,9 @@ class ValidationData:
     cohorts: list[BinaryCohortRow | SurvivalCohortRow] | None = _opt()
     meta: dict[str, MetaResult] | None = _opt()
     added_value: AddedValueSection | NotAssessed | None = _opt()
+    transport: list[TransportCheck] | None = _opt()
+    external: ExternalSection | None = _opt()
+    iecv: IECVSection | None = _opt()
 
 
 def parse(data: dict[str, Any], *, strict: bool = True) -> ValidationData:
@@ -602,69 +610,4 @@ def write_json_schema() -> None:
 
 
 from biomark.validation.schema_added import AddedValueSection  # noqa: E402  (uses NotAssessed, defined above)
-
-# ------------------------------------------------------------------------------ risk at the horizon (issue 17)
-
-
-@dataclass(frozen=True)
-class HorizonGroup:
-    """One group of predicted risk at a horizon: size, mean predicted risk, observed 1 - KM(t) and its CI."""
-
-    n: int
-    predicted: float
-    observed: float
-    lower: float | None
-    upper: float | None
-
-
-@dataclass(frozen=True)
-class HorizonDecision:
-    """Survival decision curve at a horizon (:func:`biomark.stats.net_benefit_at`)."""
-
-    threshold: list[float]
-    model: list[float]
-    treat_all: list[float]
-    n_treated: list[int]
-
-
-@dataclass(frozen=True)
-class HorizonPoint:
-    """Every number at one horizon: Brier/IPA/IBS, AUC(t) with CI, calibration (O/E, slope, groups), net benefit."""
-
-    time: float
-    brier: float
-    brier_se: float | None
-    brier_null: float
-    ipa: float | None
-    ibs: float
-    auc: float
-    auc_se: float | None
-    auc_lower: float | None
-    auc_upper: float | None
-    n_cases: int
-    n_controls: int
-    observed: float
-    expected: float
-    oe: float | None
-    oe_lower: float | None
-    oe_upper: float | None
-    slope: float | None
-    slope_se: float | None
-    mean_risk: float
-    groups: list[HorizonGroup]
-    decision: HorizonDecision
-
-
-@dataclass(frozen=True)
-class HorizonSection:
-    """Risk at the horizon: where the absolute risk comes from, and the numbers at each horizon."""
-
-    horizons: list[float]
-    time_unit: str
-    chosen: str
-    risk_source: str
-    recalibration_coef: float | None
-    groups_by: str
-    estimate: str
-    dropped: list[str]
-    points: list[HorizonPoint]
+from biomark.validation.schema_horizon import HorizonSection  # noqa: E402  (kept apart: this module stays small)

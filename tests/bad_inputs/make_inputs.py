@@ -162,6 +162,15 @@ def main() -> None:
     write("spec_bom.yaml", b"\xef\xbb\xbf" + ok.encode())
     write("spec_no_markers.yaml", ok.split("markers:\n")[0] + "markers: []\n" + "scoring:" + ok.split("scoring:")[1])
 
+    # --- external validation (issue 18) -------------------------------------------------------
+    write("expr_ext_missing_marker.csv", "".join(",".join(r.split(",")[:3]) + "\n" for r in expr.splitlines()))
+    write("clin_ext_one_class.csv", clinical_text(ids, ["radiosensitive"] * N, time, event))
+    centres = ["A"] * 17 + ["B"] * 17 + ["C"] * 6
+    write("clin_cluster_small.csv", "".join(r + "," + c + "\n" for r, c in zip(clin.splitlines(), ["centre", *centres],
+                                                                                strict=True)))
+    write("clin_cluster_one_level.csv", "".join(r + "," + c + "\n" for r, c in zip(clin.splitlines(),
+                                                                                    ["centre"] + ["A"] * N, strict=True)))
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,195 @@
+"""Typed result sections of external validation that transports (issue 18), part of ``biomark.validation/1``.
+
+Imported by :mod:`biomark.validation.schema` (which holds :class:`ValidationData`); kept apart because
+that module is at its size limit. Per-cohort rows (:class:`ExternalBinaryCohort`,
+:class:`ExternalSurvivalCohort`), pooled metrics with prediction intervals (:class:`PooledMetric`),
+harmonisation and its batch diagnostics, internal-external cross-validation (:class:`IECVSection`) and the
+transportability checks shown at the top of the report (:class:`TransportCheck`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from biomark.stats.calibration import Calibration
+from biomark.stats.decision import DecisionCurve
+from biomark.stats.remeta import RandomEffects
+from biomark.validation._typed import Embeds
+from biomark.validation.schema import (
+    AUCEstimate,
+    BinnedCurve,
+    CWithSE,
+    NotAssessed,
+    SlopeWithSE,
+    SmoothCurve,
+    _flat,
+    _opt,
+)
+
+__all__ = ["BatchDiagnostics", "ExternalBinaryCohort", "ExternalCalibration", "ExternalSection",
+           "ExternalSurvivalCohort", "HarmonisationSection", "IECVCluster", "IECVSection", "ModelUpdateSection",
+           "OERatio", "PCAPoints", "PooledMetric", "TransportCheck", "UpdateStep"]
+
+
+
+@dataclass(frozen=True)
+class OERatio:
+    """Observed:expected events, O/E = sum(y) / sum(p), with SE(log O/E) = sqrt((1 - O/n) / O) (Debray 2017)."""
+
+    oe: float
+    ci_low: float
+    ci_high: float
+    se_log: float
+    observed: int
+    expected: float
+
+
+@dataclass(frozen=True)
+class ExternalCalibration(Embeds):
+    """rms ``val.prob`` of the model's probabilities in one cohort, the SEs of its intercepts/slope, O:E, curves."""
+
+    result: Calibration = _flat()
+    citl_se: float
+    slope_se: float
+    oe: OERatio
+    smooth: SmoothCurve | None = _opt()
+    binned: BinnedCurve | None = _opt()
+    curve_error: str | None = _opt()
+
+
+@dataclass(frozen=True)
+class UpdateStep:
+    """One likelihood-ratio test of the closed testing procedure (Vergouwe et al. 2017)."""
+
+    compare: str
+    lr: float
+    df: int
+    p: float
+
+
+@dataclass(frozen=True)
+class ModelUpdateSection:
+    """:func:`biomark.stats.update_model`: the three updates and the closed test's choice in one cohort."""
+
+    chosen: str
+    alpha: float
+    citl: float
+    citl_se: float
+    intercept: float
+    slope: float
+    intercept_se: float
+    slope_se: float
+    revised_intercept: float
+    revised_coef: dict[str, float]
+    loglik: dict[str, float]
+    steps: list[UpdateStep]
+    n: int
+    n_events: int
+
+
+@dataclass(frozen=True)
+class ExternalBinaryCohort:
+    """External validation of a binary endpoint in one cohort: AUC, val.prob set, net benefit, update."""
+
+    name: str
+    role: str
+    n: int
+    n_events: int
+    prevalence: float
+    auc: AUCEstimate | NotAssessed
+    calibration: ExternalCalibration | NotAssessed
+    net_benefit: DecisionCurve | NotAssessed
+    update: ModelUpdateSection | NotAssessed
+
+
+@dataclass(frozen=True)
+class ExternalSurvivalCohort:
+    """External validation of a survival endpoint in one cohort: Harrell's C, calibration slope."""
+
+    name: str
+    role: str
+    n: int
+    n_events: int
+    harrell: CWithSE | NotAssessed
+    calibration_slope: SlopeWithSE | NotAssessed
+    horizon: NotAssessed
+
+
+@dataclass(frozen=True)
+class PooledMetric(Embeds):
+    """A metric pooled across settings by :func:`biomark.stats.random_effects` (REML, HKSJ, prediction interval)."""
+
+    metric: str
+    label: str
+    result: RandomEffects = _flat()
+
+
+@dataclass(frozen=True)
+class PCAPoints:
+    """First two principal components of the markers (centred and scaled on the reference batch)."""
+
+    x: list[float]
+    y: list[float]
+    batch: list[str]
+    explained: list[float]
+
+
+@dataclass(frozen=True)
+class BatchDiagnostics:
+    """Per-batch marker means and a PCA, before and after harmonisation."""
+
+    markers: list[str]
+    batches: list[str]
+    means_before: dict[str, list[float]]
+    means_after: dict[str, list[float]]
+    pca_before: PCAPoints
+    pca_after: PCAPoints
+
+
+@dataclass(frozen=True)
+class HarmonisationSection:
+    """How validation cohorts were put on the training cohort's scale, and the assumption that rests on."""
+
+    method: str
+    reference: str
+    assumption: str
+    diagnostics: BatchDiagnostics | NotAssessed | None = _opt()
+
+
+@dataclass(frozen=True)
+class ExternalSection:
+    """External validation: one row per validation cohort, each metric pooled with a prediction interval."""
+
+    kind: str
+    cohorts: list[ExternalBinaryCohort | ExternalSurvivalCohort]
+    pooled: dict[str, PooledMetric | NotAssessed]
+    harmonisation: HarmonisationSection
+    update_on: str | None = _opt()
+
+
+@dataclass(frozen=True)
+class IECVCluster:
+    """Internal-external cross-validation: one held-out cluster (fitted on the others), or why it was skipped."""
+
+    cluster: str
+    n: int
+    n_events: int
+    estimates: dict[str, float | None]
+    skipped: str | None = _opt()
+
+
+@dataclass(frozen=True)
+class IECVSection:
+    """Leave one cluster out in turn (Royston, Parmar & Sylvester 2004; Debray 2017), per cluster and pooled."""
+
+    by: str
+    clusters: list[IECVCluster]
+    pooled: dict[str, PooledMetric | NotAssessed]
+
+
+@dataclass(frozen=True)
+class TransportCheck:
+    """A transportability problem found before any number was trusted (shown at the top of the report)."""
+
+    check: str
+    message: str

@@ -1,0 +1,73 @@
+"""Typed result sections of "Risk at the horizon" (issue 17): absolute risk, calibration, Brier/IPA, AUC(t)
+and net benefit at each horizon.
+
+Kept beside :mod:`biomark.validation.schema` (which imports these classes at its end) so that module stays small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HorizonGroup:
+    """One group of predicted risk at a horizon: size, mean predicted risk, observed 1 - KM(t) and its CI."""
+
+    n: int
+    predicted: float
+    observed: float
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class HorizonDecision:
+    """Survival decision curve at a horizon (:func:`biomark.stats.net_benefit_at`)."""
+
+    threshold: list[float]
+    model: list[float]
+    treat_all: list[float]
+    n_treated: list[int]
+
+
+@dataclass(frozen=True)
+class HorizonPoint:
+    """Every number at one horizon: Brier/IPA/IBS, AUC(t) with CI, calibration (O/E, slope, groups), net benefit."""
+
+    time: float
+    brier: float
+    brier_se: float | None
+    brier_null: float
+    ipa: float | None
+    ibs: float
+    auc: float
+    auc_se: float | None
+    auc_lower: float | None
+    auc_upper: float | None
+    n_cases: int
+    n_controls: int
+    observed: float
+    expected: float
+    oe: float | None
+    oe_lower: float | None
+    oe_upper: float | None
+    slope: float | None
+    slope_se: float | None
+    mean_risk: float
+    groups: list[HorizonGroup]
+    decision: HorizonDecision
+
+
+@dataclass(frozen=True)
+class HorizonSection:
+    """Risk at the horizon: where the absolute risk comes from, and the numbers at each horizon."""
+
+    horizons: list[float]
+    time_unit: str
+    chosen: str
+    risk_source: str
+    recalibration_coef: float | None
+    groups_by: str
+    estimate: str
+    dropped: list[str]
+    points: list[HorizonPoint]
