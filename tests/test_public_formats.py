@@ -263,3 +263,8 @@ def test_fit_reads_a_gds_and_score_refuses_it_clearly(tmp_path):
     s = _cli("score", "--model", str(m), "--expression", str(GDS), "--out", str(tmp_path / "s.csv"))
     assert s.returncode == 2 and "streams CSV/TSV/Parquet tables only" in s.stderr
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_an_annotation_given_as_expression_says_which_option():
+    with pytest.raises(InputError, match="is a platform table.*give it as --annotation"):
+        read_any(ANNOT, panel=PANEL)
