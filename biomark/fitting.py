@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from biomark.errors import InputError
-from biomark.io import read_cohort
+from biomark.io.public import read_any
 from biomark.model import PanelModel
 from biomark.panel import Panel, load_panel
 from biomark.validation import binary_outcome, survival_outcome
@@ -89,7 +89,8 @@ def check_method_endpoint(panel: Panel, method: str, ep: Any) -> None:
 def fit_files(panel: Panel, method: str, ep: Any, expression: str, clinical: str | None = None, *,
               outcome: str | None = None, time_col: str | None = None, event_col: str | None = None,
               penalty: str | None = "l2", seed: int = 0, id_column: str | None = None, assay: str | None = None,
-              spike_in: str | None = None, ct_cutoff: float = 40.0, **read_kw: Any) -> FitRun:
+              spike_in: str | None = None, ct_cutoff: float = 40.0, formats: dict[str, Any] | None = None,
+              **read_kw: Any) -> FitRun:
     """Read the cohort, take its outcome (binary labels, or time and event for ``cox``) and fit.
 
     Samples without an outcome are left out (``FitRun.dropped``). Without ``clinical`` the
@@ -97,8 +98,8 @@ def fit_files(panel: Panel, method: str, ep: Any, expression: str, clinical: str
     keywords of :func:`biomark.read_cohort` (``samples_as``, ``clinical_id_column``, ``na_values``,
     ``event_value``, ``positive``, ``negative``, ``time_unit``).
     """
-    cohort = read_cohort(expression, clinical, panel=panel, assay=assay, id_column=id_column, spike_in=spike_in,
-                         ct_cutoff=ct_cutoff, **read_kw)
+    cohort = read_any(expression, clinical, panel=panel, assay=assay, id_column=id_column, spike_in=spike_in,
+                      ct_cutoff=ct_cutoff, **(formats or {}), **read_kw)
     levels = cohort.levels(panel)
     if levels.shape[1] == 0:
         raise InputError(f"{expression}: none of the markers of panel '{panel.id}' is in the expression data")
@@ -106,7 +107,7 @@ def fit_files(panel: Panel, method: str, ep: Any, expression: str, clinical: str
     if method == "cox":
         tv, ev, present, tcol, ecol = survival_outcome(cohort, time_col, event_col, ep.id)
         y, ycol = np.column_stack([tv[present], ev[present]]), f"{tcol}, {ecol}"
-    elif clinical is not None:
+    elif clinical is not None or (cohort.clinical is not None and outcome is not None):  # a GEO file's own
         _check_binary(panel, ep)
         y_full, present, ycol = binary_outcome(cohort, outcome, ep)
         y = y_full[present].astype(int)

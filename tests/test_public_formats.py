@@ -247,3 +247,24 @@ def test_gds_value_type_count_read_as_log2_is_warned():
 def test_platform_outside_a_family_file_is_refused():
     with pytest.raises(InputError, match="--platform applies to GEO SOFT family files.*GEO GDS"):
         read_any(GDS, panel=PANEL, platform="GPL97")
+
+
+def test_fit_reads_a_gds_and_score_refuses_it_clearly(tmp_path):
+    m = tmp_path / "m.json"
+    p = _cli("fit", "--panel", str(PANEL), "--expression", str(GDS), "--annotation", str(ANNOT), "--collapse",
+             "mean", "--outcome", "disease state", "--out", str(m), "-q")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(m.read_text())
+    assert doc["markers"] == ["CP", "NNMT", "ALDOB"]
+    # the z-score fitted on the 17 samples: R's mean and sd of the same log2 values (gds507_auc.Rout, printed
+    # to 15 decimals, so 1e-12)
+    assert doc["scaler"]["mean"] == pytest.approx([10.125827698903352, 7.180605629460366, 8.415980291705822], abs=1e-12)
+    assert doc["scaler"]["scale"] == pytest.approx([1.850621562745988, 1.931066014498583, 0.538454691303775], abs=1e-12)
+    s = _cli("score", "--model", str(m), "--expression", str(GDS), "--out", str(tmp_path / "s.csv"))
+    assert s.returncode == 2 and "streams CSV/TSV/Parquet tables only" in s.stderr
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_an_annotation_given_as_expression_says_which_option():
+    with pytest.raises(InputError, match="is a platform table.*give it as --annotation"):
+        read_any(ANNOT, panel=PANEL)

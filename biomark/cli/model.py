@@ -11,6 +11,7 @@ import click
 
 from biomark.cli._cohort_options import CohortOptions, cohort_options, expression_options
 from biomark.cli._common import SEED, check_output_path, echo_safe
+from biomark.cli._format_options import format_options
 from biomark.errors import InputError
 from biomark.vocabulary import METHODS, PENALTIES, SCORING_RULES
 
@@ -22,9 +23,10 @@ def _echo_json(doc: Any) -> None:
 
 
 @click.command("fit")
+@format_options
 @click.option("--panel", "panel_name", required=True, metavar="NAME", help="Catalog panel id or spec file.")
-@click.option("--expression", required=True, type=click.Path(dir_okay=False),
-              help="Expression file (CSV, TSV, Parquet; .gz ok).")
+@click.option("--expression", required=True, type=click.Path(),
+              help="Expression file (CSV, TSV, Parquet; .gz ok; GEO series matrix or SOFT; a cBioPortal study folder).")
 @click.option("--clinical", type=click.Path(dir_okay=False),
               help="Clinical file with the binary outcome (optional for signed_z, weights, boolean), or time and event "
                    "for --method cox.")
@@ -49,7 +51,7 @@ def _echo_json(doc: Any) -> None:
 def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | None, endpoint: str | None,
         time_col: str | None, event_col: str | None, method: str | None, penalty: str, seed: int,
         sep: str | None, decimal: str | None, spike_in: str | None, ct_cutoff: float, out: str, quiet: bool, as_json: bool,
-        cohort_opts: CohortOptions) -> None:
+        cohort_opts: CohortOptions, formats: dict) -> None:
     """Fit a panel's scoring rule on a cohort and write model.json.
 
     The model is fitted on the assay-converted levels (−ΔCt for qPCR Ct, log2 CPM for counts,
@@ -71,13 +73,15 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
 
     out_p = check_output_path(out, [expression, clinical])
     panel, method, ep = resolve_fit(panel_name, method, endpoint)
-    _check_fit_usage(clinical, outcome, method, time_col, event_col, panel, ep)
+    from biomark.io.public import detect_format
     from biomark.validation.pywarnings import capture, summarise
 
+    embedded = Path(expression).exists() and detect_format(Path(expression)) != "table"  # GEO, cBioPortal: own samples
+    _check_fit_usage(clinical or (expression if embedded else None), outcome, method, time_col, event_col, panel, ep)
     with capture() as caught:  # scikit-learn's ConvergenceWarnings go into the model's warnings, not on stderr
         run = fit_files(panel, method, ep, expression, clinical, outcome=outcome, time_col=time_col,
                         event_col=event_col, penalty=None if penalty == "none" else penalty, seed=seed,
-                        spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal,
+                        spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, formats=formats,
                         **cohort_opts.read_kwargs())
     run.model.warnings_ = [*run.model.warnings_, *summarise(caught)]
     run.save(out_p)
@@ -179,6 +183,12 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
     out_p = check_output_path(out, [expression, model_path])
     if not Path(expression).exists():
         raise InputError(f"{expression}: no such file; check the path")
+    from biomark.io.public import detect_format
+
+    fmt = detect_format(Path(expression))
+    if fmt != "table":
+        raise InputError(f"{expression}: a {fmt}; 'biomark score' streams CSV/TSV/Parquet tables only: score it with "
+                         "'biomark validate' or 'biomark fit' (which read it), or export a samples x markers table")
     if model_path is not None:
         if not Path(model_path).exists():
             raise InputError(f"{model_path}: no such model file; check the path")

@@ -194,6 +194,9 @@ def _subsets(entities: list[Entity], samples: list[str], clinical: dict[str, dic
 def parse_family(entities: list[Entity], src: str, platform: str | None) -> Parsed:
     """A GSE family SOFT file: the ``^SAMPLE`` records of one platform, joined on ID_REF."""
     samples = [e for e in entities if e.kind == "SAMPLE"]
+    if not samples and any(e.kind in ("PLATFORM", "ANNOTATION") and e.table is not None for e in entities):
+        raise InputError(f"{src}: is a platform table (probe annotation), not expression data; give it as "
+                         "--annotation and the expression file as --expression")
     if not samples:
         raise InputError(f"{src}: no ^SAMPLE record; a GSE family SOFT file lists its samples (download the "
                          "'full' family file, not the 'brief' one)")

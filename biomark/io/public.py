@@ -64,7 +64,7 @@ def detect_format(path: Path) -> str:
         return "GEO series matrix"
     if first.upper().startswith(("^DATABASE", "^DATASET")) and any(h.upper().startswith("^DATASET") for h in head):
         return "GEO GDS"
-    if first.upper().startswith(("^DATABASE", "^SERIES", "^PLATFORM", "^SAMPLE")):
+    if first.upper().startswith(("^DATABASE", "^SERIES", "^PLATFORM", "^SAMPLE", "^ANNOTATION")):
         return "GEO SOFT family"
     return "table"
 

@@ -36,4 +36,7 @@ cp_mm <- log2(val("227253_at"))
 s2 <- (z(cp_mm) + z(nnmt) - z(aldob)) / 3
 cat(sprintf("panel AUC, CP by max-mean %.15f\n",
             as.numeric(auc(roc(y, s2, levels = c("normal", "RCC"), direction = "<", quiet = TRUE)))))
+# the training z-score of biomark fit (mean, SD with n - 1) on all 17 samples
+for (m in list(list("CP", cp), list("NNMT", nnmt), list("ALDOB", aldob)))
+  cat(sprintf("%s mean %.15f sd %.15f\n", m[[1]], mean(m[[2]]), sd(m[[2]])))
 cat("R", R.version$major, ".", R.version$minor, " pROC ", as.character(packageVersion("pROC")), "\n", sep = "")
