@@ -77,12 +77,15 @@ def test_covariates_with_na_are_one_numeric_term_and_missing_samples_are_counted
     assert any("left out: no value in covariate 'ECOG'" in w for w in r.data["warnings"])
 
 
-def test_covariate_with_a_binary_endpoint_is_refused():
+def test_covariate_with_a_binary_endpoint_is_used_as_the_clinical_model():
+    # issue 14: never silently dropped; issue 16 uses it (the clinical model of the added-value section)
     panel = biomark.load_panel(PANEL)
     c, _ = simulate(panel, 60, seed=1, endpoint="radioresistance")
     c = c.__class__(**{**c.__dict__, "clinical": c.clinical.assign(age=np.arange(60.0))})
-    with pytest.raises(InputError, match="covariates adjust survival endpoints only.*leave out --covariate"):
-        biomark.validate(panel, c, endpoint="radioresistance", covariates=["age"], **FAST)
+    with_cov = biomark.validate(panel, c, endpoint="radioresistance", covariates=["age"], **FAST).to_dict()
+    without = biomark.validate(panel, c, endpoint="radioresistance", **FAST).to_dict()
+    assert with_cov["settings"]["clinical_model"] == ["age"]
+    assert "added_value" in with_cov and "added_value" not in without
 
 
 # --- event codings ---------------------------------------------------------------------------------

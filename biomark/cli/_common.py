@@ -137,7 +137,7 @@ def term_safe(text: str) -> str:
 
 #: Parameters (click names) that name what a command writes; every other string parameter of the
 #: running command that names an existing file is an input (see :func:`command_inputs`).
-OUTPUT_PARAMS = frozenset({"out", "report", "json_path", "json_out"})
+OUTPUT_PARAMS = frozenset({"out", "report", "json_path", "json_out", "update_model"})
 
 
 def command_inputs() -> list[str]:

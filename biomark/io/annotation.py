@@ -136,6 +136,11 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
                 cache[part] = match_name(part, targets)
             mid, h = cache[part]
             if mid is None:
+                twin = _flip_arm(part)  # hsa-miR-339-3p: is it the other arm of a marker (never matched to it)?
+                if twin is not None:
+                    tid, _ = match_name(twin, targets)
+                    if tid is not None:
+                        other.setdefault(tid, []).append(f"{f} ({part})")
                 continue
             if _other_arm(part, mid):
                 other.setdefault(mid, []).append(f"{f} ({part})")
@@ -146,6 +151,16 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
             probes.setdefault(mid, []).append(f)
             how.setdefault(mid, f"annotation ({h})" if h else "annotation")
     return Mapping(probes, how, multi, missing, other)
+
+
+def _flip_arm(name: str) -> str | None:
+    """The same miRNA name with the other arm (-5p <-> -3p), or None for a name without an arm."""
+    m = _ARM.search(name)
+    if m is None:
+        return None
+    arm = m.group(1)
+    flipped = {"5": "3", "3": "5"}.get(arm.lower()[0])
+    return None if flipped is None else name[:m.start(1)] + flipped + arm[1:] + name[m.end(1):]
 
 
 def _other_arm(name: str, marker: str) -> bool:

@@ -29,7 +29,11 @@ READ_CLINICAL = ("validate", "fit")
 #: library module (path relative to biomark/, prefix) -> the commands that run its code
 COMMANDS_OF = {
     "cohort.py": READ_CLINICAL, "codings.py": READ_CLINICAL, "io/clinical.py": READ_CLINICAL,
-    "io/": READ_EXPRESSION, "validation/": ("validate",), "fitting.py": ("fit",), "scoring.py": ("score",),
+    "io/": READ_EXPRESSION,
+    # the public-cohort readers (GEO, cBioPortal, annotation): validate and fit; score streams plain tables only
+    # and refuses these files with its own message
+    "io/annotation.py": READ_CLINICAL, "io/geo.py": READ_CLINICAL, "io/cbioportal.py": READ_CLINICAL,
+    "io/tcga.py": READ_CLINICAL, "io/public.py": READ_CLINICAL, "validation/": ("validate",), "fitting.py": ("fit",), "scoring.py": ("score",),
     "model/files.py": ("score",), "synthetic/power.py": ("power",), "synthetic/output.py": ("synth",),
 }
 #: CLI helper functions -> the command they serve
