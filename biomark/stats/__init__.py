@@ -34,6 +34,8 @@ _EXPORTS: dict[str, str] = {
     "cox": "survival",
     "logrank": "survival",
     "kaplan_meier": "survival",
+    "kaplan_meier_groups": "rmst",
+    "rmst": "rmst",
     "ph_test": "survival",
     "concordance": "concordance",
     "optimal_cutpoint": "cutpoint",

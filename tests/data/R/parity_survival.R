@@ -1,0 +1,62 @@
+# survival reference values for the survival options of issue 20 (tests/stats/test_survival_parity.py).
+# survRM2 is not installed on this machine (nor in Debian): its definitions (rmst1/rmst2, Uno et al.
+# 2014) are written out by hand below and checked against print(survfit, rmean = tau).
+# Run: Rscript tests/data/R/parity_survival.R > tests/data/R/parity_survival.Rout
+source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "_versions.R"))
+suppressMessages(library(survival))
+versions("survival")
+set.seed(2020)
+n <- 150
+g <- rep(c("a", "b", "c"), each = 50)
+rate <- c(a = 0.10, b = 0.16, c = 0.25)[g]
+tt <- ceiling(rexp(n, rate) * 2) / 2               # half-unit grid: ties
+cc <- ceiling(runif(n, 2, 25) * 2) / 2
+time <- pmin(tt, cc); event <- as.integer(tt <= cc)
+w <- round(runif(n, 0.5, 2), 2)
+d <- data.frame(time = time, event = event, g = g, w = w)
+write.csv(d, here("R", "parity_survival.csv"), row.names = FALSE)
+f <- function(x) sprintf("%.15f", x)
+cat("## KM conf.type, group a\n")
+for (ct in c("log", "log-log", "plain")) {
+  s <- survfit(Surv(time, event) ~ 1, data = d[d$g == "a", ], conf.type = ct)
+  cat(ct, "lower", f(s$lower), "\n")
+  cat(ct, "upper", f(s$upper), "\n")
+  cat(ct, "median CI", f(summary(s)$table[c("median", "0.95LCL", "0.95UCL")]), "\n")
+}
+cat("## KM per group (log)\n")
+sg <- survfit(Surv(time, event) ~ g, data = d)
+print(summary(sg)$table[, c("records", "events", "median", "0.95LCL", "0.95UCL")])
+cat("## weighted KM, group b\n")
+sw <- survfit(Surv(time, event) ~ 1, data = d[d$g == "b", ], weights = w, robust = FALSE)
+cat("surv", f(sw$surv), "\n")
+cat("std.err", f(sw$std.err), "\n")
+cat("## survdiff rho\n")
+for (rho in c(0, 1, 0.5)) {
+  sd <- survdiff(Surv(time, event) ~ g, data = d, rho = rho)
+  cat("rho", rho, "chisq", f(sd$chisq), "obs", f(sd$obs), "exp", f(sd$exp), "\n")
+}
+sd2 <- survdiff(Surv(time, event) ~ g, data = d[d$g != "c", ], rho = 1)
+cat("rho 1 a vs b chisq", f(sd2$chisq), "\n")
+cat("## RMST, print(survfit, rmean = 10)\n")
+print(survfit(Surv(time, event) ~ g, data = d), rmean = 10, digits = 12)
+cat("## survRM2 definitions by hand (rmst1 of survRM2 1.0-4)\n")
+rmst1 <- function(time, status, tau) {
+  ft <- survfit(Surv(time, status) ~ 1)
+  idx <- ft$time <= tau
+  wk.time <- sort(c(ft$time[idx], tau)); wk.surv <- ft$surv[idx]
+  wk.n.risk <- ft$n.risk[idx]; wk.n.event <- ft$n.event[idx]
+  time.diff <- diff(c(0, wk.time)); areas <- time.diff * c(1, wk.surv)
+  rmst <- sum(areas)
+  wk.var <- ifelse((wk.n.risk - wk.n.event) == 0, 0, wk.n.event / (wk.n.risk * (wk.n.risk - wk.n.event)))
+  wk.var <- c(wk.var, 0)
+  rmst.var <- sum(cumsum(rev(areas[-1]))^2 * rev(wk.var)[-1])
+  c(rmst = rmst, se = sqrt(rmst.var))
+}
+ra <- rmst1(d$time[d$g == "a"], d$event[d$g == "a"], 10)
+rb <- rmst1(d$time[d$g == "b"], d$event[d$g == "b"], 10)
+cat("rmst a", f(ra), " rmst b", f(rb), "\n")
+dif <- rb[1] - ra[1]; sed <- sqrt(ra[2]^2 + rb[2]^2)
+cat("diff b-a", f(c(dif, dif - qnorm(0.975) * sed, dif + qnorm(0.975) * sed, 2 * pnorm(-abs(dif / sed)))), "\n")
+lr <- log(rb[1] / ra[1]); sel <- sqrt(ra[2]^2 / ra[1]^2 + rb[2]^2 / rb[1]^2)
+cat("ratio b/a", f(c(exp(lr), exp(lr - qnorm(0.975) * sel), exp(lr + qnorm(0.975) * sel), 2 * pnorm(-abs(lr / sel)))), "\n")
+cat("max follow-up per group", tapply(d$time, d$g, max), "\n")

@@ -1,0 +1,117 @@
+"""Survival options of issue 20 against R 4.2.2 / survival 3.5.3.
+
+Reference script tests/data/R/parity_survival.R, output parity_survival.Rout, data it simulated
+tests/data/R/parity_survival.csv (3 groups of 50, times on a half-unit grid: many ties; case
+weights w). survRM2 is not installed here: its rmst1/rmst2 definitions are written out in the R
+script and agree with print(survfit, rmean = 10) to the 12 digits printed. Everything is
+deterministic arithmetic, checked to 1e-12 (R prints 15 digits).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import biomark.stats as bs
+from biomark.stats import StatsError
+
+EXACT = 1e-12
+
+
+@pytest.fixture(scope="module")
+def d(data_dir):
+    return pd.read_csv(data_dir / "R" / "parity_survival.csv")
+
+
+# survfit(Surv(time, event) ~ 1, data = d[d$g == "a", ], conf.type = ct): first 4 lower/upper, median CI
+KM_CI = {
+    "log": ([0.941952943531431, 0.876425217420831, 0.794383328805488, 0.720135401479284],
+            [1.0, 1.0, 0.974844224342501, 0.933713296997721], (7.5, 5.0, 11.5)),
+    "log-log": ([0.866385567072691, 0.825402929550830, 0.752242353228084, 0.682621421755000],
+                [0.997158316160728, 0.980245193959685, 0.944217041442811, 0.901995037528026], (7.5, 5.0, 9.5)),
+    "plain": ([0.941194692918209, 0.874173215559751, 0.789926912846811, 0.713510627578668],
+              [1.0, 1.0, 0.970073087153189, 0.926489372421332], (7.5, 5.0, 9.5)),
+}
+
+
+@pytest.mark.parametrize("conf_type", sorted(KM_CI))
+def test_km_conf_types_match_survfit(d, conf_type):
+    a = d[d.g == "a"]
+    km = bs.kaplan_meier(a.time, a.event, conf_type=conf_type)
+    lower, upper, med = KM_CI[conf_type]
+    np.testing.assert_allclose(km.lower[:4], lower, atol=EXACT)
+    np.testing.assert_allclose(km.upper[:4], upper, atol=EXACT)
+    assert (km.median, km.median_lower, km.median_upper) == med
+    assert km.conf_type == conf_type
+
+
+def test_km_per_group_matches_survfit_table(d):
+    kg = bs.kaplan_meier_groups(d.time, d.event, d.g)
+    assert kg.groups == ("a", "b", "c")
+    table = [(c.n, c.n_events, c.median, c.median_lower, c.median_upper) for c in kg.curves]
+    assert table == [(50, 34, 7.5, 5.0, 11.5), (50, 41, 4.5, 3.0, 7.5), (50, 45, 2.0, 1.5, 3.5)]
+
+
+def test_weighted_km_matches_survfit_greenwood(d):
+    # survfit(Surv(time, event) ~ 1, data = d[d$g == "b", ], weights = w, robust = FALSE)
+    b = d[d.g == "b"]
+    km = bs.kaplan_meier(b.time, b.event, weights=b.w)
+    np.testing.assert_allclose(km.surv[:4], [0.954848719937936, 0.867183863460047, 0.820325833979829,
+                                             0.779829325058185], atol=EXACT)
+    np.testing.assert_allclose((km.std_err / km.surv)[:3], [0.027086711848424, 0.048748175579123,
+                                                           0.058295920418453], atol=EXACT)
+    assert km.surv[-1] == pytest.approx(0.024631433212028, abs=EXACT)
+
+
+@pytest.mark.parametrize(("rho", "chisq", "obs", "exp"), [
+    (0, 22.366075005367183, [34, 41, 45], [52.189390134009670, 41.426922726327497, 26.383687139662829]),
+    (1, 21.207261118158733, [16.897811878759644, 23.561386226227160, 32.019793019774980],
+     [28.569675563981338, 25.253079622624835, 18.656235938155625]),
+    (0.5, 22.065366901539637, [22.740097836792259, 30.088022310315221, 37.235618510612454],
+     [36.837358596125199, 31.420666338571074, 21.805713723023668]),
+])
+def test_logrank_g_rho_matches_survdiff(d, rho, chisq, obs, exp):
+    r = bs.logrank(d.time, d.event, d.g, rho=rho)
+    assert r.chisq == pytest.approx(chisq, abs=1e-10)
+    np.testing.assert_allclose(r.observed, obs, atol=1e-10)
+    np.testing.assert_allclose(r.expected, exp, atol=1e-10)
+
+
+def test_peto_peto_two_groups(d):
+    m = d.g != "c"
+    assert bs.logrank(d.time[m], d.event[m], d.g[m], rho=1).chisq == pytest.approx(3.513329188613568, abs=1e-10)
+
+
+def test_rmst_matches_survfit_rmean_and_survrm2(d):
+    r = bs.rmst(d.time, d.event, 10, group=d.g)
+    np.testing.assert_allclose(r.rmst, [6.477000119474313, 5.215410235323886, 3.39961904762], atol=1e-11)
+    np.testing.assert_allclose(r.se, [0.500586299493220, 0.498440999753887, 0.425890600242], atol=1e-11)
+    # survRM2 rmst2 definitions, b vs a
+    assert (r.diff[0], r.diff_lower[0], r.diff_upper[0], r.diff_p[0]) == pytest.approx(
+        (-1.261589884150426, -2.646148831088367, 0.122969062787514, 0.074116981724263), abs=EXACT)
+    assert (r.ratio[0], r.ratio_lower[0], r.ratio_upper[0], r.ratio_p[0]) == pytest.approx(
+        (0.805220030742748, 0.632838443855048, 1.024557379857699, 0.077971497396009), abs=EXACT)
+
+
+def test_rmst_tau_beyond_follow_up_is_refused(d):
+    # the largest follow-up times are 22.5, 19.5 and 14.5 (group c)
+    with pytest.raises(StatsError, match=r"beyond the follow-up of group 'c'.*tau <= 14.5"):
+        bs.rmst(d.time, d.event, 15, group=d.g)
+    with pytest.raises(StatsError, match="tau must be a positive"):
+        bs.rmst(d.time, d.event, -1)
+
+
+@pytest.mark.parametrize("w", [-1.0, np.nan, np.inf])
+def test_bad_weights_are_refused(d, w):
+    weights = np.ones(len(d))
+    weights[3] = w
+    with pytest.raises(StatsError, match="weights"):
+        bs.kaplan_meier(d.time, d.event, weights=weights)
+
+
+def test_bad_rho_and_conf_type_are_refused(d):
+    with pytest.raises(StatsError, match="rho must be"):
+        bs.logrank(d.time, d.event, d.g, rho=-1)
+    with pytest.raises(StatsError, match="conf_type must be"):
+        bs.kaplan_meier(d.time, d.event, conf_type="arcsin")
