@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "cox": "survival",
     "logrank": "survival",
     "kaplan_meier": "survival",
+    "cox_stratified": "cox_strata",
     "kaplan_meier_groups": "rmst",
     "rmst": "rmst",
     "ph_test": "survival",

@@ -115,3 +115,29 @@ def test_bad_rho_and_conf_type_are_refused(d):
         bs.logrank(d.time, d.event, d.g, rho=-1)
     with pytest.raises(StatsError, match="conf_type must be"):
         bs.kaplan_meier(d.time, d.event, conf_type="arcsin")
+
+
+@pytest.mark.parametrize(("ties", "coef", "se", "loglik", "score", "wald"), [
+    ("efron", [0.089598485482387, -0.012406974148792], [0.102579511458956, 0.191119309775902],
+     [-363.476937867953438, -363.097174266179934], 0.764062202042333, 0.763512805060159),
+    ("breslow", [0.087955659045616, -0.018384908418811], [0.102671518933214, 0.191205519372490],
+     [-368.420848412901819, -368.055970290797632], 0.734418955806545, 0.733915575774941),
+])
+def test_stratified_cox_matches_coxph(data_dir, ties, coef, se, loglik, score, wald):
+    # coxph(Surv(time, event) ~ x1 + x2 + strata(g), ties = ties); data parity_survival_cox.csv
+    c = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    fit = bs.cox_stratified(c.time, c.event, c[["x1", "x2"]], c.g, ties=ties)
+    np.testing.assert_allclose(fit.coef, coef, atol=1e-9)  # Newton converged to 1e-12 in loglik
+    np.testing.assert_allclose(fit.se, se, atol=1e-9)
+    assert (fit.loglik_null, fit.loglik) == pytest.approx(loglik, abs=1e-9)
+    assert (fit.score, fit.wald) == pytest.approx((score, wald), abs=1e-9)
+    # not the unstratified fit: the strata matter here
+    assert abs(bs.cox(c.time, c.event, c[["x1", "x2"]], ties=ties).coef[0] - fit.coef[0]) > 0.01
+
+
+def test_stratum_with_one_subject_is_refused(data_dir):
+    c = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    g = c.g.to_numpy().copy()
+    g[0] = "lonely"
+    with pytest.raises(StatsError, match=r"strata \['lonely'\] have a single subject"):
+        bs.cox_stratified(c.time, c.event, c[["x1"]], g)
