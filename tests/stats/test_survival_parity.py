@@ -141,3 +141,24 @@ def test_stratum_with_one_subject_is_refused(data_dir):
     g[0] = "lonely"
     with pytest.raises(StatsError, match=r"strata \['lonely'\] have a single subject"):
         bs.cox_stratified(c.time, c.event, c[["x1"]], g)
+
+
+@pytest.mark.parametrize(("transform", "chisq"), [
+    ("km", [0.757357010677564, 1.149564491399616, 1.633617031770980]),
+    ("identity", [2.259834617201293, 1.566820346301651, 3.091695568318527]),
+    ("rank", [0.665655969612511, 1.055741864110962, 1.489758563025085]),
+    ("log", [0.398830314355199, 1.133803532616911, 1.361229808817276]),
+])
+def test_ph_test_transforms_match_cox_zph(data_dir, transform, chisq):
+    # cox.zph(coxph(Surv(time, event) ~ x1 + x2), transform = transform)$table[, "chisq"]; the Cox
+    # fit converges to ~1e-12 in loglik, so the statistics agree to ~1e-10
+    c = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    r = bs.ph_test(c.time, c.event, c[["x1", "x2"]], transform=transform)
+    np.testing.assert_allclose([*r.chisq, r.global_chisq], chisq, atol=1e-9)
+    assert r.transform == transform
+
+
+def test_ph_test_unknown_transform_is_refused(data_dir):
+    c = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    with pytest.raises(StatsError, match="transform must be one of"):
+        bs.ph_test(c.time, c.event, c[["x1"]], transform="sqrt")

@@ -69,3 +69,9 @@ for (ties in c("efron", "breslow")) {
   cat(ties, "coef", f(coef(fit)), "se", f(sqrt(diag(vcov(fit)))), "loglik", f(fit$loglik), "\n")
   cat(ties, "score test", f(fit$score), "wald", f(fit$wald.test), "\n")
 }
+cat("## cox.zph transforms: coxph(Surv(time, event) ~ x1 + x2)\n")
+fit <- coxph(Surv(time, event) ~ x1 + x2, data = d)
+for (tr in c("km", "identity", "rank", "log")) {
+  z <- cox.zph(fit, transform = tr)
+  cat(tr, "chisq", f(z$table[, "chisq"]), "p", f(z$table[, "p"]), "\n")
+}
