@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "rmst": "rmst",
     "ph_test": "survival",
     "concordance": "concordance",
+    "concordance_compare": "concordance_compare",
     "optimal_cutpoint": "cutpoint",
     "time_dependent_auc": "timeauc",
     "cox_ridge_cv": "ridge",

@@ -66,6 +66,7 @@ def concordance(
     risk: Any,
     *,
     method: Literal["harrell", "uno"] = "harrell",
+    tau: float | None = None,
 ) -> ConcordanceResult:
     r"""Harrell's or Uno's concordance index with its standard error.
 
@@ -79,7 +80,9 @@ def concordance(
     * Harrell's C (``method="harrell"``): ``w_i = 1`` (R's ``timewt = "n"``).
     * Uno's C (``method="uno"``): ``w_i = 1 / G(T_i-)^2`` where ``G`` is the Kaplan-Meier
       estimate of the censoring distribution (R's ``timewt = "n/G2"``; Uno et al. 2011,
-      Stat Med 30:1105). No truncation time is applied.
+      Stat Med 30:1105).
+    * ``tau`` truncates: pairs whose earlier event is after ``tau`` get weight 0 (R's ``ymax``), the
+      C-index of Uno et al. restricted to ``(0, tau)``; without it nothing is truncated.
 
     Standard error: the infinitesimal jackknife of ``survival::concordance`` (module docstring).
 
@@ -90,6 +93,12 @@ def concordance(
     risk : array-like
         Predicted risk; higher means shorter expected survival.
     method : {"harrell", "uno"}
+    tau : float, optional
+        Truncation time (``concordance(..., ymax = tau)``); at most the last follow-up time.
+
+    Returns
+    -------
+    ConcordanceResult
 
     Raises
     ------
@@ -107,24 +116,46 @@ def concordance(
     >>> round(r.c, 4), r.method
     (0.8409, 'harrell')
     """
+    t, e, x = check_survival(time, event, risk, "risk")
+    return _concordance(t, e, x, method, tau)[0]
+
+
+def _check_tau(tau: float | None, t: np.ndarray) -> None:
+    if tau is None:
+        return
+    if not (isinstance(tau, (int, float, np.floating, np.integer)) and np.isfinite(tau) and tau > 0):
+        raise StatsError(f"tau must be a positive number, got {tau!r}")
+    if tau > t.max():
+        raise StatsError(f"tau = {tau:g} is beyond the last follow-up time {t.max():g}; choose tau <= {t.max():g}")
+
+
+def _concordance(t: np.ndarray, e: np.ndarray, x: np.ndarray, method: str,
+                 tau: float | None) -> tuple[ConcordanceResult, np.ndarray]:
+    """The C-index and the infinitesimal-jackknife dfbeta of every observation (input order)."""
     if method not in ("harrell", "uno"):
         raise StatsError(f"method must be 'harrell' or 'uno', got {method!r}")
-    t, e, x = check_survival(time, event, risk, "risk")
+    _check_tau(tau, t)
     wt = _event_weights(t, e, method)
+    if tau is not None:
+        wt = np.where(t <= tau, wt, 0.0)
     # order: time descending, censored before events at tied times, risk ascending
     order = np.lexsort((x, e, -t))
     ts, es, xs = t[order], e[order], x[order]
     _, val = np.unique(xs, return_inverse=True)
     val = val.reshape(-1)
     w_event = wt[order]
-    cnt = pair_counts(val, es if method == "harrell" else w_event)  # integer weights take the fast path
+    fast = es if tau is None else (es * (ts <= tau)).astype(es.dtype)
+    cnt = pair_counts(val, fast if method == "harrell" else w_event)  # integer weights take the fast path
     # event role (the shorter time): partners are the earlier elements of the sequence;
     # partner role: later elements of the sequence that are events
     roles = {"conc_e": w_event * cnt["earlier_less"], "disc_e": w_event * cnt["earlier_greater"],
              "tie_e": w_event * cnt["earlier_eq"], "conc_m": cnt["later_greater"].copy(),
              "disc_m": cnt["later_less"].copy(), "tie_m": cnt["later_eq"].copy()}
     tied_time_total = _drop_tied_event_times(ts, es, val, w_event, roles)
-    return _jackknife(roles, method, tied_time_total, int(t.shape[0]), int(e.sum()))
+    res, dfbeta = _jackknife(roles, method, tied_time_total, int(t.shape[0]), int(e.sum()))
+    out = np.empty_like(dfbeta)
+    out[order] = dfbeta
+    return res, out
 
 
 def _event_weights(t: np.ndarray, e: np.ndarray, method: str) -> np.ndarray:
@@ -172,7 +203,8 @@ def _drop_tied_event_times(ts: np.ndarray, es: np.ndarray, val: np.ndarray, w_ev
     return float(np.sum(wk * (t_last - ar)))
 
 
-def _jackknife(roles: dict[str, np.ndarray], method: str, tied_time: float, n: int, n_events: int) -> ConcordanceResult:
+def _jackknife(roles: dict[str, np.ndarray], method: str, tied_time: float, n: int,
+               n_events: int) -> tuple[ConcordanceResult, np.ndarray]:
     """C from the pair counts and its infinitesimal-jackknife SE (module docstring)."""
     concordant = float(roles["conc_e"].sum())
     discordant = float(roles["disc_e"].sum())
@@ -189,7 +221,7 @@ def _jackknife(roles: dict[str, np.ndarray], method: str, tied_time: float, n: i
         c=(somers_d + 1.0) / 2.0, se=float(np.sqrt(float(np.sum(dfbeta**2)) / 4.0)), method=method,
         concordant=concordant, discordant=discordant, tied_risk=tied_risk, tied_time=tied_time,
         n=n, n_events=n_events,
-    )
+    ), dfbeta
 
 
 def _run_last(start: np.ndarray) -> np.ndarray:

@@ -162,3 +162,31 @@ def test_ph_test_unknown_transform_is_refused(data_dir):
     c = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
     with pytest.raises(StatsError, match="transform must be one of"):
         bs.ph_test(c.time, c.event, c[["x1"]], transform="sqrt")
+
+
+# concordance(coxph(~ x1), coxph(~ x2), timewt = tw[, ymax = 10]); coef(x1) > 0 and coef(x2) < 0,
+# so R's linear predictors rank like x1 and -x2
+CONC = [
+    ("harrell", None, [0.544901475180360, 0.520566383116184], [0.001011511281626, -0.000115440731749, 0.000701042567398]),
+    ("harrell", 10, [0.543426338074042, 0.521387471501466], [0.001017401058191, -0.000117486736600, 0.000713124387504]),
+    ("uno", None, [0.551374520642943, 0.515937153292809], [0.000939443637950, -0.000135491287338, 0.000612095854448]),
+    ("uno", 10, [0.545332807704632, 0.519009722352660], [0.000945778013778, -0.000132467695722, 0.000643659232964]),
+]
+
+
+@pytest.mark.parametrize(("method", "tau", "c", "var"), CONC)
+def test_concordance_tau_and_paired_comparison_match_survival(data_dir, method, tau, c, var):
+    d = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    one = bs.concordance(d.time, d.event, d.x1, method=method, tau=tau)
+    assert one.c == pytest.approx(c[0], abs=EXACT)
+    assert one.se == pytest.approx(np.sqrt(var[0]), abs=EXACT)
+    r = bs.concordance_compare(d.time, d.event, d.x1, -d.x2, method=method, tau=tau)
+    assert (r.c_a, r.c_b) == pytest.approx(c, abs=EXACT)
+    np.testing.assert_allclose(r.vcov.ravel(), [var[0], var[1], var[1], var[2]], atol=1e-14)
+    assert r.se == pytest.approx(np.sqrt(var[0] + var[2] - 2 * var[1]), abs=EXACT)
+
+
+def test_concordance_tau_beyond_follow_up_is_refused(data_dir):
+    d = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    with pytest.raises(StatsError, match="beyond the last follow-up time 22.5"):
+        bs.concordance(d.time, d.event, d.x1, tau=30)

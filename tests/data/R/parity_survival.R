@@ -75,3 +75,10 @@ for (tr in c("km", "identity", "rank", "log")) {
   z <- cox.zph(fit, transform = tr)
   cat(tr, "chisq", f(z$table[, "chisq"]), "p", f(z$table[, "p"]), "\n")
 }
+cat("## concordance with ymax and two fits\n")
+f1 <- coxph(Surv(time, event) ~ x1, data = d); f2 <- coxph(Surv(time, event) ~ x2, data = d)
+cat("coef signs", sign(coef(f1)), sign(coef(f2)), "\n")
+for (tw in c("n", "n/G2")) for (ym in list(NULL, 10)) {
+  cc <- if (is.null(ym)) concordance(f1, f2, timewt = tw) else concordance(f1, f2, timewt = tw, ymax = ym)
+  cat(tw, "ymax", if (is.null(ym)) "none" else ym, "C", f(cc$concordance), "var", f(cc$var), "\n")
+}
