@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "logrank": "survival",
     "kaplan_meier": "survival",
     "cox_stratified": "cox_strata",
+    "cox_robust": "cox_robust",
     "kaplan_meier_groups": "rmst",
     "rmst": "rmst",
     "ph_test": "survival",

@@ -190,3 +190,21 @@ def test_concordance_tau_beyond_follow_up_is_refused(data_dir):
     d = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
     with pytest.raises(StatsError, match="beyond the last follow-up time 22.5"):
         bs.concordance(d.time, d.event, d.x1, tau=30)
+
+
+@pytest.mark.parametrize(("ties", "robust", "naive", "clustered", "rscore"), [
+    ("efron", [0.097325343915613, 0.179930312632568], [0.092044491936822, 0.187164943016308],
+     [0.099035591935883, 0.182452467477676], 3.565432229100946),
+    ("breslow", [0.093606776769756, 0.173156875478730], [0.092457357248675, 0.187268242166774],
+     [0.095312529474601, 0.175647726228320], 3.700360261774283),
+])
+def test_robust_and_clustered_se_match_coxph(data_dir, ties, robust, naive, clustered, rscore):
+    # coxph(Surv(time, event) ~ x1 + x2, robust = TRUE) and coxph(..., cluster = id), id = rep(1:75, each = 2)
+    d = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    r = bs.cox_robust(d.time, d.event, d[["x1", "x2"]], ties=ties)
+    np.testing.assert_allclose(r.se, robust, atol=1e-9)  # Newton converges to ~1e-12 in loglik
+    np.testing.assert_allclose(r.naive_se, naive, atol=1e-9)
+    c = bs.cox_robust(d.time, d.event, d[["x1", "x2"]], ties=ties, cluster=np.repeat(np.arange(75), 2))
+    np.testing.assert_allclose(c.se, clustered, atol=1e-9)
+    assert c.robust_score == pytest.approx(rscore, abs=1e-9)
+    assert c.n_clusters == 75 and r.n_clusters == 150

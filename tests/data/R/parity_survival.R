@@ -82,3 +82,12 @@ for (tw in c("n", "n/G2")) for (ym in list(NULL, 10)) {
   cc <- if (is.null(ym)) concordance(f1, f2, timewt = tw) else concordance(f1, f2, timewt = tw, ymax = ym)
   cat(tw, "ymax", if (is.null(ym)) "none" else ym, "C", f(cc$concordance), "var", f(cc$var), "\n")
 }
+cat("## robust sandwich SE: coxph(..., robust = TRUE[, cluster = id])\n")
+d$id <- rep(1:75, each = 2)
+for (ties in c("efron", "breslow")) {
+  fr <- coxph(Surv(time, event) ~ x1 + x2, data = d, ties = ties, robust = TRUE)
+  fc <- coxph(Surv(time, event) ~ x1 + x2, data = d, ties = ties, cluster = id)
+  cat(ties, "robust se", f(sqrt(diag(fr$var))), "naive se", f(sqrt(diag(fr$naive.var))), "\n")
+  cat(ties, "cluster se", f(sqrt(diag(fc$var))), "robust score", f(fc$rscore), "\n")
+  cat(ties, "score resid 1:3 x1", f(residuals(fr, "score")[1:3, 1]), "\n")
+}
