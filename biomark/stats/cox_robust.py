@@ -32,7 +32,28 @@ __all__ = ["RobustCoxResult", "cox_robust", "score_residuals"]
 
 
 def score_residuals(data: CoxData, beta: np.ndarray) -> np.ndarray:
-    """Score residuals (n x p) in the time-sorted order of ``data`` (``residuals(fit, "score")``)."""
+    """Score residuals (n x p) in the time-sorted order of ``data`` (``residuals(fit, "score")``).
+
+    Parameters
+    ----------
+    data : CoxData
+        The sorted design (:class:`biomark.stats._surv_cox.CoxData`).
+    beta : ndarray
+        Coefficients at which to evaluate.
+
+    Returns
+    -------
+    ndarray
+        One row per observation in ``data``'s sorted order; the columns sum to the score vector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from biomark.stats._surv_cox import CoxData
+    >>> data = CoxData(np.array([5.0, 8, 3, 9, 2]), np.array([1, 1, 0, 1, 1]), np.array([[1.0], [0], [1], [0], [1]]), True)
+    >>> bool(np.allclose(score_residuals(data, np.zeros(1)).sum(axis=0), data.evaluate(np.zeros(1))["score"]))
+    True
+    """
     x, g, di = data.x, data.dgrp, data.death_idx
     eta = x @ beta
     r = np.exp(eta - eta.max())
