@@ -208,3 +208,38 @@ def test_robust_and_clustered_se_match_coxph(data_dir, ties, robust, naive, clus
     np.testing.assert_allclose(c.se, clustered, atol=1e-9)
     assert c.robust_score == pytest.approx(rscore, abs=1e-9)
     assert c.n_clusters == 75 and r.n_clusters == 150
+
+
+# cmprsk 2.2.11: timepoints(cuminc(time, status, g), c(2, 5, 10)); data parity_competing.csv
+CIF = {
+    1: ([[0.14, 0.287263082437276, 0.497028264208909], [0.16, 0.393557692307692, 0.625244496457490],
+         [0.30, 0.423333333333333, 0.603682539682540]],
+        [[0.002461630637531733, 0.00438513822008397, 0.00685166110180772],
+         [0.002736462615633449, 0.00511181723628083, 0.00569800993614869],
+         [0.004266498748187913, 0.00497693606654783, 0.00589157774455334]]),
+    2: ([[0.04, 0.111241577060932, 0.174423860727087], [0.10, 0.14, 0.192167889676113],
+         [0.22, 0.302222222222222, 0.364952380952381]],
+        [[0.000783999722337915, 0.00230219466856015, 0.00394678436525641],
+         [0.001836085884889558, 0.00245517362807991, 0.00351853859204152],
+         [0.003467762679885781, 0.00428508566755320, 0.00584822632228255]]),
+}
+
+
+@pytest.mark.parametrize("cause", [1, 2])
+def test_cumulative_incidence_matches_cuminc(data_dir, cause):
+    c = pd.read_csv(data_dir / "R" / "parity_competing.csv")
+    r = bs.cumulative_incidence(c.time, c.status, group=c.g, cause=cause)
+    assert r.groups == ("a", "b", "c")
+    at = r.at([2, 5, 10])
+    est, var = CIF[cause]
+    np.testing.assert_allclose(at["estimate"], est, atol=EXACT)
+    np.testing.assert_allclose(at["variance"], var, atol=1e-15)
+    assert np.all((at["lower"] < at["estimate"]) & (at["estimate"] < at["upper"]))
+
+
+def test_competing_status_not_0_1_2_is_refused(data_dir):
+    c = pd.read_csv(data_dir / "R" / "parity_competing.csv")
+    status = c.status.to_numpy().copy()
+    status[4] = 3
+    with pytest.raises(StatsError, match=r"coded 0 \(censored\), 1 \(event of interest\), 2 .*found value\(s\) \[3.0\]"):
+        bs.cumulative_incidence(c.time, status)

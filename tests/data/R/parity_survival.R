@@ -91,3 +91,12 @@ for (ties in c("efron", "breslow")) {
   cat(ties, "cluster se", f(sqrt(diag(fc$var))), "robust score", f(fc$rscore), "\n")
   cat(ties, "score resid 1:3 x1", f(residuals(fr, "score")[1:3, 1]), "\n")
 }
+cat("## competing risks: cmprsk::cuminc (status 0 censored, 1 event of interest, 2 competing)\n")
+suppressMessages(library(cmprsk)); cat("cmprsk", as.character(packageVersion("cmprsk")), "\n")
+set.seed(11)
+d$status <- ifelse(d$event == 1, sample(1:2, n, replace = TRUE, prob = c(0.6, 0.4)), 0)
+write.csv(d[, c("time", "status", "g")], here("R", "parity_competing.csv"), row.names = FALSE)
+ci <- cuminc(d$time, d$status, d$g)
+tp <- timepoints(ci, c(2, 5, 10))
+print(tp$est, digits = 15); print(tp$var, digits = 15)
+cat("Gray's test\n"); print(ci$Tests, digits = 15)
