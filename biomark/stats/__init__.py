@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "kaplan_meier": "survival",
     "cox_stratified": "cox_strata",
     "cox_robust": "cox_robust",
+    "cox_firth": "cox_firth",
     "kaplan_meier_groups": "rmst",
     "cumulative_incidence": "competing",
     "rmst": "rmst",
