@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "cox_stratified": "cox_strata",
     "cox_robust": "cox_robust",
     "cox_firth": "cox_firth",
+    "cox_weighted": "cox_weighted",
     "kaplan_meier_groups": "rmst",
     "cumulative_incidence": "competing",
     "rmst": "rmst",

@@ -261,3 +261,36 @@ def test_firth_cox_matches_hand_written_r(data_dir, ties, coef, pen, se, pen0):
     np.testing.assert_allclose(r.se, se, atol=1e-5)
     assert r.loglik_penalised == pytest.approx(pen, abs=1e-9)
     assert r.loglik_penalised_null == pytest.approx(pen0, abs=1e-9)
+
+
+@pytest.mark.parametrize(("ties", "coef", "naive", "robust", "loglik"), [
+    ("efron", [0.143584260288899, -0.075691719939977], [0.080494533651921, 0.166754290907083],
+     [0.103423191457347, 0.185627532903416], -651.960554201407604),
+    ("breslow", [0.141104634586397, -0.075989592773154], [0.080894463307730, 0.166865862605617],
+     [0.099477142916101, 0.179100543396869], -657.978922061296544),
+])
+def test_weighted_cox_matches_coxph(data_dir, ties, coef, naive, robust, loglik):
+    # coxph(Surv(time, event) ~ x1 + x2, weights = w, ties = ties): $naive.var and $var (robust,
+    # R's default for non-integer weights); w from parity_survival.csv (same rows)
+    c = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    w = pd.read_csv(data_dir / "R" / "parity_survival.csv").w
+    r = bs.cox_weighted(c.time, c.event, c[["x1", "x2"]], w, ties=ties)
+    np.testing.assert_allclose(r.coef, coef, atol=1e-9)
+    np.testing.assert_allclose(r.naive_se, naive, atol=1e-9)
+    np.testing.assert_allclose(r.se, robust, atol=1e-9)
+    from biomark.stats.cox_weighted import _WeightedCoxData
+    data = _WeightedCoxData(c.time.to_numpy(float), c.event.to_numpy(), c[["x1", "x2"]].to_numpy(float),
+                            ties == "efron", w.to_numpy(float))
+    assert data.evaluate(r.coef)["loglik"] == pytest.approx(loglik, abs=1e-9)
+    # unit weights give the unweighted robust fit exactly
+    one = bs.cox_weighted(c.time, c.event, c[["x1", "x2"]], np.ones(len(c)), ties=ties)
+    np.testing.assert_allclose(one.se, bs.cox_robust(c.time, c.event, c[["x1", "x2"]], ties=ties).se, atol=1e-14)
+
+
+@pytest.mark.parametrize("bad", [-1.0, 0.0, np.nan, np.inf])
+def test_cox_weights_not_positive_finite_are_refused(data_dir, bad):
+    c = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    w = np.ones(len(c))
+    w[2] = bad
+    with pytest.raises(StatsError, match="weights"):
+        bs.cox_weighted(c.time, c.event, c[["x1"]], w)

@@ -100,3 +100,10 @@ ci <- cuminc(d$time, d$status, d$g)
 tp <- timepoints(ci, c(2, 5, 10))
 print(tp$est, digits = 15); print(tp$var, digits = 15)
 cat("Gray's test\n"); print(ci$Tests, digits = 15)
+cat("## case weights in Cox: coxph(..., weights = w)\n")
+for (ties in c("efron", "breslow")) {
+  fw <- coxph(Surv(time, event) ~ x1 + x2, data = d, weights = w, ties = ties)
+  cat(ties, "weighted coef", f(coef(fw)), "naive se", f(sqrt(diag(fw$naive.var))), "robust se (the default for non-integer weights)", f(sqrt(diag(fw$var))), "loglik", f(fw$loglik), "\n")
+  fr <- coxph(Surv(time, event) ~ x1 + x2, data = d, weights = w, ties = ties, robust = TRUE)
+  cat(ties, "weighted robust se", f(sqrt(diag(fr$var))), "\n")
+}
