@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "cox_weighted": "cox_weighted",
     "kaplan_meier_groups": "rmst",
     "cumulative_incidence": "competing",
+    "fine_gray": "finegray",
     "rmst": "rmst",
     "ph_test": "survival",
     "concordance": "concordance",
