@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "ph_test": "survival",
     "concordance": "concordance",
     "concordance_compare": "concordance_compare",
+    "concordance_stratified": "concordance_compare",
     "optimal_cutpoint": "cutpoint",
     "time_dependent_auc": "timeauc",
     "cox_ridge_cv": "ridge",

@@ -314,3 +314,17 @@ def test_fine_gray_matches_finegray_coxph(data_dir, ties, coef, se, loglik):
     # not the cause-specific Cox model: treating competing events as censored gives another answer
     cs = bs.cox(cr.time, (cr.status == 1).astype(int), cov[["x1", "x2"]], ties=ties)
     assert abs(cs.coef[0] - r.coef[0]) > 1e-3
+
+
+@pytest.mark.parametrize(("method", "c", "var", "counts"), [
+    ("harrell", 0.508874748827863, 0.001173534512974, (1519, 1466, 1)),
+    ("uno", 0.524668406736222, 0.001170691333219, (1829.084430489294846, 1657.040784216309930, 1)),
+])
+def test_stratified_concordance_matches_survival(data_dir, method, c, var, counts):
+    # concordance(Surv(time, event) ~ x1 + strata(g), reverse = TRUE, timewt = "n" / "n/G2")
+    d = pd.read_csv(data_dir / "R" / "parity_survival_cox.csv")
+    r = bs.concordance_stratified(d.time, d.event, d.x1, d.g, method=method)
+    assert r.c == pytest.approx(c, abs=EXACT)
+    assert r.se**2 == pytest.approx(var, abs=1e-15)
+    assert (r.concordant, r.discordant, r.tied_risk) == pytest.approx(counts, abs=1e-9)
+    assert abs(bs.concordance(d.time, d.event, d.x1, method=method).c - r.c) > 1e-3  # strata matter here

@@ -114,3 +114,8 @@ for (ties in c("breslow", "efron")) {
   ffg <- coxph(Surv(fgstart, fgstop, fgstatus) ~ x1 + x2, weights = fgwt, data = fg, ties = ties)
   cat(ties, "fine-gray coef", f(coef(ffg)), "naive se", f(sqrt(diag(ffg$naive.var))), "loglik", f(ffg$loglik), "\n")
 }
+cat("## stratified concordance: concordance(Surv(time, event) ~ x1 + strata(g), reverse = TRUE)\n")
+for (tw in c("n", "n/G2")) {
+  cs <- concordance(Surv(time, event) ~ x1 + strata(g), data = d, reverse = TRUE, timewt = tw)
+  cat(tw, "stratified C", f(cs$concordance), "var", f(cs$var), "counts", f(colSums(cs$count)[1:3]), "\n")
+}
