@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from biomark.stats import concordance, cox  # noqa: E402
+from biomark.stats import concordance, cox, cox_stratified, rmst  # noqa: E402
 
 
 def best_of(fn, repeat: int) -> tuple[float, object]:
@@ -40,6 +40,47 @@ def surv_data(n: int, p: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.nda
     time_ = np.minimum(t_event, t_cens)
     event = t_event <= t_cens
     return time_, event, x
+
+
+def r_seconds(frame, body: str) -> float | None:
+    """Elapsed seconds of ``body`` in R on ``frame`` (written to a temporary CSV, read outside the
+    timing); None when Rscript is not installed."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("Rscript") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "d.csv"
+        frame.to_csv(csv, index=False)
+        code = (f"suppressMessages(library(survival)); d <- read.csv('{csv}'); "
+                f"cat(system.time({{{body}}})[['elapsed']])")
+        out = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().split()[-1])
+
+
+def strata_rows(big: int, repeat: int) -> list[tuple[str, str, float, float]]:
+    """Stratified Cox (10 strata, 3 covariates) and RMST of two groups at n = ``big``, against R."""
+    import pandas as pd
+
+    t, e, x = surv_data(big, 3, 4)
+    t = np.round(t, 3) + 0.001
+    g = np.random.default_rng(5).integers(0, 10, size=big)
+    df = pd.DataFrame(x, columns=["x1", "x2", "x3"]).assign(time=t, event=e.astype(int), g=g)
+    rows = []
+    ours, _ = best_of(lambda: cox_stratified(t, e, x, g), repeat)
+    theirs = r_seconds(df, "coxph(Surv(time, event) ~ x1 + x2 + x3 + strata(g), data = d)")
+    if theirs is not None:
+        rows.append((f"stratified Cox (Efron), n = {big:,}, 10 strata, 3 covariates", "R survival coxph", ours, theirs))
+    arm = (x[:, 0] > 0).astype(int)
+    tau = float(min(t[arm == 0].max(), t[arm == 1].max()) / 2)
+    ours, _ = best_of(lambda: rmst(t, e, tau, group=arm), repeat)
+    df["arm"] = arm
+    theirs = r_seconds(df, f"print(survfit(Surv(time, event) ~ arm, data = d), rmean = {tau!r})")
+    if theirs is not None:
+        rows.append((f"RMST of 2 groups with SE, n = {big:,}", "R print(survfit, rmean = tau)", ours, theirs))
+    return rows
 
 
 def main() -> None:
@@ -84,6 +125,8 @@ def main() -> None:
     assert np.allclose(fit.coef, cph.params_.to_numpy(), atol=1e-6), (fit.coef, cph.params_)
     rows.append((f"Cox PH (Efron ties), n = {big:,}, 3 covariates", "lifelines CoxPHFitter",
                  ours, theirs))
+
+    rows.extend(strata_rows(big, args.repeat))
 
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
           f"numpy {np.__version__}")

@@ -66,6 +66,7 @@ def concordance(
     risk: Any,
     *,
     method: Literal["harrell", "uno"] = "harrell",
+    tau: float | None = None,
 ) -> ConcordanceResult:
     r"""Harrell's or Uno's concordance index with its standard error.
 
@@ -79,7 +80,9 @@ def concordance(
     * Harrell's C (``method="harrell"``): ``w_i = 1`` (R's ``timewt = "n"``).
     * Uno's C (``method="uno"``): ``w_i = 1 / G(T_i-)^2`` where ``G`` is the Kaplan-Meier
       estimate of the censoring distribution (R's ``timewt = "n/G2"``; Uno et al. 2011,
-      Stat Med 30:1105). No truncation time is applied.
+      Stat Med 30:1105).
+    * ``tau`` truncates: pairs whose earlier event is after ``tau`` get weight 0 (R's ``ymax``), the
+      C-index of Uno et al. restricted to ``(0, tau)``; without it nothing is truncated.
 
     Standard error: the infinitesimal jackknife of ``survival::concordance`` (module docstring).
 
@@ -90,6 +93,12 @@ def concordance(
     risk : array-like
         Predicted risk; higher means shorter expected survival.
     method : {"harrell", "uno"}
+    tau : float, optional
+        Truncation time (``concordance(..., ymax = tau)``); at most the last follow-up time.
+
+    Returns
+    -------
+    ConcordanceResult
 
     Raises
     ------
@@ -107,38 +116,61 @@ def concordance(
     >>> round(r.c, 4), r.method
     (0.8409, 'harrell')
     """
-    if method not in ("harrell", "uno"):
-        raise StatsError(f"method must be 'harrell' or 'uno', got {method!r}")
     t, e, x = check_survival(time, event, risk, "risk")
-    return _counted(t, e, x, method)[0]
+    return _concordance(t, e, x, method, tau)[0]
 
 
 def _influence(time: Any, event: Any, risk: Any) -> tuple[ConcordanceResult, np.ndarray]:
     """Harrell's C and its per-observation influence ``dfbeta`` in input order (``var = sum dfbeta^2 / 4``)."""
     t, e, x = check_survival(time, event, risk, "risk")
-    return _counted(t, e, x, "harrell")
+    return _concordance(t, e, x, "harrell", None)
 
 
-def _counted(t: np.ndarray, e: np.ndarray, x: np.ndarray, method: str) -> tuple[ConcordanceResult, np.ndarray]:
-    """The pair counts, C, its SE and the influence vector (input order) of checked arrays."""
+def _check_tau(tau: float | None, t: np.ndarray) -> None:
+    if tau is None:
+        return
+    if not (isinstance(tau, (int, float, np.floating, np.integer)) and np.isfinite(tau) and tau > 0):
+        raise StatsError(f"tau must be a positive number, got {tau!r}")
+    if tau > t.max():
+        raise StatsError(f"tau = {tau:g} is beyond the last follow-up time {t.max():g}; choose tau <= {t.max():g}")
+
+
+def _roles(t: np.ndarray, e: np.ndarray, x: np.ndarray, method: str,
+           tau: float | None) -> tuple[dict[str, np.ndarray], float]:
+    """Each observation's weighted concordant/discordant/tied pair counts (input order) and the
+    total weight of pairs of events at one time."""
+    if method not in ("harrell", "uno"):
+        raise StatsError(f"method must be 'harrell' or 'uno', got {method!r}")
+    _check_tau(tau, t)
     wt = _event_weights(t, e, method)
+    if tau is not None:
+        wt = np.where(t <= tau, wt, 0.0)
     # order: time descending, censored before events at tied times, risk ascending
     order = np.lexsort((x, e, -t))
     ts, es, xs = t[order], e[order], x[order]
     _, val = np.unique(xs, return_inverse=True)
     val = val.reshape(-1)
     w_event = wt[order]
-    cnt = pair_counts(val, es if method == "harrell" else w_event)  # integer weights take the fast path
+    fast = es if tau is None else (es * (ts <= tau)).astype(es.dtype)
+    cnt = pair_counts(val, fast if method == "harrell" else w_event)  # integer weights take the fast path
     # event role (the shorter time): partners are the earlier elements of the sequence;
     # partner role: later elements of the sequence that are events
     roles = {"conc_e": w_event * cnt["earlier_less"], "disc_e": w_event * cnt["earlier_greater"],
              "tie_e": w_event * cnt["earlier_eq"], "conc_m": cnt["later_greater"].copy(),
              "disc_m": cnt["later_less"].copy(), "tie_m": cnt["later_eq"].copy()}
     tied_time_total = _drop_tied_event_times(ts, es, val, w_event, roles)
-    res, dfbeta = _jackknife(roles, method, tied_time_total, int(t.shape[0]), int(e.sum()))
-    out = np.empty_like(dfbeta)
-    out[order] = dfbeta
-    return res, out
+    out = {}
+    for k, v in roles.items():
+        out[k] = np.empty_like(v)
+        out[k][order] = v
+    return out, tied_time_total
+
+
+def _concordance(t: np.ndarray, e: np.ndarray, x: np.ndarray, method: str,
+                 tau: float | None) -> tuple[ConcordanceResult, np.ndarray]:
+    """The C-index and the infinitesimal-jackknife dfbeta of every observation (input order)."""
+    roles, tied = _roles(t, e, x, method, tau)
+    return _jackknife(roles, method, tied, int(t.shape[0]), int(e.sum()))
 
 
 def _event_weights(t: np.ndarray, e: np.ndarray, method: str) -> np.ndarray:

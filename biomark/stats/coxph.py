@@ -238,7 +238,7 @@ def _fit_beta(t: np.ndarray, e: np.ndarray, x: np.ndarray, names: Any, ties: str
             f"monotone likelihood for covariate {names[j]!r}: the partial likelihood keeps "
             f"increasing as its coefficient goes to {'+' if sign > 0 else '-'}infinity (the covariate "
             "separates the event times perfectly, e.g. every event is in one group), so no finite "
-            "hazard ratio exists; consider Firth's penalised Cox regression or a different coding",
+            "hazard ratio exists; use Firth's penalised Cox regression (biomark.stats.cox_firth) or a different coding",
             term=j, sign=sign,
         )
     return res, data

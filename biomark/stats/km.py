@@ -1,4 +1,5 @@
-"""Kaplan-Meier curve with Greenwood variance and log-transformed CI, as R ``survival::survfit`` (3.5.3)."""
+"""Kaplan-Meier curve with Greenwood variance and a log, log-log or plain CI, optionally with case
+weights, as R ``survival::survfit`` (3.5.3)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ class KaplanMeierCurve(Result):
     median_upper: float
     n: int
     n_events: int
+    conf_type: str = "log"
 
     def _index(self, times: Any, extend: bool) -> tuple[np.ndarray, np.ndarray]:
         tq = as_float_1d(np.atleast_1d(times), "times")
@@ -85,7 +87,7 @@ class KaplanMeierCurve(Result):
         """Number still under observation (time >= t) at each of ``times``."""
         tq = as_float_1d(np.atleast_1d(times), "times")
         idx = np.searchsorted(self.time, tq, side="left")
-        out = np.zeros(tq.shape[0], dtype=np.int64)
+        out = np.zeros(tq.shape[0], dtype=self.n_risk.dtype)
         inside = idx < self.time.shape[0]
         out[inside] = self.n_risk[idx[inside]]
         return out
@@ -108,14 +110,73 @@ def _quantile_time(time: np.ndarray, curve: np.ndarray, p: float) -> float:
     return float(time[i])
 
 
+_CONF_TYPES = ("log", "log-log", "plain")
+
+
+def _bands(surv: np.ndarray, se_log: np.ndarray, z: float, conf_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise CI of S from the standard error of log S, as survfit's ``conf.type``."""
+    pos = surv > 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if conf_type == "log":
+            lower = np.where(pos, surv * np.exp(-z * se_log), np.nan)
+            upper = np.where(pos, np.minimum(1.0, surv * np.exp(z * se_log)), np.nan)
+        elif conf_type == "plain":
+            lower = np.where(pos, np.maximum(0.0, surv - z * surv * se_log), np.nan)
+            upper = np.where(pos, np.minimum(1.0, surv + z * surv * se_log), np.nan)
+        else:  # log-log: symmetric on log(-log S); undefined where S is 0 or 1
+            xx = np.where(pos & (surv < 1), surv, np.nan)
+            lower = np.exp(-np.exp(np.log(-np.log(xx)) - z * se_log / np.log(xx)))
+            upper = np.exp(-np.exp(np.log(-np.log(xx)) + z * se_log / np.log(xx)))
+            one = surv >= 1
+            lower, upper = np.where(one, 1.0, lower), np.where(one, 1.0, upper)
+    return lower, upper
+
+
+def _weights(weights: Any, n: int) -> np.ndarray:
+    w = as_float_1d(weights, "weights")
+    if w.shape[0] != n:
+        raise StatsError(f"weights has length {w.shape[0]} but time has length {n}")
+    if (w < 0).any():
+        i = int(np.flatnonzero(w < 0)[0])
+        raise StatsError(f"weights must be >= 0; found {int((w < 0).sum())} negative value(s) (first at position {i})")
+    return w
+
+
 @renamed(conf_level="ci")
-def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95) -> KaplanMeierCurve:
-    r"""Kaplan-Meier estimate with Greenwood variance and log-transformed CI.
+def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95, conf_type: str = "log",
+                 weights: Any = None) -> KaplanMeierCurve:
+    r"""Kaplan-Meier estimate with Greenwood variance and a log, log-log or plain CI.
 
     ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)``; Greenwood
-    ``var(log S) = sum_{t_i <= t} d_i / (n_i (n_i - d_i))``; CI
-    ``S exp(-/+ z sqrt(var(log S)))`` capped at 1 (``survfit`` with ``conf.type = "log"``).
-    Median survival and its CI as ``print(survfit(...))``.
+    ``var(log S) = sum_{t_i <= t} d_i / (n_i (n_i - d_i))``. The CI (``conf_type``, as
+    ``survfit(conf.type = )``): ``"log"`` (default) ``S exp(-/+ z se)`` capped at 1;
+    ``"log-log"`` ``S^exp(+/- z se / log S)`` (symmetric on log(-log S); at S = 1 the interval is
+    [1, 1]); ``"plain"`` ``S -/+ z S se`` clipped to [0, 1]; ``se = sqrt(var(log S))``.
+    Median survival and its CI (the times where the lower and upper curves cross 0.5) as
+    ``print(survfit(...))``. With case ``weights`` (finite, >= 0) ``n_i`` and ``d_i`` are sums of
+    weights, as ``survfit(..., weights = w, robust = FALSE)``; the count fields are then float sums
+    of weights. (For non-integer weights R's default is ``robust = TRUE``, an infinitesimal-jackknife
+    variance, which this does not compute: the surv curve is the same, the CI is Greenwood's.)
+
+    Parameters
+    ----------
+    time, event : array-like
+        Follow-up times (> 0) and 0/1 event indicators.
+    ci : float
+        Confidence level.
+    conf_type : {"log", "log-log", "plain"}
+    weights : array-like, optional
+        Case weights.
+
+    Returns
+    -------
+    KaplanMeierCurve
+
+    References
+    ----------
+    Kaplan EL, Meier P (1958). JASA 53:457-481; Kalbfleisch JD, Prentice RL (2002). The Statistical
+    Analysis of Failure Time Data, 2nd ed., sec. 1.4 (log-log interval).
+    R: ``survival::survfit(Surv(time, event) ~ 1, conf.type = , weights = )``.
 
     Examples
     --------
@@ -127,30 +188,31 @@ def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95) -> KaplanMeierCurve
     """
     if not 0 < ci < 1:
         raise StatsError(f"ci must be in (0, 1), got {ci!r}")
+    if conf_type not in _CONF_TYPES:
+        raise StatsError(f"conf_type must be one of {_CONF_TYPES}, got {conf_type!r}")
     t, e = check_time_event(time, event, min_events=0)
+    n = t.shape[0]
+    w = np.ones(n) if weights is None else _weights(weights, n)
     order = np.argsort(t, kind="stable")
-    ts, es = t[order], e[order].astype(np.float64)
+    ts, es, ws = t[order], e[order].astype(np.float64), w[order]
     uniq, first = np.unique(ts, return_index=True)
-    n = ts.shape[0]
-    n_risk = n - first
-    n_event = np.add.reduceat(es, first)
-    n_cens = np.add.reduceat(1.0 - es, first)
-    surv = np.cumprod(1.0 - n_event / n_risk)
+    n_risk = np.cumsum(ws[::-1])[::-1][first]
+    n_event = np.add.reduceat(es * ws, first)
+    n_cens = np.add.reduceat((1.0 - es) * ws, first)
     with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(np.where(n_risk > 0, 1.0 - n_event / n_risk, 1.0))
         inc = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
-    var_log = np.cumsum(inc)
-    se_log = np.sqrt(var_log)
+    se_log = np.sqrt(np.cumsum(inc))
     z = _st.norm.ppf(0.5 + ci / 2.0)
-    pos = surv > 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        lower = np.where(pos, surv * np.exp(-z * se_log), np.nan)
-        upper = np.where(pos, np.minimum(1.0, surv * np.exp(z * se_log)), np.nan)
-        std_err = np.where(pos, surv * se_log, np.nan)
+    lower, upper = _bands(surv, se_log, z, conf_type)
+    with np.errstate(invalid="ignore"):
+        std_err = np.where(surv > 0, surv * se_log, np.nan)
+    as_count = (lambda a: a.astype(np.int64)) if weights is None else (lambda a: a)
     return KaplanMeierCurve(
         time=uniq,
-        n_risk=n_risk.astype(np.int64),
-        n_event=n_event.astype(np.int64),
-        n_censor=n_cens.astype(np.int64),
+        n_risk=as_count(n_risk),
+        n_event=as_count(n_event),
+        n_censor=as_count(n_cens),
         surv=surv,
         std_err=std_err,
         lower=lower,
@@ -161,4 +223,5 @@ def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95) -> KaplanMeierCurve
         median_upper=_quantile_time(uniq, upper, 0.5),
         n=int(n),
         n_events=int(e.sum()),
+        conf_type=conf_type,
     )

@@ -73,12 +73,34 @@ def _quadratic(u: np.ndarray, info: np.ndarray) -> float:
         ) from None
 
 
+_TRANSFORMS = ("km", "identity", "rank", "log")
+
+
+def _time_transform(t: np.ndarray, e: np.ndarray, etimes: np.ndarray, transform: str) -> np.ndarray:
+    """``g(t)`` at each distinct event time for cox.zph's ``transform``."""
+    if transform == "km":  # 1 - KM(t-)
+        km = kaplan_meier(t, e)
+        idx = np.searchsorted(km.time, etimes, side="left") - 1
+        return 1.0 - np.where(idx >= 0, km.surv[np.maximum(idx, 0)], 1.0)
+    if transform == "identity":
+        return etimes.astype(np.float64)
+    if transform == "log":
+        return np.log(etimes)
+    if transform == "rank":  # rank among all n observation times, ties averaged (R's rank(times))
+        ts = np.sort(t)
+        lo = np.searchsorted(ts, etimes, side="left")
+        hi = np.searchsorted(ts, etimes, side="right")
+        return (lo + 1 + hi) / 2.0
+    raise StatsError(f"transform must be one of {_TRANSFORMS}, got {transform!r}")
+
+
 def ph_test(
     time: Any,
     event: Any,
     covariates: Any,
     *,
     ties: Literal["efron", "breslow"] = "efron",
+    transform: str = "km",
 ) -> PHTestResult:
     r"""Test proportional hazards, per term and globally, as ``cox.zph(fit)`` (survival >= 3.0).
 
@@ -89,7 +111,9 @@ def ph_test(
     ``(beta_hat, 0)``: with ``U = (0, U_gamma)`` and ``I`` the full ``2p x 2p`` information,
     ``chisq = U' I^{-1} U`` (df = p, global) or the same restricted to ``(beta, gamma_k)``
     (df = 1, per term). This is the exact score test of survival 3.x, not the older
-    approximation that used ``var(beta) * d``.
+    approximation that used ``var(beta) * d``. ``transform`` chooses ``g``: ``"km"`` (default),
+    ``"identity"`` (``g(t) = t``), ``"log"`` (``log t``) or ``"rank"`` (the rank of t among all
+    observation times, ties averaged), as ``cox.zph(fit, transform = )``.
 
     Reference: Grambsch PM, Therneau TM (1994) Biometrika 81:515; R ``survival::cox.zph``.
 
@@ -116,12 +140,8 @@ def ph_test(
             f"the proportional-hazards test is undefined: every event is at one time (t = {data.etimes[0]!r}), "
             "so there is no change of the hazard ratio over time to test; it needs events at two or more times"
         )
-    km = kaplan_meier(t, e)
-    # 1 - KM(t-) at each event time, centred at its mean over all events
-    idx = np.searchsorted(km.time, data.etimes, side="left") - 1
-    s_minus = np.where(idx >= 0, km.surv[np.maximum(idx, 0)], 1.0)
-    g_time = 1.0 - s_minus
-    g_time = g_time - np.sum(g_time * data.d) / np.sum(data.d)
+    g_time = _time_transform(t, e, data.etimes, transform)
+    g_time = g_time - np.sum(g_time * data.d) / np.sum(data.d)  # centred at its mean over all events
     res = data.evaluate(fit.coef, gtime=g_time)
     p = len(names)
     imat = np.block([[res["info"], res["i_bg"].T], [res["i_bg"], res["i_gg"]]])
@@ -142,6 +162,6 @@ def ph_test(
         global_chisq=glob,
         global_df=p,
         global_p=float(_st.chi2.sf(glob, p)),
-        transform="km",
+        transform=transform,
     )
 
