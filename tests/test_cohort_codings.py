@@ -251,3 +251,44 @@ def test_score_warns_per_marker_when_new_data_are_shifted(tmp_path):
     import json
 
     assert json.loads(r.stdout)["marker_shift_sd"]["hsa-miR-339-5p"] == pytest.approx(6.0 / sd, rel=1e-9)
+
+
+# --- the command line: shared options and counts on stderr ----------------------------------------
+
+
+def _recist_files(tmp_path):
+    panel = biomark.load_panel(PANEL)
+    c, _ = simulate(panel, 60, seed=2, endpoint="radioresistance")
+    pos = (c.clinical["radioresistance"] == panel.endpoint("radioresistance").positive_class).to_numpy()
+    lab = np.where(pos, "CR", "PD").astype(object)
+    lab[::10] = "NE"
+    lab[5] = "NA"
+    c.expression.rename_axis("id").to_csv(tmp_path / "e.csv")
+    pd.DataFrame({"best_response": lab}, index=c.expression.index).rename_axis("id").to_csv(tmp_path / "c.csv")
+    return int((lab == "NE").sum())
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "biomark", *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_validate_and_fit_count_left_out_samples_per_reason(tmp_path):
+    n_ne = _recist_files(tmp_path)
+    common = ("--panel", PANEL, "--expression", tmp_path / "e.csv", "--clinical", tmp_path / "c.csv",
+              "--outcome", "best_response", "--positive", "CR,PR", "--negative", "SD,PD")
+    r = _cli("validate", *common, "--cv", "2", "--repeats", "1", "--bootstrap", "0", "--permutations", "0",
+             "--json", tmp_path / "r.json", "--report", tmp_path / "r.html")
+    assert r.returncode == 0, r.stderr
+    assert f"warning: {n_ne} sample(s) left out: label 'NE' in 'best_response' is neither --positive nor " \
+           "--negative" in r.stderr
+    assert "warning: 1 sample(s) left out: no value in 'best_response'" in r.stderr
+    html = (tmp_path / "r.html").read_text()
+    qc = html[html.index('<section id="qc">'):]
+    assert "left out: label &#39;NE&#39;" in qc[:qc.index("</section>")] or "left out: label 'NE'" in qc
+    f = _cli("fit", *common, "--out", tmp_path / "m.json")
+    assert f.returncode == 0, f.stderr
+    assert f"warning: {n_ne} sample(s) left out: label 'NE'" in f.stdout

@@ -113,7 +113,7 @@ def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
     echo_safe(f"fitted {model.method_} for panel '{run.panel.id}', endpoint '{run.endpoint.id}', on {doc['n_samples']} "
                f"samples ({len(model.markers_)} marker(s): {', '.join(model.markers_)})")
     if run.dropped:
-        echo_safe(f"  {run.dropped} sample(s) without an outcome in '{ycol}' were left out")
+        echo_safe(f"  {run.dropped} sample(s) left out ({ycol}): reasons in the warnings below")
     if model.method_ == "cox":
         echo_safe(f"  Cox model on {int(model.n_events_)} events ({ycol}); the score is its linear predictor "
                    "(higher = higher risk), no probability")
