@@ -292,3 +292,10 @@ def test_validate_and_fit_count_left_out_samples_per_reason(tmp_path):
     f = _cli("fit", *common, "--out", tmp_path / "m.json")
     assert f.returncode == 0, f.stderr
     assert f"warning: {n_ne} sample(s) left out: label 'NE'" in f.stdout
+
+
+def test_a_coding_for_another_endpoint_kind_is_refused_not_ignored(surv):
+    d, clin = surv
+    c = biomark.read_cohort(d / "expr.csv", _write(d, clin), panel=PANEL, positive="CR")
+    with pytest.raises(InputError, match="--positive applies to binary endpoints.*is survival"):
+        biomark.validate(PANEL, c, endpoint="overall_survival", **FAST)
