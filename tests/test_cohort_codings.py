@@ -77,12 +77,16 @@ def test_covariates_with_na_are_one_numeric_term_and_missing_samples_are_counted
     assert any("left out: no value in covariate 'ECOG'" in w for w in r.data["warnings"])
 
 
-def test_covariate_with_a_binary_endpoint_is_refused():
+def test_covariate_with_a_binary_endpoint_is_used_not_dropped():
+    # issue 14 asked for "used or refused, never silently dropped"; issue 16 uses it as the clinical model
     panel = biomark.load_panel(PANEL)
     c, _ = simulate(panel, 60, seed=1, endpoint="radioresistance")
     c = c.__class__(**{**c.__dict__, "clinical": c.clinical.assign(age=np.arange(60.0))})
-    with pytest.raises(InputError, match="covariates adjust survival endpoints only.*leave out --covariate"):
-        biomark.validate(panel, c, endpoint="radioresistance", covariates=["age"], **FAST)
+    r = biomark.validate(panel, c, endpoint="radioresistance", covariates=["age"], **FAST)
+    assert r.data["added_value"]["clinical_columns"] == ["age"]
+    assert [t["term"] for t in r.data["added_value"]["clinical_model"]][:2] == ["(Intercept)", "age"]
+    plain = biomark.validate(panel, c, endpoint="radioresistance", **FAST)
+    assert "added_value" not in plain.data or plain.data["added_value"] != r.data["added_value"]
 
 
 # --- event codings ---------------------------------------------------------------------------------

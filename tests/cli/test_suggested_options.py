@@ -31,6 +31,8 @@ COMMANDS_OF = {
     "cohort.py": READ_CLINICAL, "codings.py": READ_CLINICAL, "io/clinical.py": READ_CLINICAL,
     "io/": READ_EXPRESSION, "validation/": ("validate",), "fitting.py": ("fit",), "scoring.py": ("score",),
     "model/files.py": ("score",), "synthetic/power.py": ("power",), "synthetic/output.py": ("synth",),
+    # public-cohort readers (GEO, cBioPortal, TCGA, annotation): validate and fit (and inspect); score refuses them
+    **{f"io/{m}.py": READ_CLINICAL for m in ("annotation", "geo", "cbioportal", "tcga", "public")},
 }
 #: CLI helper functions -> the command they serve
 HELPERS = {"_check_fit_usage": "fit", "_echo_fit": "fit", "_write_outputs": "validate", "_summary": "validate",
