@@ -19,7 +19,7 @@ from biomark.errors import InputError
 from biomark.io.public import read_any
 from biomark.model import PanelModel
 from biomark.panel import Panel, load_panel
-from biomark.validation import binary_outcome, survival_outcome
+from biomark.validation import _outcome_candidates as outcome_candidates
 
 
 @dataclass(frozen=True)
@@ -103,14 +103,16 @@ def fit_files(panel: Panel, method: str, ep: Any, expression: str, clinical: str
     levels = cohort.levels(panel)
     if levels.shape[1] == 0:
         raise InputError(f"{expression}: none of the markers of panel '{panel.id}' is in the expression data")
-    y, ycol, present = None, None, None
+    y, ycol, present, why = None, None, None, {}
     if method == "cox":
-        tv, ev, present, tcol, ecol = survival_outcome(cohort, time_col, event_col, ep.id)
-        y, ycol = np.column_stack([tv[present], ev[present]]), f"{tcol}, {ecol}"
+        so = cohort.survival(time_col, event_col, endpoint_id=ep.id)
+        present, why = so.present, so.dropped
+        y, ycol = np.column_stack([so.time, so.event]), f"{so.time_column}, {so.event_column}"
     elif clinical is not None or (cohort.clinical is not None and outcome is not None):  # a GEO file's own
         _check_binary(panel, ep)
-        y_full, present, ycol = binary_outcome(cohort, outcome, ep)
-        y = y_full[present].astype(int)
+        bo = cohort.outcome(outcome, positive_class=ep.positive_class, candidates=outcome_candidates(ep))
+        present, why, ycol = bo.present, bo.dropped, bo.column
+        y = bo.y.astype(int)
     if present is not None:
         levels = levels.loc[present]
     model = PanelModel(panel=panel, method=method, endpoint=ep.id, penalty=penalty, random_state=seed).fit(levels, y)
@@ -118,7 +120,8 @@ def fit_files(panel: Panel, method: str, ep: Any, expression: str, clinical: str
                   "spike_in": cohort.spike_in, "ct_cutoff": cohort.ct_cutoff,
                   "rule": levels.attrs.get("conversion")}
     return FitRun(model, panel, ep, int(levels.shape[0]), 0 if present is None else int((~present).sum()), ycol,
-                  y is not None and method != "cox", conversion, [*cohort.warnings, *model.warnings_])
+                  y is not None and method != "cox", conversion,
+                  [*cohort.warnings, *model.warnings_, *(f"{k} sample(s) left out: {w}" for w, k in why.items())])
 
 
 def _check_binary(panel: Panel, ep: Any) -> None:

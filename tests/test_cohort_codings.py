@@ -77,15 +77,16 @@ def test_covariates_with_na_are_one_numeric_term_and_missing_samples_are_counted
     assert any("left out: no value in covariate 'ECOG'" in w for w in r.data["warnings"])
 
 
-def test_covariate_with_a_binary_endpoint_is_used_as_the_clinical_model():
-    # issue 14: never silently dropped; issue 16 uses it (the clinical model of the added-value section)
+def test_covariate_with_a_binary_endpoint_is_used_not_dropped():
+    # issue 14 asked for "used or refused, never silently dropped"; issue 16 uses it as the clinical model
     panel = biomark.load_panel(PANEL)
     c, _ = simulate(panel, 60, seed=1, endpoint="radioresistance")
     c = c.__class__(**{**c.__dict__, "clinical": c.clinical.assign(age=np.arange(60.0))})
-    with_cov = biomark.validate(panel, c, endpoint="radioresistance", covariates=["age"], **FAST).to_dict()
-    without = biomark.validate(panel, c, endpoint="radioresistance", **FAST).to_dict()
-    assert with_cov["settings"]["clinical_model"] == ["age"]
-    assert "added_value" in with_cov and "added_value" not in without
+    r = biomark.validate(panel, c, endpoint="radioresistance", covariates=["age"], **FAST)
+    assert r.data["added_value"]["clinical_columns"] == ["age"]
+    assert [t["term"] for t in r.data["added_value"]["clinical_model"]][:2] == ["(Intercept)", "age"]
+    plain = biomark.validate(panel, c, endpoint="radioresistance", **FAST)
+    assert "added_value" not in plain.data or plain.data["added_value"] != r.data["added_value"]
 
 
 # --- event codings ---------------------------------------------------------------------------------
@@ -254,3 +255,51 @@ def test_score_warns_per_marker_when_new_data_are_shifted(tmp_path):
     import json
 
     assert json.loads(r.stdout)["marker_shift_sd"]["hsa-miR-339-5p"] == pytest.approx(6.0 / sd, rel=1e-9)
+
+
+# --- the command line: shared options and counts on stderr ----------------------------------------
+
+
+def _recist_files(tmp_path):
+    panel = biomark.load_panel(PANEL)
+    c, _ = simulate(panel, 60, seed=2, endpoint="radioresistance")
+    pos = (c.clinical["radioresistance"] == panel.endpoint("radioresistance").positive_class).to_numpy()
+    lab = np.where(pos, "CR", "PD").astype(object)
+    lab[::10] = "NE"
+    lab[5] = "NA"
+    c.expression.rename_axis("id").to_csv(tmp_path / "e.csv")
+    pd.DataFrame({"best_response": lab}, index=c.expression.index).rename_axis("id").to_csv(tmp_path / "c.csv")
+    return int((lab == "NE").sum())
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "biomark", *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_validate_and_fit_count_left_out_samples_per_reason(tmp_path):
+    n_ne = _recist_files(tmp_path)
+    common = ("--panel", PANEL, "--expression", tmp_path / "e.csv", "--clinical", tmp_path / "c.csv",
+              "--outcome", "best_response", "--positive", "CR,PR", "--negative", "SD,PD")
+    r = _cli("validate", *common, "--cv", "2", "--repeats", "1", "--bootstrap", "0", "--permutations", "0",
+             "--json", tmp_path / "r.json", "--report", tmp_path / "r.html")
+    assert r.returncode == 0, r.stderr
+    assert f"warning: {n_ne} sample(s) left out: label 'NE' in 'best_response' is neither --positive nor " \
+           "--negative" in r.stderr
+    assert "warning: 1 sample(s) left out: no value in 'best_response'" in r.stderr
+    html = (tmp_path / "r.html").read_text()
+    qc = html[html.index('<section id="qc">'):]
+    assert "left out: label &#39;NE&#39;" in qc[:qc.index("</section>")] or "left out: label 'NE'" in qc
+    f = _cli("fit", *common, "--out", tmp_path / "m.json")
+    assert f.returncode == 0, f.stderr
+    assert f"warning: {n_ne} sample(s) left out: label 'NE'" in f.stdout
+
+
+def test_a_coding_for_another_endpoint_kind_is_refused_not_ignored(surv):
+    d, clin = surv
+    c = biomark.read_cohort(d / "expr.csv", _write(d, clin), panel=PANEL, positive="CR")
+    with pytest.raises(InputError, match="--positive applies to binary endpoints.*is survival"):
+        biomark.validate(PANEL, c, endpoint="overall_survival", **FAST)

@@ -113,7 +113,7 @@ def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
     echo_safe(f"fitted {model.method_} for panel '{run.panel.id}', endpoint '{run.endpoint.id}', on {doc['n_samples']} "
                f"samples ({len(model.markers_)} marker(s): {', '.join(model.markers_)})")
     if run.dropped:
-        echo_safe(f"  {run.dropped} sample(s) without an outcome in '{ycol}' were left out")
+        echo_safe(f"  {run.dropped} sample(s) left out ({ycol}): reasons in the warnings below")
     if model.method_ == "cox":
         echo_safe(f"  Cox model on {int(model.n_events_)} events ({ycol}); the score is its linear predictor "
                    "(higher = higher risk), no probability")
@@ -223,14 +223,17 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
     shifted = [w for w in summary.warnings if "training SDs" in w]
     if not quiet:
         for w in shifted:  # on stderr: it changes what every score means
-            click.echo(f"warning: {w}", err=True)
+            echo_safe(f"warning: {w}", err=True)
     if as_json:
         _echo_json(summary.to_dict())
         return
-    if quiet:
-        return
-    s = summary
-    src = model_path if model_path is not None else f"panel '{panel_name}' ({s.method}, statistics from the file)"
+    if not quiet:
+        _echo_score(summary, model_path if model_path is not None else
+                    f"panel '{panel_name}' ({summary.method}, statistics from the file)", shifted)
+
+
+def _echo_score(s: Any, src: str, shifted: list[str]) -> None:
+    """The text summary of a score run (the shift warnings went to stderr already)."""
     echo_safe(f"scored {s.n_samples} sample(s) with {src} in {s.seconds:.2f} s")
     echo_safe(f"  markers: {len(s.markers) - len(s.absent)} of {len(s.markers)} found; conversion: {s.conversion}")
     if s.n_missing_total:
@@ -245,7 +248,7 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
         echo_safe(f"  no probability column: {why}")
     if s.neutralised_ids:
         echo_safe(f"  {s.neutralised_ids} sample id(s) began with = + - @ (a spreadsheet formula) and were written "
-                   "with a leading '")
+                  "with a leading '")
     for w in s.warnings:
         if w not in shifted:
             echo_safe(f"  warning: {w}")

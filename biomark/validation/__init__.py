@@ -263,6 +263,7 @@ def _plan(a: dict[str, Any]) -> _Plan:
     if a["covariates"] and ep.kind not in ("survival", "binary"):
         raise InputError(f"covariates adjust a survival endpoint's Cox HR or name a binary endpoint's clinical model; "
                          f"endpoint '{ep.id}' is {ep.kind}: leave out --covariate ({', '.join(a['covariates'])})")
+    _check_codings(cohorts[0].codings, ep, a["time_unit"])
     unit = a["time_unit"] or cohorts[0].codings.get("time_unit")
     if unit is not None:
         codings_of(time_unit=unit)  # refuses an unknown unit
@@ -294,6 +295,16 @@ def _plan(a: dict[str, Any]) -> _Plan:
     if horizons is not None:
         settings["horizons"] = horizons
     return _Plan(panel, cohorts, ep, method, est, settings, a)
+
+
+def _check_codings(codings: dict[str, Any], ep: Any, time_unit: str | None) -> None:
+    """A coding option for another endpoint kind would be ignored: refuse it instead."""
+    wanted = {"positive": "binary", "negative": "binary", "event_value": "survival", "time_unit": "survival"}
+    given = {**codings, **({"time_unit": time_unit} if time_unit else {})}
+    for key, kind in wanted.items():
+        if key in given and ep.kind != kind:
+            raise InputError(f"--{key.replace('_', '-')} applies to {kind} endpoints; endpoint '{ep.id}' is {ep.kind}: "
+                             "leave it out (or choose another --endpoint)")
 
 
 def _check_method(method: str, ep: Any) -> None:

@@ -35,6 +35,8 @@ COMMANDS_OF = {
     "io/annotation.py": READ_CLINICAL, "io/geo.py": READ_CLINICAL, "io/cbioportal.py": READ_CLINICAL,
     "io/tcga.py": READ_CLINICAL, "io/public.py": READ_CLINICAL, "validation/": ("validate",), "fitting.py": ("fit",), "scoring.py": ("score",),
     "model/files.py": ("score",), "synthetic/power.py": ("power",), "synthetic/output.py": ("synth",),
+    # public-cohort readers (GEO, cBioPortal, TCGA, annotation): validate and fit (and inspect); score refuses them
+    **{f"io/{m}.py": READ_CLINICAL for m in ("annotation", "geo", "cbioportal", "tcga", "public")},
 }
 #: CLI helper functions -> the command they serve
 HELPERS = {"_check_fit_usage": "fit", "_echo_fit": "fit", "_write_outputs": "validate", "_summary": "validate",
