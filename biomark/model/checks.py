@@ -29,6 +29,8 @@ MAX_ABS_COEF = 1e8  # coefficients, intercept, calibration: exp(1e8) already ove
 def read_model_bytes(path: str | os.PathLike[str]) -> bytes:
     """The bytes of a model file, with a bound on the bytes actually read (``/dev/zero``, a FIFO)."""
     p = Path(path)
+    if not os.path.lexists(p):
+        raise ModelFileError(f"{p}: no such model file; check the path")
     try:
         special = not stat.S_ISREG(os.stat(p).st_mode)
     except OSError:
