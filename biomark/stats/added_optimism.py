@@ -89,6 +89,18 @@ def _batch_irls(y: np.ndarray, X: np.ndarray, max_iter: int = 30) -> tuple[np.nd
     return beta, ok
 
 
+def _resample_aucs(yy: np.ndarray, X0: np.ndarray, X1: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+    """AUCs of both models refitted on each resample in ``idx``, on the resample and on the original rows (fitted only)."""
+    yb = yy[idx]
+    bb0, ok0 = _batch_irls(yb, X0[idx])
+    bb1, ok1 = _batch_irls(yb, X1[idx])
+    ok = ok0 & ok1 & (yb.min(axis=1) < yb.max(axis=1))
+    i = idx[ok]
+    a_b0 = batch_auc(yb[ok].T, np.einsum("bnp,bp->nb", X0[i], bb0[ok]))
+    a_b1 = batch_auc(yb[ok].T, np.einsum("bnp,bp->nb", X1[i], bb1[ok]))
+    return a_b0, a_b1, batch_auc(yy, X0 @ bb0[ok].T), batch_auc(yy, X1 @ bb1[ok].T)
+
+
 def optimism_delta_auc(y: Any, clinical: Any, added: Any, *, B: int = 200, seed: int = 0,
                        ci: float = 0.95, indices: Any = None) -> DeltaAucOptimism:
     r"""Harrell's optimism-corrected difference in AUC between a clinical and a clinical + added logistic model.
@@ -142,16 +154,11 @@ def optimism_delta_auc(y: Any, clinical: Any, added: Any, *, B: int = 200, seed:
     if idx.ndim != 2 or idx.shape[1] != n or idx.min() < 0 or idx.max() >= n:
         raise StatsError(f"indices must be a (B, {n}) array of row numbers 0..{n - 1}")
     B = int(idx.shape[0])
-    yb = yy[idx]
-    bb0, ok0 = _batch_irls(yb, X0[idx])
-    bb1, ok1 = _batch_irls(yb, X1[idx])
-    ok = ok0 & ok1 & (yb.min(axis=1) < yb.max(axis=1))
-    if ok.sum() < 2:
+    step = max(1, int(4_000_000 // (n * X1.shape[1])))  # resamples per batch: about 32 MB of design at a time
+    parts = [_resample_aucs(yy, X0, X1, idx[i:i + step]) for i in range(0, B, step)]
+    a_b0, a_b1, a_o0, a_o1 = (np.concatenate([q[k] for q in parts]) for k in range(4))
+    if a_b0.size < 2:
         raise StatsError("fewer than 2 bootstrap resamples could be fitted (one class, or separation)")
-    lp_b0 = np.einsum("bnp,bp->nb", X0[idx][ok], bb0[ok])
-    lp_b1 = np.einsum("bnp,bp->nb", X1[idx][ok], bb1[ok])
-    a_b0, a_b1 = batch_auc(yb[ok].T, lp_b0), batch_auc(yb[ok].T, lp_b1)
-    a_o0, a_o1 = batch_auc(yy, X0 @ bb0[ok].T), batch_auc(yy, X1 @ bb1[ok].T)
     boot, test = a_b1 - a_b0, a_o1 - a_o0
     opt = float(np.mean(boot - test))
     apparent = float(auc1 - auc0)
@@ -159,7 +166,7 @@ def optimism_delta_auc(y: Any, clinical: Any, added: Any, *, B: int = 200, seed:
     return DeltaAucOptimism(
         auc_clinical=float(auc0), auc_full=float(auc1), apparent=apparent, optimism=opt, corrected=apparent - opt,
         auc_clinical_corrected=float(auc0 - np.mean(a_b0 - a_o0)), auc_full_corrected=float(auc1 - np.mean(a_b1 - a_o1)),
-        ci_low=float(lo), ci_high=float(hi), ci=ci, n_boot=int(ok.sum()), n_failed=int(B - ok.sum()), seed=seed,
+        ci_low=float(lo), ci_high=float(hi), ci=ci, n_boot=int(a_b0.size), n_failed=int(B - a_b0.size), seed=seed,
         boot_diff=boot, test_diff=test)
 
 
