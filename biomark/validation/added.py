@@ -19,7 +19,7 @@ import pandas as pd
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.stats import StatsError, delong_test, net_benefit
-from biomark.stats.added_optimism import optimism_delta_auc, optimism_delta_c
+from biomark.stats.added_optimism import cv_delta_auc, optimism_delta_auc, optimism_delta_c
 from biomark.stats.added_value import delta_concordance, logistic, nested_lr_test
 from biomark.stats.coxph import cox
 from biomark.stats.reclassification import categorical_nri, improve_prob
@@ -155,6 +155,16 @@ def _not(reason: str) -> dict[str, str]:
     return {"error": reason}
 
 
+def _cv(y: np.ndarray, Z: pd.DataFrame, A: pd.DataFrame, cv: tuple[int, int], seed: int) -> dict[str, Any]:
+    try:
+        r = cv_delta_auc(y, Z, A, folds=cv[0], repeats=cv[1], seed=seed)
+    except StatsError as exc:
+        return _not(str(exc))
+    return {"auc_clinical": r.auc_clinical, "auc_full": r.auc_full, "diff": r.diff,
+            "diff_sd": r.diff_sd if np.isfinite(r.diff_sd) else None, "diff_per_repeat": r.diff_per_repeat.tolist(),
+            "folds": r.folds, "repeats": r.repeats}
+
+
 def _binary_parts(y: np.ndarray, Z: pd.DataFrame, A: pd.DataFrame, t: Any, B: int, seed: int, ci: float,
                   cutoffs: Sequence[float] | None) -> dict[str, Any]:
     p0, p1 = t.reduced.prob, t.full.prob
@@ -234,7 +244,8 @@ def _adjusted_directions(markers: pd.DataFrame, Z: pd.DataFrame, outcome: dict[s
 
 def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outcome: dict[str, np.ndarray],
                    added: pd.DataFrame, markers: pd.DataFrame, *, kind: str, B: int, seed: int, ci: float,
-                   cutoffs: Sequence[float] | None = None, spline: Sequence[str] = ()) -> tuple[dict[str, Any], list[str]]:
+                   cutoffs: Sequence[float] | None = None, spline: Sequence[str] = (),
+                   cv: tuple[int, int] | None = None) -> tuple[dict[str, Any], list[str]]:
     """The ``added_value`` section and its warnings.
 
     ``rows``: mask over the cohort's samples of the analysed rows (outcome present), in the order of ``outcome``,
@@ -260,6 +271,8 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
         if kind == "binary":
             t = nested_lr_test(Z, A, y=out_ok["y"])
             parts = _binary_parts(out_ok["y"], Z, A, t, B, seed, ci, cutoffs)
+            if cv is not None:
+                parts["cv"] = _cv(out_ok["y"], Z, A, cv, seed)
         else:
             t = nested_lr_test(Z, A, time=out_ok["time"], event=out_ok["event"], model="cox")
             parts = _survival_parts(out_ok["time"], out_ok["event"], Z, A, t, B, seed, ci)

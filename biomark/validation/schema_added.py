@@ -68,6 +68,19 @@ class DeltaCorrected:
 
 
 @dataclass(frozen=True)
+class DeltaCV:
+    """Repeated stratified k-fold CV: AUC of both models' pooled out-of-fold predictions, difference per repeat."""
+
+    auc_clinical: float
+    auc_full: float
+    diff: float
+    diff_sd: float | None
+    diff_per_repeat: list[float]
+    folds: int
+    repeats: int
+
+
+@dataclass(frozen=True)
 class ContinuousNRI:
     """Continuous NRI (events, non-events, total) and IDI with SEs and p, as ``Hmisc::improveProb``."""
 
@@ -153,3 +166,4 @@ class AddedValueSection:
     caveats: str
     categorical: CategoricalReclassification | None = field(default=None, metadata=_OMIT)
     spline_knots: dict[str, list[float]] | None = field(default=None, metadata=_OMIT)
+    cv: DeltaCV | NotAssessed | None = field(default=None, metadata=_OMIT)

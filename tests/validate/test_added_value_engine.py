@@ -275,3 +275,13 @@ def test_estimator_score_is_not_assessed(binary_cohort) -> None:
     panel, cohort = binary_cohort
     r = _run(panel, cohort, clinical_model=["age"], bootstrap=0, estimator=LogisticRegression())
     assert "estimator's score is fitted" in r.data["added_value"]["error"]
+
+
+def test_engine_cv_difference(binary_cohort, tmp_path: Path) -> None:
+    panel, cohort = binary_cohort
+    r = _run(panel, cohort, clinical_model=["stage", "age"], cv=(3, 2), bootstrap=0)
+    c = r.data["added_value"]["cv"]
+    assert c["folds"] == 3 and c["repeats"] == 2 and len(c["diff_per_repeat"]) == 2
+    assert c["diff"] == pytest.approx(np.mean(c["diff_per_repeat"]))
+    r.to_html(tmp_path / "r.html")
+    assert "Cross-validated (3-fold, 2 repeats)" in (tmp_path / "r.html").read_text()
