@@ -24,6 +24,7 @@ from biomark.stats.added_value import delta_concordance, logistic, nested_lr_tes
 from biomark.stats.coxph import cox
 from biomark.stats.reclassification import categorical_nri, improve_prob
 from biomark.stats.spline import rcs_basis
+from biomark.validation.binary import _curve  # the ROC thinning of the panel's own curve
 
 __all__ = ["CAVEATS", "clinical_design", "evaluate_added"]
 
@@ -176,6 +177,8 @@ def _binary_parts(y: np.ndarray, Z: pd.DataFrame, A: pd.DataFrame, t: Any, B: in
                                  "method": "paired DeLong (pROC::roc.test)"}
     except StatsError as exc:
         out["discrimination"] = _not(str(exc))
+    out["roc_clinical"] = {k: v for k, v in _curve(y, t.reduced.linear_predictor, "<").items() if k != "thresholds"}
+    out["roc_full"] = {k: v for k, v in _curve(y, t.full.linear_predictor, "<").items() if k != "thresholds"}
     out["corrected"] = _corrected(lambda: optimism_delta_auc(y, Z, A, B=B, seed=seed, ci=ci), B, "auc")
     ip = improve_prob(y, p0, p1, ci=ci)
     out["reclassification"] = {k: getattr(ip, k) for k in (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from biomark.validation.schema import NotAssessed
+from biomark.validation.schema import Curve, NotAssessed
 
 __all__ = ["AddedValueSection"]
 
@@ -167,3 +167,5 @@ class AddedValueSection:
     categorical: CategoricalReclassification | None = field(default=None, metadata=_OMIT)
     spline_knots: dict[str, list[float]] | None = field(default=None, metadata=_OMIT)
     cv: DeltaCV | NotAssessed | None = field(default=None, metadata=_OMIT)
+    roc_clinical: Curve | None = field(default=None, metadata=_OMIT)
+    roc_full: Curve | None = field(default=None, metadata=_OMIT)

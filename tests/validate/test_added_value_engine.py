@@ -168,6 +168,8 @@ def test_report_section_escapes_column_names(binary_cohort, tmp_path: Path) -> N
     assert "Added value over the clinical model" in html and 'href="#added"' in html
     assert "<b>grade</b>" not in html and "&lt;b&gt;grade&lt;/b&gt;" in html
     assert "Categorical NRI for risk cut-offs 0.3" in html and "can reward a" in html
+    assert html.count("<svg") >= 2 and "fig-added-roc" in html and "fig-added-decision" in html
+    assert "could not be drawn" not in html
 
 
 # --- the engine on the R reference data: fitted panel (markers m1, m2 added), stage a factor -------------------
