@@ -81,7 +81,7 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray,
     clin = cohort.clinical
     if clin is None:
         raise InputError("--clinical-model names clinical columns but no clinical file was given (--clinical)")
-    parts, refs, kinds, knots = [], {}, {}, {}
+    parts, refs, kinds, knots, notes = [], {}, {}, {}, []
     for sp in spline:
         if sp not in names:
             raise InputError(f"--spline {sp}: the column is not in --clinical-model ({', '.join(names)})")
@@ -106,6 +106,11 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray,
             else:
                 parts.append(num.rename(name).to_frame())
                 kinds[name] = "numeric"
+                values = num[complete].unique()
+                if values.size <= 5 and np.all(values == np.round(values)):
+                    notes.append(f"clinical-model column '{name}' has {values.size} whole-number values and is entered "
+                                 "as one linear term; if it codes categories (e.g. stage 1-4), write them as text "
+                                 "(I, II, ...) in the clinical file to dummy-code it")
             continue
         if name in spline:
             raise InputError(f"--spline {name}: the column is not numeric; a spline needs numbers")
@@ -125,7 +130,7 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray,
         parts.append(dummies)
         refs[name], kinds[name] = levels[0], "categorical"
     design = pd.concat(parts, axis=1)
-    return design, {"reference_levels": refs, "kinds": kinds, "knots": knots}
+    return design, {"reference_levels": refs, "kinds": kinds, "knots": knots, "notes": notes}
 
 
 def _check_collinear(Z: pd.DataFrame, A: pd.DataFrame, names: Sequence[str], what: str) -> None:
@@ -259,7 +264,7 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
     added = added.reset_index(drop=True)
     markers = markers.reset_index(drop=True)
     ok = (Z.notna().all(axis=1) & added.notna().all(axis=1)).to_numpy()
-    warnings = []
+    warnings = list(info["notes"])
     if (~ok).sum():
         warnings.append(f"added value: {int((~ok).sum())} samples without a value in the clinical-model columns or "
                         "the panel were left out of both models (complete case)")

@@ -287,3 +287,12 @@ def test_engine_cv_difference(binary_cohort, tmp_path: Path) -> None:
     assert c["diff"] == pytest.approx(np.mean(c["diff_per_repeat"]))
     r.to_html(tmp_path / "r.html")
     assert "Cross-validated (3-fold, 2 repeats)" in (tmp_path / "r.html").read_text()
+
+
+def test_integer_coded_column_is_linear_with_a_warning(binary_cohort) -> None:
+    panel, cohort0 = binary_cohort
+    cohort = _copy(cohort0)
+    cohort.clinical["grade"] = np.arange(len(cohort.clinical)) % 3 + 1
+    r = _run(panel, cohort, clinical_model=["grade"], bootstrap=0)
+    assert [t["term"] for t in r.data["added_value"]["clinical_model"]] == ["(Intercept)", "grade"]
+    assert any("'grade' has 3 whole-number values" in w for w in r.data["warnings"])
