@@ -19,7 +19,12 @@ import pandas as pd
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.stats import StatsError, delong_test, net_benefit
-from biomark.stats.added_optimism import cv_delta_auc, optimism_delta_auc, optimism_delta_c
+from biomark.stats.added_optimism import (
+    cv_delta_auc,
+    cv_delta_c,
+    optimism_delta_auc,
+    optimism_delta_c,
+)
 from biomark.stats.added_value import delta_concordance, logistic, nested_lr_test
 from biomark.stats.coxph import cox
 from biomark.stats.reclassification import categorical_nri, improve_prob
@@ -161,9 +166,13 @@ def _not(reason: str) -> dict[str, str]:
     return {"error": reason}
 
 
-def _cv(y: np.ndarray, Z: pd.DataFrame, A: pd.DataFrame, cv: tuple[int, int], seed: int) -> dict[str, Any]:
+def _cv(out: dict[str, np.ndarray], Z: pd.DataFrame, A: pd.DataFrame, cv: tuple[int, int], seed: int) -> dict[str, Any]:
+    """CV difference: AUC (binary) or Harrell's C (survival; the auc_* keys hold C) of pooled out-of-fold predictions."""
     try:
-        r = cv_delta_auc(y, Z, A, folds=cv[0], repeats=cv[1], seed=seed)
+        if "y" in out:
+            r = cv_delta_auc(out["y"], Z, A, folds=cv[0], repeats=cv[1], seed=seed)
+        else:
+            r = cv_delta_c(out["time"], out["event"], Z, A, folds=cv[0], repeats=cv[1], seed=seed)
     except StatsError as exc:
         return _not(str(exc))
     return {"auc_clinical": r.auc_clinical, "auc_full": r.auc_full, "diff": r.diff,
@@ -279,11 +288,11 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
         if kind == "binary":
             t = nested_lr_test(Z, A, y=out_ok["y"])
             parts = _binary_parts(out_ok["y"], Z, A, t, B, seed, ci, cutoffs)
-            if cv is not None:
-                parts["cv"] = _cv(out_ok["y"], Z, A, cv, seed)
         else:
             t = nested_lr_test(Z, A, time=out_ok["time"], event=out_ok["event"], model="cox")
             parts = _survival_parts(out_ok["time"], out_ok["event"], Z, A, t, B, seed, ci)
+        if cv is not None:
+            parts["cv"] = _cv(out_ok, Z, A, cv, seed)
     except StatsError as exc:  # e.g. separation: the rest of the validation stands, this section says why not
         msg = f"added value over the clinical model ({', '.join(names)}) not assessed: {exc}"
         return {"error": msg}, [*warnings, msg]

@@ -69,7 +69,8 @@ class DeltaCorrected:
 
 @dataclass(frozen=True)
 class DeltaCV:
-    """Repeated stratified k-fold CV: AUC of both models' pooled out-of-fold predictions, difference per repeat."""
+    """Repeated stratified k-fold CV: AUC (binary) or Harrell's C (survival) of both models' pooled out-of-fold
+    predictions, the difference per repeat and its mean."""
 
     auc_clinical: float
     auc_full: float

@@ -254,3 +254,15 @@ def test_cv_delta_auc_replays_the_r_folds(data: pd.DataFrame) -> None:
                                                               [0.686590532326, 0.655093018972, 0.662092466384]),
                                atol=1e-9)
     assert r.diff == pytest.approx(0.0474918646774, abs=1e-9)
+
+
+def test_cv_delta_c_replays_the_r_folds(data: pd.DataFrame) -> None:
+    # R: coxph per fold on the folds of added_value_cv_folds.csv, pooled uncentred x'b, concordance(reverse = TRUE)
+    from biomark.stats import cv_delta_c
+
+    fid = np.loadtxt(R_DIR / "added_value_cv_folds.csv", delimiter=",", dtype=int)
+    r = cv_delta_c(data.time, data.status, _clinical(data), data[["score"]], fold_ids=fid)
+    np.testing.assert_allclose(r.diff_per_repeat, np.subtract([0.569360303933, 0.592565971866, 0.565561145908],
+                                                              [0.516018071671, 0.560735188418, 0.55113461341]),
+                               atol=1e-9)
+    assert r.diff == pytest.approx(0.0331998494027, abs=1e-9)

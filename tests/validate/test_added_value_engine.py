@@ -93,6 +93,7 @@ def test_survival_fitted_panel_markers_added() -> None:
     assert a["lr_test"]["df"] == len(a["added_terms"])
     assert a["reclassification"]["error"].startswith("not computed yet")
     assert a["corrected"]["B"] == 10
+    assert a["cv"]["folds"] == 2 and len(a["cv"]["diff_per_repeat"]) == 1
 
 
 @pytest.mark.parametrize(("change", "message"), [
