@@ -200,6 +200,14 @@ def _figures(r: ValidationData, strict: bool) -> tuple[dict[str, Markup], dict[s
     if r.survival is not None:
         _survival_figures(r.survival, ep.get("time_unit") or "", add)
     figures_external.external_figures(r, add)
+    if _assessed(r.added_value):
+        from biomark.report import figures_added
+
+        a = r.added_value
+        if a.roc_clinical is not None and a.roc_full is not None:
+            add("added_roc", lambda: figures_added.added_roc_figure(a))
+        if _assessed(a.net_benefit):
+            add("added_decision", lambda: figures_added.added_decision_figure(a.net_benefit))
     return figs, errors
 
 

@@ -85,6 +85,8 @@ _EXPORTS: dict[str, str] = {
     "delta_concordance": "added_value",
     "optimism_delta_auc": "added_optimism",
     "optimism_delta_c": "added_optimism",
+    "cv_delta_auc": "added_optimism",
+    "cv_delta_c": "added_optimism",
     "improve_prob": "reclassification",
     "categorical_nri": "reclassification",
     "rcs_basis": "spline",

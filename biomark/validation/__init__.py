@@ -174,13 +174,10 @@ def validate(
         evaluated on each of the others, with a DerSimonian–Laird summary of AUC or log-HR across all.
     endpoint, outcome, time, event, covariates
         Endpoint id (default: chosen from ``time``/``outcome``) and clinical column names; ``covariates``
-        adjust the survival section's Cox HR of the score; for a binary endpoint, when ``clinical_model`` is not
-        given, they are the clinical model.
+        adjust the survival Cox HR (binary: they are the clinical model unless ``clinical_model`` is given).
     clinical_model, risk_cutoffs, spline
-        Clinical columns of the clinical model the panel is compared with (section ``added_value``: the clinical
-        and the clinical + panel model, LR test, change in AUC/C apparent and optimism-corrected, NRI/IDI, net
-        benefit, directions adjusted for it; docs/added_value.md); risk cut-offs of the categorical NRI; numeric
-        clinical-model columns entered as a restricted cubic spline with 4 knots (``rms::rcs(x, 4)``).
+        The clinical model the panel is compared with, cut-offs of the categorical NRI, columns as ``rcs(x, 4)``
+        (section ``added_value``, docs/added_value.md).
     method, penalty, estimator
         ``signed_z`` (the literature's rule), ``weights``, ``logistic``, ``estimator`` (any scikit-learn
         classifier given as ``estimator=``) for binary endpoints; ``cox`` for survival.
@@ -391,7 +388,8 @@ def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str,
         added = pd.DataFrame({"panel_score": np.asarray(ev.fitted.panel_score(ev.X), float)}, index=ev.X.index)
     ev.added, extra = evaluate_added(plan.cohorts[0], names, present, outcome, added, ev.X, kind=plan.endpoint.kind,
                                      B=plan.kw["bootstrap"], seed=plan.kw["seed"], ci=plan.kw["ci"],
-                                     cutoffs=plan.settings.get("risk_cutoffs"), spline=plan.settings.get("spline") or ())
+                                     cutoffs=plan.settings.get("risk_cutoffs"), spline=plan.settings.get("spline") or (),
+                                     cv=(plan.settings["cv_folds"], plan.settings["cv_repeats"]))
     ev.warnings.extend(extra)
     return ev
 

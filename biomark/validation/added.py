@@ -19,11 +19,17 @@ import pandas as pd
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.stats import StatsError, delong_test, net_benefit
-from biomark.stats.added_optimism import optimism_delta_auc, optimism_delta_c
+from biomark.stats.added_optimism import (
+    cv_delta_auc,
+    cv_delta_c,
+    optimism_delta_auc,
+    optimism_delta_c,
+)
 from biomark.stats.added_value import delta_concordance, logistic, nested_lr_test
 from biomark.stats.coxph import cox
 from biomark.stats.reclassification import categorical_nri, improve_prob
 from biomark.stats.spline import rcs_basis
+from biomark.validation.binary import _curve  # the ROC thinning of the panel's own curve
 
 __all__ = ["CAVEATS", "clinical_design", "evaluate_added"]
 
@@ -80,7 +86,7 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray,
     clin = cohort.clinical
     if clin is None:
         raise InputError("--clinical-model names clinical columns but no clinical file was given (--clinical)")
-    parts, refs, kinds, knots = [], {}, {}, {}
+    parts, refs, kinds, knots, notes = [], {}, {}, {}, []
     for sp in spline:
         if sp not in names:
             raise InputError(f"--spline {sp}: the column is not in --clinical-model ({', '.join(names)})")
@@ -105,6 +111,11 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray,
             else:
                 parts.append(num.rename(name).to_frame())
                 kinds[name] = "numeric"
+                values = num[complete].unique()
+                if values.size <= 5 and np.all(values == np.round(values)):
+                    notes.append(f"clinical-model column '{name}' has {values.size} whole-number values and is entered "
+                                 "as one linear term; if it codes categories (e.g. stage 1-4), write them as text "
+                                 "(I, II, ...) in the clinical file to dummy-code it")
             continue
         if name in spline:
             raise InputError(f"--spline {name}: the column is not numeric; a spline needs numbers")
@@ -124,7 +135,7 @@ def clinical_design(cohort: Cohort, names: Sequence[str], rows: np.ndarray,
         parts.append(dummies)
         refs[name], kinds[name] = levels[0], "categorical"
     design = pd.concat(parts, axis=1)
-    return design, {"reference_levels": refs, "kinds": kinds, "knots": knots}
+    return design, {"reference_levels": refs, "kinds": kinds, "knots": knots, "notes": notes}
 
 
 def _check_collinear(Z: pd.DataFrame, A: pd.DataFrame, names: Sequence[str], what: str) -> None:
@@ -155,6 +166,20 @@ def _not(reason: str) -> dict[str, str]:
     return {"error": reason}
 
 
+def _cv(out: dict[str, np.ndarray], Z: pd.DataFrame, A: pd.DataFrame, cv: tuple[int, int], seed: int) -> dict[str, Any]:
+    """CV difference: AUC (binary) or Harrell's C (survival; the auc_* keys hold C) of pooled out-of-fold predictions."""
+    try:
+        if "y" in out:
+            r = cv_delta_auc(out["y"], Z, A, folds=cv[0], repeats=cv[1], seed=seed)
+        else:
+            r = cv_delta_c(out["time"], out["event"], Z, A, folds=cv[0], repeats=cv[1], seed=seed)
+    except StatsError as exc:
+        return _not(str(exc))
+    return {"auc_clinical": r.auc_clinical, "auc_full": r.auc_full, "diff": r.diff,
+            "diff_sd": r.diff_sd if np.isfinite(r.diff_sd) else None, "diff_per_repeat": r.diff_per_repeat.tolist(),
+            "folds": r.folds, "repeats": r.repeats}
+
+
 def _binary_parts(y: np.ndarray, Z: pd.DataFrame, A: pd.DataFrame, t: Any, B: int, seed: int, ci: float,
                   cutoffs: Sequence[float] | None) -> dict[str, Any]:
     p0, p1 = t.reduced.prob, t.full.prob
@@ -166,6 +191,8 @@ def _binary_parts(y: np.ndarray, Z: pd.DataFrame, A: pd.DataFrame, t: Any, B: in
                                  "method": "paired DeLong (pROC::roc.test)"}
     except StatsError as exc:
         out["discrimination"] = _not(str(exc))
+    out["roc_clinical"] = {k: v for k, v in _curve(y, t.reduced.linear_predictor, "<").items() if k != "thresholds"}
+    out["roc_full"] = {k: v for k, v in _curve(y, t.full.linear_predictor, "<").items() if k != "thresholds"}
     out["corrected"] = _corrected(lambda: optimism_delta_auc(y, Z, A, B=B, seed=seed, ci=ci), B, "auc")
     ip = improve_prob(y, p0, p1, ci=ci)
     out["reclassification"] = {k: getattr(ip, k) for k in (
@@ -234,7 +261,8 @@ def _adjusted_directions(markers: pd.DataFrame, Z: pd.DataFrame, outcome: dict[s
 
 def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outcome: dict[str, np.ndarray],
                    added: pd.DataFrame, markers: pd.DataFrame, *, kind: str, B: int, seed: int, ci: float,
-                   cutoffs: Sequence[float] | None = None, spline: Sequence[str] = ()) -> tuple[dict[str, Any], list[str]]:
+                   cutoffs: Sequence[float] | None = None, spline: Sequence[str] = (),
+                   cv: tuple[int, int] | None = None) -> tuple[dict[str, Any], list[str]]:
     """The ``added_value`` section and its warnings.
 
     ``rows``: mask over the cohort's samples of the analysed rows (outcome present), in the order of ``outcome``,
@@ -245,7 +273,7 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
     added = added.reset_index(drop=True)
     markers = markers.reset_index(drop=True)
     ok = (Z.notna().all(axis=1) & added.notna().all(axis=1)).to_numpy()
-    warnings = []
+    warnings = list(info["notes"])
     if (~ok).sum():
         warnings.append(f"added value: {int((~ok).sum())} samples without a value in the clinical-model columns or "
                         "the panel were left out of both models (complete case)")
@@ -263,6 +291,8 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
         else:
             t = nested_lr_test(Z, A, time=out_ok["time"], event=out_ok["event"], model="cox")
             parts = _survival_parts(out_ok["time"], out_ok["event"], Z, A, t, B, seed, ci)
+        if cv is not None:
+            parts["cv"] = _cv(out_ok, Z, A, cv, seed)
     except StatsError as exc:  # e.g. separation: the rest of the validation stands, this section says why not
         msg = f"added value over the clinical model ({', '.join(names)}) not assessed: {exc}"
         return {"error": msg}, [*warnings, msg]

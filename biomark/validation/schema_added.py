@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from biomark.validation.schema import NotAssessed
+from biomark.validation.schema import Curve, NotAssessed
 
 __all__ = ["AddedValueSection"]
 
@@ -65,6 +65,20 @@ class DeltaCorrected:
     B: int
     n_failed: int
     interval: str
+
+
+@dataclass(frozen=True)
+class DeltaCV:
+    """Repeated stratified k-fold CV: AUC (binary) or Harrell's C (survival) of both models' pooled out-of-fold
+    predictions, the difference per repeat and its mean."""
+
+    auc_clinical: float
+    auc_full: float
+    diff: float
+    diff_sd: float | None
+    diff_per_repeat: list[float]
+    folds: int
+    repeats: int
 
 
 @dataclass(frozen=True)
@@ -153,3 +167,6 @@ class AddedValueSection:
     caveats: str
     categorical: CategoricalReclassification | None = field(default=None, metadata=_OMIT)
     spline_knots: dict[str, list[float]] | None = field(default=None, metadata=_OMIT)
+    cv: DeltaCV | NotAssessed | None = field(default=None, metadata=_OMIT)
+    roc_clinical: Curve | None = field(default=None, metadata=_OMIT)
+    roc_full: Curve | None = field(default=None, metadata=_OMIT)

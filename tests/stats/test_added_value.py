@@ -240,3 +240,29 @@ def test_rcs_basis_matches_rcspline_eval(data: pd.DataFrame) -> None:
     assert rcs_basis(data.age[:60], 4).knots == pytest.approx((53, 59.8, 64.37, 75.2), abs=1e-12)
     with pytest.raises(StatsError, match="distinct values"):
         rcs_basis(np.repeat([1.0, 2.0, 3.0, 4.0, 5.0], 10), 4)
+
+
+def test_cv_delta_auc_replays_the_r_folds(data: pd.DataFrame) -> None:
+    # R: 3 repeats of 5 stratified folds (ids in added_value_cv_folds.csv), glm per fold, pROC::auc of the pooled
+    # out-of-fold linear predictors; exact arithmetic on fits converged to ~1e-8, hence 1e-9 on AUCs
+    from biomark.stats import cv_delta_auc
+
+    fid = np.loadtxt(R_DIR / "added_value_cv_folds.csv", delimiter=",", dtype=int)
+    r = cv_delta_auc(data.y, _clinical(data), data[["score"]], fold_ids=fid)
+    assert r.folds == 5 and r.repeats == 3
+    np.testing.assert_allclose(r.diff_per_repeat, np.subtract([0.72702155093, 0.705102228771, 0.714127832013],
+                                                              [0.686590532326, 0.655093018972, 0.662092466384]),
+                               atol=1e-9)
+    assert r.diff == pytest.approx(0.0474918646774, abs=1e-9)
+
+
+def test_cv_delta_c_replays_the_r_folds(data: pd.DataFrame) -> None:
+    # R: coxph per fold on the folds of added_value_cv_folds.csv, pooled uncentred x'b, concordance(reverse = TRUE)
+    from biomark.stats import cv_delta_c
+
+    fid = np.loadtxt(R_DIR / "added_value_cv_folds.csv", delimiter=",", dtype=int)
+    r = cv_delta_c(data.time, data.status, _clinical(data), data[["score"]], fold_ids=fid)
+    np.testing.assert_allclose(r.diff_per_repeat, np.subtract([0.569360303933, 0.592565971866, 0.565561145908],
+                                                              [0.516018071671, 0.560735188418, 0.55113461341]),
+                               atol=1e-9)
+    assert r.diff == pytest.approx(0.0331998494027, abs=1e-9)

@@ -93,6 +93,7 @@ def test_survival_fitted_panel_markers_added() -> None:
     assert a["lr_test"]["df"] == len(a["added_terms"])
     assert a["reclassification"]["error"].startswith("not computed yet")
     assert a["corrected"]["B"] == 10
+    assert a["cv"]["folds"] == 2 and len(a["cv"]["diff_per_repeat"]) == 1
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -168,6 +169,8 @@ def test_report_section_escapes_column_names(binary_cohort, tmp_path: Path) -> N
     assert "Added value over the clinical model" in html and 'href="#added"' in html
     assert "<b>grade</b>" not in html and "&lt;b&gt;grade&lt;/b&gt;" in html
     assert "Categorical NRI for risk cut-offs 0.3" in html and "can reward a" in html
+    assert html.count("<svg") >= 2 and "fig-added-roc" in html and "fig-added-decision" in html
+    assert "could not be drawn" not in html
 
 
 # --- the engine on the R reference data: fitted panel (markers m1, m2 added), stage a factor -------------------
@@ -275,3 +278,22 @@ def test_estimator_score_is_not_assessed(binary_cohort) -> None:
     panel, cohort = binary_cohort
     r = _run(panel, cohort, clinical_model=["age"], bootstrap=0, estimator=LogisticRegression())
     assert "estimator's score is fitted" in r.data["added_value"]["error"]
+
+
+def test_engine_cv_difference(binary_cohort, tmp_path: Path) -> None:
+    panel, cohort = binary_cohort
+    r = _run(panel, cohort, clinical_model=["stage", "age"], cv=(3, 2), bootstrap=0)
+    c = r.data["added_value"]["cv"]
+    assert c["folds"] == 3 and c["repeats"] == 2 and len(c["diff_per_repeat"]) == 2
+    assert c["diff"] == pytest.approx(np.mean(c["diff_per_repeat"]))
+    r.to_html(tmp_path / "r.html")
+    assert "Cross-validated (3-fold, 2 repeats)" in (tmp_path / "r.html").read_text()
+
+
+def test_integer_coded_column_is_linear_with_a_warning(binary_cohort) -> None:
+    panel, cohort0 = binary_cohort
+    cohort = _copy(cohort0)
+    cohort.clinical["grade"] = np.arange(len(cohort.clinical)) % 3 + 1
+    r = _run(panel, cohort, clinical_model=["grade"], bootstrap=0)
+    assert [t["term"] for t in r.data["added_value"]["clinical_model"]] == ["(Intercept)", "grade"]
+    assert any("'grade' has 3 whole-number values" in w for w in r.data["warnings"])
