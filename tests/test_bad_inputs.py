@@ -387,6 +387,9 @@ CASES: list[Case] = [
     arg_case("horizon_beyond_follow_up", "--horizon beyond the last follow-up: that horizon dropped with a warning",
              validate_args(OK_EXPR, OK_CLIN, "--horizon", "12,9999", survival=True, outs=JSON_ONLY), (), status=0,
              check=_warned("horizon 9999", "was dropped", "beyond the last follow-up")),
+    arg_case("groups_not_increasing", "--groups cut-offs not increasing",
+             validate_args(OK_EXPR, OK_CLIN, "--groups", "0.5,0.2", survival=True),
+             ("group cut-offs must be finite and increasing",)),
 ]
 
 

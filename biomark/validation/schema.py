@@ -510,6 +510,7 @@ class Settings:
     times: list[float] | None
     estimator: str | None
     horizons: list[float] | None = _opt()
+    groups: str | list[float] | None = _opt()
 
 
 @dataclass(frozen=True)
@@ -659,3 +660,26 @@ class HorizonSection:
     estimate: str
     dropped: list[str]
     points: list[HorizonPoint]
+    km_groups: KmByScore | None = _opt()
+
+
+@dataclass(frozen=True)
+class KmScoreGroup:
+    """The Kaplan-Meier curve (log CI) of one group of the panel score, labelled by what it is ("score high")."""
+
+    label: str
+    n: int
+    events: int
+    time: list[float]
+    surv: list[float]
+    lower: list[float | None]
+    upper: list[float | None]
+
+
+@dataclass(frozen=True)
+class KmByScore:
+    """Kaplan-Meier by groups of the panel score (``--groups``): the rule, its cut-points on the score, the curves."""
+
+    rule: str
+    cuts: list[float]
+    groups: list[KmScoreGroup]
