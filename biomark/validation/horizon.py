@@ -96,6 +96,29 @@ def _linear_predictor(
     )
 
 
+def absolute_risk(
+    fitted_cox: bool,
+    score: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    horizons: list[float],
+    score_new: np.ndarray | None = None,
+) -> tuple[Any, np.ndarray, str, float | None]:
+    """Predicted risk by each horizon for the rows of ``score_new`` (default: the training rows).
+
+    A fitted Cox panel model's linear predictor ``score`` is used as it is; a fixed rule's score is
+    recalibrated by a one-coefficient Cox regression on the training rows (``time``, ``event``). Returns
+    the :class:`biomark.stats.horizon.HorizonRisk`, the training linear predictor, a sentence saying where
+    the risk comes from, and the recalibration coefficient (None for a fitted Cox model). Refit it on the
+    training rows of every resample for resampled estimates.
+    """
+    lp, source, gamma = _linear_predictor(fitted_cox, score, time, event)
+    lp_new = None
+    if score_new is not None:
+        lp_new = np.asarray(score_new, float) * (1.0 if gamma is None else gamma)
+    return stats.cox_risk_at(time, event, lp, horizons, lp_new=lp_new), lp, source, gamma
+
+
 def _point(
     time: np.ndarray, event: np.ndarray, risk: Any, k: int, h: float, auc: Any, brier: Any
 ) -> dict[str, Any]:
@@ -162,8 +185,7 @@ def section(
     kept, warnings = usable(hs, time, event, unit)
     if not kept:
         return {"error": "no usable horizon: " + "; ".join(warnings)}, warnings
-    lp, source, gamma = _linear_predictor(fitted_cox, score, time, event)
-    risk = stats.cox_risk_at(time, event, lp, kept)
+    risk, lp, source, gamma = absolute_risk(fitted_cox, score, time, event, kept)
     auc = stats.time_dependent_auc(time, event, lp, kept, ci=ci)
     brier = stats.brier_at(time, event, risk.risk, kept, ci=ci)
     return {

@@ -126,3 +126,24 @@ def test_horizons_for_a_binary_endpoint_are_refused():
             permutations=0,
             horizons=[12],
         )
+
+
+def test_absolute_risk_for_new_rows_uses_the_training_recalibration():
+    from biomark.validation.horizon import absolute_risk
+
+    rng = np.random.default_rng(11)
+    score = rng.normal(size=200)
+    t_ev = rng.exponential(1 / (0.05 * np.exp(0.6 * score)))
+    t_c = rng.uniform(5, 40, size=200)
+    time, event = np.minimum(t_ev, t_c), (t_ev <= t_c).astype(int)
+    risk, lp, _, gamma = absolute_risk(
+        False, score, time, event, [10.0], score_new=np.array([-1.0, 0.0, 2.0])
+    )
+    same = stats.cox_risk_at(
+        time, event, gamma * score, [10.0], lp_new=gamma * np.array([-1.0, 0.0, 2.0])
+    )
+    np.testing.assert_allclose(risk.risk, same.risk, rtol=1e-14)
+    assert (
+        risk.risk[0, 0] < risk.risk[1, 0] < risk.risk[2, 0]
+    )  # gamma > 0: a higher score is a higher risk
+    np.testing.assert_allclose(lp, gamma * score)
