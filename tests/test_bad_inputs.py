@@ -788,6 +788,9 @@ CASES: list[Case] = [
              validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical", OK_CLIN,
                            "--harmonise", "combat", "--update-model", "../out/model.json"),
              ("--update-model with --harmonise combat", "use --harmonise none")),
+    arg_case("groups_not_increasing", "--groups cut-offs not increasing",
+             validate_args(OK_EXPR, OK_CLIN, "--groups", "0.5,0.2", survival=True),
+             ("group cut-offs must be finite and increasing",)),
 ]
 
 

@@ -78,6 +78,9 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--permutations", type=click.IntRange(0, 100000), default=200, show_default=True,
               help="Label permutations for the p-value of the CV AUC (0: skip).")
 @click.option("--times", help="Comma-separated times for time-dependent AUC (survival).")
+@click.option("--groups", "groups", metavar="RULE",
+              help="Survival: Kaplan-Meier by groups of the panel score in 'Risk at the horizon': tertiles, "
+                   "quartiles, median, optimal, or cut-offs of the score such as 0.2,0.5.")
 @click.option("--horizon", "horizon", metavar="T1,T2,...",
               help="Survival: increasing times (endpoint's time unit) for risk at the horizon: calibration, "
                    "Brier/IPA, AUC(t), net benefit [25th/50th/75th percentile of follow-up, rounded].")
@@ -105,7 +108,7 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @cohort_options
 def validate(panel_name, expression, clinical, endpoint, outcome, time_col, event_col, covariates, clinical_model,
              risk_cutoffs, spline, method, penalty,
-             folds, repeats, bootstrap, bootstrap_method, permutations, times, horizon, seed, n_jobs, scheduler,
+             folds, repeats, bootstrap, bootstrap_method, permutations, times, groups, horizon, seed, n_jobs, scheduler,
              sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, harmonise, cluster,
              update_model, report, json_path, quiet, cohort_opts, formats) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
@@ -165,7 +168,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
             event=event_col, covariates=covariates, clinical_model=clin_cols, risk_cutoffs=cutoffs,
             spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method, penalty=None if penalty == "none" else penalty,
             cv=(folds, repeats), bootstrap=bootstrap, bootstrap_method=bootstrap_method, permutations=permutations,
-            times=tlist, horizons=hlist, seed=seed, harmonise=harmonise, cluster=cluster, n_jobs=n_jobs,
+            times=tlist, horizons=hlist, groups=groups, seed=seed, harmonise=harmonise, cluster=cluster, n_jobs=n_jobs,
             scheduler=scheduler, progress=bar,
             command=shlex.join(["biomark", *sys.argv[1:]]) if sys.argv and Path(sys.argv[0]).name == "biomark" else None,
         )

@@ -247,6 +247,8 @@ def _survival_figures(s: SurvivalSection, unit: str, add: Callable[[str, Callabl
         add("horizon_calibration", lambda: figures_horizon.horizon_calibration_figure(s.horizon))
         add("horizon_auc", lambda: figures_horizon.horizon_auc_figure(s.horizon))
         add("horizon_decision", lambda: figures_horizon.horizon_decision_figure(s.horizon))
+        if s.horizon.km_groups is not None:
+            add("km_by_score", lambda: figures_horizon.km_by_score_figure(s.horizon))
 
 
 def _not_assessed(x: Any) -> bool:

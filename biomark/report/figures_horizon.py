@@ -108,3 +108,38 @@ def horizon_decision_figure(h: HorizonSection) -> str:
         ax.legend(fontsize=7, frameon=False)
         fig.tight_layout()
     return to_svg(fig, "fig-horizon-decision", "Survival decision curve at each horizon")
+
+
+def km_by_score_figure(h: HorizonSection) -> str:
+    """Kaplan-Meier curves (log CI bands) of the groups of the panel score, labelled by what each group is."""
+    k = h.km_groups
+    with _style():
+        fig = _fig(6.0, 3.6)
+        ax = fig.add_subplot()
+        for i, g in enumerate(k.groups):
+            if not g.time:
+                continue
+            col = _SINGLE[i % len(_SINGLE)]
+            t = np.r_[0.0, np.asarray(g.time, float)]
+            s = np.r_[1.0, np.asarray(g.surv, float)]
+            lo = np.r_[1.0, np.array([_nan(v) for v in g.lower])]
+            hi = np.r_[1.0, np.array([_nan(v) for v in g.upper])]
+            ax.fill_between(t, lo, hi, step="post", color=col, alpha=0.12, linewidth=0)
+            ax.step(
+                t,
+                s,
+                where="post",
+                color=col,
+                linewidth=1.6,
+                label=f"{label(g.label, 40)} (n = {g.n})",
+            )
+        for p in h.points:
+            ax.axvline(p.time, color="#bbbbbb", linewidth=0.7, linestyle=":")
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel(f"Time ({label(h.time_unit, 20)})" if h.time_unit else "Time")
+        ax.set_ylabel("Survival probability")
+        ax.grid(True, color=COLORS["grid"], linewidth=0.6)
+        ax.legend(fontsize=7.5, loc="lower left", frameon=False)
+        ax.set_title(f"Kaplan–Meier by {label(k.rule, 30)} of the panel score", fontsize=9)
+        fig.tight_layout()
+    return to_svg(fig, "fig-km-by-score", "Kaplan–Meier curves by groups of the panel score")

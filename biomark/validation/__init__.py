@@ -153,6 +153,7 @@ def validate(
     times: Sequence[float] | None = None,
     time_unit: str | None = None,
     horizons: Sequence[float] | None = None,
+    groups: str | None = None,
     alpha: float = 0.05,
     ci: float = 0.95,
     seed: int = 0,
@@ -193,6 +194,9 @@ def validate(
         Survival: times (endpoint's unit, increasing) for "Risk at the horizon": absolute risk,
         calibration, Brier/IPA, AUC(t) with CI and net benefit at each (default: the 25th, 50th and 75th
         percentiles of follow-up, rounded). A horizon with no one at risk is dropped with a warning.
+    groups
+        Survival: Kaplan-Meier by groups of the panel score in that section: ``tertiles``, ``quartiles``,
+        ``median``, ``optimal`` (maxstat cut-point) or increasing cut-offs of the score (``"0.2,0.5"``).
     ci
         The level of every confidence interval (0.95), as ``ci`` in :mod:`biomark.stats`.
     alpha
@@ -289,8 +293,13 @@ def _plan(a: dict[str, Any]) -> _Plan:
         settings["spline"] = list(a["spline"]) or None
     elif a["spline"]:
         raise InputError("--spline names a column of the clinical model: give --clinical-model too")
+    if ep.kind != "survival" and (horizons is not None or a["groups"] is not None):
+        raise InputError(f"horizons and groups apply to a survival endpoint; endpoint '{ep.id}' is {ep.kind}: "
+                         "leave out --horizon and --groups")
     if horizons is not None:
         settings["horizons"] = horizons
+    if a["groups"] is not None:
+        settings["groups"] = horizon_mod.parse_groups(a["groups"])
     return _Plan(panel, cohorts, ep, method, est, settings, a)
 
 
@@ -363,7 +372,7 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
     cov = describe.covariates(train, kw["covariates"], o.present)
     section, fitted = survival_mod.evaluate(
         plan.estimator, X, o.time, o.event, covariates=cov, times=st["times"], time_unit=ep.time_unit,
-        B=kw["bootstrap"], horizons=st.get("horizons"), **common)
+        B=kw["bootstrap"], horizons=st.get("horizons"), groups=st.get("groups"), **common)
     warnings += section["horizon"].get("dropped", [])
     ev = _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
                                           "event": o.event}, int(o.present.sum()), warnings, info)

@@ -96,6 +96,29 @@ def _linear_predictor(
     )
 
 
+def absolute_risk(
+    fitted_cox: bool,
+    score: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    horizons: list[float],
+    score_new: np.ndarray | None = None,
+) -> tuple[Any, np.ndarray, str, float | None]:
+    """Predicted risk by each horizon for the rows of ``score_new`` (default: the training rows).
+
+    A fitted Cox panel model's linear predictor ``score`` is used as it is; a fixed rule's score is
+    recalibrated by a one-coefficient Cox regression on the training rows (``time``, ``event``). Returns
+    the :class:`biomark.stats.horizon.HorizonRisk`, the training linear predictor, a sentence saying where
+    the risk comes from, and the recalibration coefficient (None for a fitted Cox model). Refit it on the
+    training rows of every resample for resampled estimates.
+    """
+    lp, source, gamma = _linear_predictor(fitted_cox, score, time, event)
+    lp_new = None
+    if score_new is not None:
+        lp_new = np.asarray(score_new, float) * (1.0 if gamma is None else gamma)
+    return stats.cox_risk_at(time, event, lp, horizons, lp_new=lp_new), lp, source, gamma
+
+
 def _point(
     time: np.ndarray, event: np.ndarray, risk: Any, k: int, h: float, auc: Any, brier: Any
 ) -> dict[str, Any]:
@@ -154,15 +177,15 @@ def section(
     horizons: list[float] | None,
     unit: str,
     ci: float,
+    groups: str | list[float] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The ``horizon`` section and the warnings for dropped horizons."""
+    """The ``horizon`` section and the warnings for dropped horizons (``groups``: KM by groups of the score)."""
     given = horizons is not None
     hs = check_horizons(horizons) if given else default_horizons(time)
     kept, warnings = usable(hs, time, event, unit)
     if not kept:
         return {"error": "no usable horizon: " + "; ".join(warnings)}, warnings
-    lp, source, gamma = _linear_predictor(fitted_cox, score, time, event)
-    risk = stats.cox_risk_at(time, event, lp, kept)
+    risk, lp, source, gamma = absolute_risk(fitted_cox, score, time, event, kept)
     auc = stats.time_dependent_auc(time, event, lp, kept, ci=ci)
     brier = stats.brier_at(time, event, risk.risk, kept, ci=ci)
     return {
@@ -177,4 +200,106 @@ def section(
         "estimate": "apparent",
         "dropped": warnings,
         "points": [_point(time, event, risk, k, h, auc, brier) for k, h in enumerate(kept)],
+        "km_groups": km_groups(groups, score, time, event) if groups is not None else None,
     }, warnings
+
+
+# ------------------------------------------------------------------ Kaplan-Meier by groups of the panel score
+
+GROUP_RULES = ("tertiles", "quartiles", "median", "optimal")
+
+
+def parse_groups(spec: str) -> str | list[float]:
+    """``tertiles|quartiles|median|optimal`` or increasing cut-offs on the panel score ("0.2,0.5")."""
+    s = str(spec).strip().lower()
+    if s in GROUP_RULES:
+        return s
+    try:
+        cuts = [float(x) for x in s.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(
+            f"groups must be one of {', '.join(GROUP_RULES)} or increasing cut-offs of the panel score "
+            f"such as 0.2,0.5; got {spec!r}"
+        ) from None
+    if (
+        not cuts
+        or any(not math.isfinite(c) for c in cuts)
+        or any(b <= a for a, b in zip(cuts, cuts[1:], strict=False))
+    ):
+        raise InputError(
+            f"group cut-offs must be finite and increasing, e.g. 0.2,0.5; got {spec!r}"
+        )
+    return cuts
+
+
+def _cuts(
+    rule: str | list[float], score: np.ndarray, time: np.ndarray, event: np.ndarray
+) -> tuple[list[float], list[str]]:
+    """Cut-points on the score (a row is in group j when cuts[j-1] < score <= cuts[j]) and the group labels."""
+    if rule == "tertiles":
+        return list(np.quantile(score, [1 / 3, 2 / 3])), ["score low", "score middle", "score high"]
+    if rule == "quartiles":
+        return list(np.quantile(score, [0.25, 0.5, 0.75])), [
+            "score Q1 (lowest)",
+            "score Q2",
+            "score Q3",
+            "score Q4 (highest)",
+        ]
+    if rule == "median":
+        return [float(np.median(score))], ["score at or below the median", "score above the median"]
+    if rule == "optimal":
+        c = float(stats.optimal_cutpoint(time, event, score).cutpoint)
+        return [c], [f"score <= {c:.3g} (maxstat cut-point)", f"score > {c:.3g}"]
+    cuts = list(rule)
+    edges = [f"{c:g}" for c in cuts]
+    labels = [f"score <= {edges[0]}"] + [
+        f"score {a}-{b}" for a, b in zip(edges, edges[1:], strict=False)
+    ]
+    return cuts, [*labels, f"score > {edges[-1]}"]
+
+
+def km_groups(
+    rule: str | list[float],
+    score: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    max_points: int = 300,
+) -> dict[str, Any]:
+    """Kaplan-Meier curve (log CI) of each group of the panel score, labelled by what the group is."""
+    cuts, labels = _cuts(rule, score, time, event)
+    g = np.searchsorted(np.asarray(cuts, float), score, side="left")
+    out = []
+    for j, lab in enumerate(labels):
+        sel = g == j
+        if not sel.any():
+            out.append(
+                {
+                    "label": lab,
+                    "n": 0,
+                    "events": 0,
+                    "time": [],
+                    "surv": [],
+                    "lower": [],
+                    "upper": [],
+                }
+            )
+            continue
+        km = stats.kaplan_meier(time[sel], event[sel])
+        keep = np.arange(km.time.size)
+        if keep.size > max_points:
+            keep = np.unique(
+                np.r_[np.linspace(0, keep.size - 1, max_points).astype(int), keep.size - 1]
+            )
+        out.append(
+            {
+                "label": lab,
+                "n": int(sel.sum()),
+                "events": int(event[sel].sum()),
+                **{
+                    k: np.asarray(getattr(km, k), float)[keep].tolist()
+                    for k in ("time", "surv", "lower", "upper")
+                },
+            }
+        )
+    rule_text = rule if isinstance(rule, str) else "cut-offs " + ",".join(f"{c:g}" for c in rule)
+    return {"rule": rule_text, "cuts": [float(c) for c in cuts], "groups": out}

@@ -516,6 +516,7 @@ class Settings:
     risk_cutoffs: list[float] | None = _opt()
     spline: list[str] | None = _opt()
     horizons: list[float] | None = _opt()
+    groups: str | list[float] | None = _opt()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Typed result sections of "Risk at the horizon" (issue 17): absolute risk, calibration, Brier/IPA, AUC(t)
-and net benefit at each horizon.
+and net benefit at each horizon, and the Kaplan-Meier curves by groups of the score.
 
 Kept beside :mod:`biomark.validation.schema` (which imports these classes at its end) so that module stays small.
 """
@@ -7,6 +7,8 @@ Kept beside :mod:`biomark.validation.schema` (which imports these classes at its
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from biomark.validation.schema import _opt
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,26 @@ class HorizonSection:
     estimate: str
     dropped: list[str]
     points: list[HorizonPoint]
+    km_groups: KmByScore | None = _opt()
+
+
+@dataclass(frozen=True)
+class KmScoreGroup:
+    """The Kaplan-Meier curve (log CI) of one group of the panel score, labelled by what it is ("score high")."""
+
+    label: str
+    n: int
+    events: int
+    time: list[float]
+    surv: list[float]
+    lower: list[float | None]
+    upper: list[float | None]
+
+
+@dataclass(frozen=True)
+class KmByScore:
+    """Kaplan-Meier by groups of the panel score (``--groups``): the rule, its cut-points on the score, the curves."""
+
+    rule: str
+    cuts: list[float]
+    groups: list[KmScoreGroup]

@@ -178,6 +178,7 @@ def evaluate(
     n_jobs: int = 1,
     progress: Any = None,
     horizons: list[float] | None = None,
+    groups: Any = None,
 ) -> tuple[dict[str, Any], Any]:
     """All survival-endpoint numbers for one cohort; returns (section dict, score model fitted on all rows)."""
     ty = np.column_stack([np.asarray(time, float), np.asarray(event, float)])
@@ -213,7 +214,7 @@ def evaluate(
     out["time_auc"] = _time_auc(time, event, score, times)
     try:
         out["horizon"], _ = horizon_mod.section(_is_fitted_model(est), score, np.asarray(time, float),
-                                                np.asarray(event, int), horizons, time_unit, ci)
+                                                np.asarray(event, int), horizons, time_unit, ci, groups)
     except stats.StatsError as err:
         out["horizon"] = {"error": str(err)}
     return out, fitted

@@ -268,7 +268,7 @@ def _horizon(rng: np.random.Generator, n: int) -> dict[str, Any]:
     t_ev = rng.exponential(1.0 / (0.03 * np.exp(0.47 * score)))
     t_c = rng.uniform(20, 72, size=n)
     time, event = np.minimum(t_ev, t_c), (t_ev <= t_c).astype(int)
-    return json.loads(json.dumps(section(False, score, time, event, [12, 24, 36], "months", 0.95)[0]))
+    return json.loads(json.dumps(section(False, score, time, event, [12, 24, 36], "months", 0.95, "tertiles")[0]))
 
 
 def survival_result() -> dict[str, Any]:

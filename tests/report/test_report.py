@@ -73,7 +73,7 @@ def _section_ids(html: str) -> set[str]:
 
 
 BINARY_FIGS = 7  # direction, distributions, correlation, roc, calibration, decision, cv
-SURVIVAL_FIGS = 8  # direction, correlation, km, hr, time_auc, and the 3 of "Risk at the horizon"
+SURVIVAL_FIGS = 9  # direction, correlation, km, hr, time_auc, and the 4 of "Risk at the horizon"
 
 
 @pytest.fixture(scope="module")

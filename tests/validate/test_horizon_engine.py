@@ -88,3 +88,62 @@ def test_bad_horizons_are_refused_before_any_work(horizons, words):
     cohort, _ = simulate(panel, 60, seed=1)
     with pytest.raises(InputError, match=words):
         biomark.validate(panel, cohort, cv=(2, 1), bootstrap=0, permutations=0, horizons=horizons)
+
+
+def test_km_by_groups_of_the_score_are_labelled_by_the_score():
+    panel = biomark.load_panel("hcc_axl_lc3_prognosis")
+    cohort, _ = simulate(panel, 150, seed=2)
+    r = biomark.validate(panel, cohort, cv=(2, 1), bootstrap=0, permutations=0, groups="quartiles")
+    k = r.to_dict()["survival"]["horizon"]["km_groups"] if hasattr(r, "to_dict") else None
+    if k is None:
+        import json
+
+        k = json.loads(r.to_json())["survival"]["horizon"]["km_groups"]
+    assert [g["label"] for g in k["groups"]] == [
+        "score Q1 (lowest)",
+        "score Q2",
+        "score Q3",
+        "score Q4 (highest)",
+    ]
+    assert sum(g["n"] for g in k["groups"]) == 150
+    assert not any("risk" in g["label"] for g in k["groups"])
+    with pytest.raises(InputError, match="increasing"):
+        biomark.validate(panel, cohort, cv=(2, 1), bootstrap=0, permutations=0, groups="0.5,0.2")
+    with pytest.raises(InputError, match="tertiles, quartiles, median, optimal"):
+        biomark.validate(panel, cohort, cv=(2, 1), bootstrap=0, permutations=0, groups="thirds")
+
+
+def test_horizons_for_a_binary_endpoint_are_refused():
+    panel = biomark.load_panel("escc_mir339_radiotherapy")
+    cohort, _ = simulate(panel, 60, seed=1, endpoint="radioresistance")
+    with pytest.raises(InputError, match="apply to a survival endpoint"):
+        biomark.validate(
+            panel,
+            cohort,
+            endpoint="radioresistance",
+            cv=(2, 1),
+            bootstrap=0,
+            permutations=0,
+            horizons=[12],
+        )
+
+
+def test_absolute_risk_for_new_rows_uses_the_training_recalibration():
+    from biomark.validation.horizon import absolute_risk
+
+    rng = np.random.default_rng(11)
+    score = rng.normal(size=200)
+    t_ev = rng.exponential(1 / (0.05 * np.exp(0.6 * score)))
+    t_c = rng.uniform(5, 40, size=200)
+    time, event = np.minimum(t_ev, t_c), (t_ev <= t_c).astype(int)
+    risk, lp, _, gamma = absolute_risk(
+        False, score, time, event, [10.0], score_new=np.array([-1.0, 0.0, 2.0])
+    )
+    same = stats.cox_risk_at(
+        time, event, gamma * score, [10.0], lp_new=gamma * np.array([-1.0, 0.0, 2.0])
+    )
+    np.testing.assert_allclose(risk.risk, same.risk, rtol=1e-14)
+    assert (
+        risk.risk[0, 0] < risk.risk[1, 0] < risk.risk[2, 0]
+    )  # gamma > 0: a higher score is a higher risk
+    np.testing.assert_allclose(lp, gamma * score)
