@@ -136,9 +136,9 @@ def _check_tau(tau: float | None, t: np.ndarray) -> None:
 
 
 def _roles(t: np.ndarray, e: np.ndarray, x: np.ndarray, method: str,
-           tau: float | None) -> tuple[dict[str, np.ndarray], float]:
-    """Each observation's weighted concordant/discordant/tied pair counts (input order) and the
-    total weight of pairs of events at one time."""
+           tau: float | None) -> tuple[dict[str, np.ndarray], float, np.ndarray]:
+    """Each observation's weighted concordant/discordant/tied pair counts (in the sort order
+    returned as the third value), and the total weight of pairs of events at one time."""
     if method not in ("harrell", "uno"):
         raise StatsError(f"method must be 'harrell' or 'uno', got {method!r}")
     _check_tau(tau, t)
@@ -159,18 +159,17 @@ def _roles(t: np.ndarray, e: np.ndarray, x: np.ndarray, method: str,
              "tie_e": w_event * cnt["earlier_eq"], "conc_m": cnt["later_greater"].copy(),
              "disc_m": cnt["later_less"].copy(), "tie_m": cnt["later_eq"].copy()}
     tied_time_total = _drop_tied_event_times(ts, es, val, w_event, roles)
-    out = {}
-    for k, v in roles.items():
-        out[k] = np.empty_like(v)
-        out[k][order] = v
-    return out, tied_time_total
+    return roles, tied_time_total, order
 
 
 def _concordance(t: np.ndarray, e: np.ndarray, x: np.ndarray, method: str,
                  tau: float | None) -> tuple[ConcordanceResult, np.ndarray]:
     """The C-index and the infinitesimal-jackknife dfbeta of every observation (input order)."""
-    roles, tied = _roles(t, e, x, method, tau)
-    return _jackknife(roles, method, tied, int(t.shape[0]), int(e.sum()))
+    roles, tied, order = _roles(t, e, x, method, tau)
+    res, dfbeta = _jackknife(roles, method, tied, int(t.shape[0]), int(e.sum()))
+    out = np.empty_like(dfbeta)
+    out[order] = dfbeta
+    return res, out
 
 
 def _event_weights(t: np.ndarray, e: np.ndarray, method: str) -> np.ndarray:

@@ -165,10 +165,11 @@ def concordance_stratified(
         m = si == j
         if not e[m].any():
             continue
-        part, tj = _roles(t[m], e[m], x[m], method, None if tau is None else min(tau, float(t[m].max())))
+        part, tj, order = _roles(t[m], e[m], x[m], method, None if tau is None else min(tau, float(t[m].max())))
         tied += tj
+        idx = np.flatnonzero(m)[order]
         for k, v in part.items():
-            roles.setdefault(k, np.zeros(t.shape[0]))[m] = v
+            roles.setdefault(k, np.zeros(t.shape[0]))[idx] = v
     if not roles:
         raise StatsError("no events in any stratum: the concordance is undefined")
     return _jackknife(roles, method, tied, int(t.shape[0]), int(e.sum()))[0]

@@ -163,10 +163,7 @@ def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95, conf_type: str = "l
     time, event : array-like
         Follow-up times (> 0) and 0/1 event indicators.
     ci : float
-        Confidence level.
-    conf_type : {"log", "log-log", "plain"}
-    weights : array-like, optional
-        Case weights.
+        Confidence level. conf_type : {"log", "log-log", "plain"}. weights : array-like, optional.
 
     Returns
     -------
