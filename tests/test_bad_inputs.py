@@ -650,7 +650,8 @@ CASES: list[Case] = [
              inputs=(OK_EXPR,),
              setup=_variant(MODEL_BOOL, "model_cutoff_text.json", _json_edit(lambda d: d["boolean"]["conditions"][0].__setitem__("cutoff", "abc")))),
     arg_case("model_deep_nesting", "model JSON nested 100,000 deep", ("score", "--model", "model_deep.json", *_SCORE[1:]),
-             ("model_deep.json", "nested too deeply"), inputs=(OK_EXPR,), setup=_deep_json),
+             ("model_deep.json", "nested too deeply"), inputs=(OK_EXPR,), setup=_deep_json,
+             generated=("model_deep.json",)),  # removed after the run: conftest's json.loads of tmp files recurses
     arg_case("model_dev_zero", "score --model /dev/zero", ("score", "--model", "/dev/zero", *_SCORE[1:]),
              ("/dev/zero", "not a regular file"), inputs=(OK_EXPR,)),
     arg_case("out_equals_panel", "validate --json is the panel spec", validate_args(outs=("--json", PANEL)),
