@@ -24,7 +24,7 @@ import pandas as pd
 
 from biomark.errors import InputError
 from biomark.io.geo import Table, head_lines, open_text, platform_table
-from biomark.panel.names import match_name, panel_targets
+from biomark.panel.names import match_name, other_arm_of, panel_targets
 
 COLLAPSE = ("error", "mean", "median", "max-mean", "first")
 # the name columns GEO platform and .annot tables use, in the order they are preferred
@@ -136,6 +136,9 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
                 cache[part] = match_name(part, targets)
             mid, h = cache[part]
             if mid is None:
+                o = other_arm_of(part, targets)  # never matched; said, not dropped silently
+                if o is not None:
+                    other.setdefault(o, []).append(f"{f} ({part})")
                 continue
             if _other_arm(part, mid):
                 other.setdefault(mid, []).append(f"{f} ({part})")
