@@ -24,7 +24,7 @@ import pandas as pd
 
 from biomark.errors import InputError
 from biomark.io.geo import Table, head_lines, open_text, platform_table
-from biomark.panel.names import match_name, other_arm_of, panel_targets
+from biomark.panel.names import match_name, panel_targets
 
 COLLAPSE = ("error", "mean", "median", "max-mean", "first")
 # the name columns GEO platform and .annot tables use, in the order they are preferred
@@ -136,9 +136,11 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
                 cache[part] = match_name(part, targets)
             mid, h = cache[part]
             if mid is None:
-                o = other_arm_of(part, targets)  # never matched; said, not dropped silently
-                if o is not None:
-                    other.setdefault(o, []).append(f"{f} ({part})")
+                twin = _flip_arm(part)  # hsa-miR-339-3p: is it the other arm of a marker (never matched to it)?
+                if twin is not None:
+                    tid, _ = match_name(twin, targets)
+                    if tid is not None:
+                        other.setdefault(tid, []).append(f"{f} ({part})")
                 continue
             if _other_arm(part, mid):
                 other.setdefault(mid, []).append(f"{f} ({part})")
@@ -149,6 +151,16 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
             probes.setdefault(mid, []).append(f)
             how.setdefault(mid, f"annotation ({h})" if h else "annotation")
     return Mapping(probes, how, multi, missing, other)
+
+
+def _flip_arm(name: str) -> str | None:
+    """The same miRNA name with the other arm (-5p <-> -3p), or None for a name without an arm."""
+    m = _ARM.search(name)
+    if m is None:
+        return None
+    arm = m.group(1)
+    flipped = {"5": "3", "3": "5"}.get(arm.lower()[0])
+    return None if flipped is None else name[:m.start(1)] + flipped + arm[1:] + name[m.end(1):]
 
 
 def _other_arm(name: str, marker: str) -> bool:
