@@ -19,6 +19,7 @@ from biomark.errors import InputError
 from biomark.io.public import read_any
 from biomark.model import PanelModel
 from biomark.panel import Panel, load_panel
+from biomark.validation import _check_codings as check_codings
 from biomark.validation import _outcome_candidates as outcome_candidates
 
 
@@ -104,6 +105,8 @@ def fit_files(panel: Panel, method: str, ep: Any, expression: str, clinical: str
     if levels.shape[1] == 0:
         raise InputError(f"{expression}: none of the markers of panel '{panel.id}' is in the expression data")
     y, ycol, present, why = None, None, None, {}
+    if method == "cox" or clinical is not None or (cohort.clinical is not None and outcome is not None):
+        check_codings(cohort.codings, ep, None)  # a coding for another endpoint kind is refused, not ignored
     if method == "cox":
         so = cohort.survival(time_col, event_col, endpoint_id=ep.id)
         present, why = so.present, so.dropped

@@ -303,3 +303,12 @@ def test_a_coding_for_another_endpoint_kind_is_refused_not_ignored(surv):
     c = biomark.read_cohort(d / "expr.csv", _write(d, clin), panel=PANEL, positive="CR")
     with pytest.raises(InputError, match="--positive applies to binary endpoints.*is survival"):
         biomark.validate(PANEL, c, endpoint="overall_survival", **FAST)
+
+
+def test_fit_refuses_a_coding_for_another_endpoint_kind(tmp_path):
+    _recist_files(tmp_path)
+    r = _cli("fit", "--panel", PANEL, "--expression", tmp_path / "e.csv", "--clinical", tmp_path / "c.csv",
+             "--outcome", "best_response", "--positive", "CR,PR", "--negative", "SD,PD", "--event-value", "DOD",
+             "--out", tmp_path / "m.json")
+    assert r.returncode == 2 and r.stderr.startswith("error: --event-value applies to survival endpoints")
+    assert not (tmp_path / "m.json").exists()

@@ -159,6 +159,27 @@ def match_name(name: str, targets: Sequence[tuple[str, Sequence[str]]]) -> tuple
     return (mid, how) if mid is not None else (None, "")
 
 
+def other_arm_of(name: str, targets: Sequence[tuple[str, Sequence[str]]]) -> str | None:
+    """The marker whose other arm ``name`` is (``hsa-miR-339-3p`` for ``hsa-miR-339-5p``), else None.
+
+    For messages only: such a name never matches (see :func:`match_name`).
+
+    Examples
+    --------
+    >>> other_arm_of("hsa-miR-339-3p", [("hsa-miR-339-5p", [])])
+    'hsa-miR-339-5p'
+    """
+    key = normalize(name)
+    a = _without_arm(key)
+    if a is None:
+        return None
+    ix = _candidates(targets)
+    if ix.exact.get(key):
+        return None
+    hits = sorted(ix.armed.get(a, set()))
+    return hits[0] if len(hits) == 1 else None
+
+
 def _one(name: str, hits: set[str] | None) -> str | None:
     if not hits:
         return None
@@ -195,6 +216,10 @@ def _match(name: str, ix: _Index) -> tuple[str | None, str, str]:
         if mid is not None:
             return mid, "arm", (f"'{name}' matched marker {mid}, whose spec names no arm: check that the arm "
                                 "measured is the one the literature meant")
+        other = ix.armed.get(a)
+        if other:
+            return None, "", (f"'{name}' is the other arm of marker {', '.join(sorted(other))}: not used (an "
+                              "explicit arm never stands for the other one)")
         return None, "", ""
     hits = ix.armed.get(key)
     if not hits:

@@ -120,6 +120,7 @@ def test_normalize_is_idempotent_and_separator_free():
 def test_other_arm_is_never_used_even_alone():
     m = resolve_markers(["hsa-miR-339-3p"], TARGETS, source="expr.csv")
     assert m.columns == {} and m.unmatched == ["hsa-miR-339-3p"] and "hsa-miR-339-5p" in m.missing
+    assert len(m.warnings) == 1 and "other arm of marker hsa-miR-339-5p" in m.warnings[0]
 
 
 def test_both_arms_with_an_accession_in_the_5p_name_pick_the_5p_row():
@@ -173,4 +174,5 @@ def test_panel_allow_armless_reaches_the_targets():
 def test_armless_alias_of_an_armed_marker_matches_with_a_warning():
     m = resolve_markers(["miR-339", "hsa-miR-339-3p"], [("hsa-miR-339-5p", ["miR-339"])])
     assert m.columns == {"miR-339": "hsa-miR-339-5p"} and m.how["miR-339"] == "exact"  # the spec lists it
-    assert m.unmatched == ["hsa-miR-339-3p"] and len(m.warnings) == 1 and "armless alias" in m.warnings[0]
+    assert m.unmatched == ["hsa-miR-339-3p"] and len(m.warnings) == 2
+    assert "armless alias" in m.warnings[0] and "other arm" in m.warnings[1]
