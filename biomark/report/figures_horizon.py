@@ -39,6 +39,9 @@ def horizon_calibration_figure(h: HorizonSection) -> str:
                 linewidth=1,
                 capsize=2,
             )
+            if p.smooth is not None:
+                sm = [_nan(v) for v in p.smooth.observed]
+                ax.plot(p.smooth.predicted, sm, color=COLORS["panel"], linewidth=1.2, alpha=0.8)
             ax.set_title(f"t = {p.time:g} {label(h.time_unit, 12)}  O/E {_fmt(p.oe)}", fontsize=8.5)
             ax.set_xlabel("Predicted risk by t", fontsize=8)
             if i == 0:
