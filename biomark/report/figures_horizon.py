@@ -39,9 +39,10 @@ def horizon_calibration_figure(h: HorizonSection) -> str:
                 linewidth=1,
                 capsize=2,
             )
-            ax.set_title(
-                f"t = {_fmt(p.time, 3)} {label(h.time_unit, 12)}  O/E {_fmt(p.oe)}", fontsize=8.5
-            )
+            if p.smooth is not None:
+                sm = [_nan(v) for v in p.smooth.observed]
+                ax.plot(p.smooth.predicted, sm, color=COLORS["panel"], linewidth=1.2, alpha=0.8)
+            ax.set_title(f"t = {p.time:g} {label(h.time_unit, 12)}  O/E {_fmt(p.oe)}", fontsize=8.5)
             ax.set_xlabel("Predicted risk by t", fontsize=8)
             if i == 0:
                 ax.set_ylabel("Observed risk (1 − KM)", fontsize=8)
@@ -90,7 +91,7 @@ def horizon_decision_figure(h: HorizonSection) -> str:
                 d.model,
                 color=col,
                 linewidth=1.6,
-                label=f"score, t = {_fmt(p.time, 3)}",
+                label=f"score, t = {p.time:g}",
             )
             ax.plot(
                 d.threshold,
@@ -98,7 +99,7 @@ def horizon_decision_figure(h: HorizonSection) -> str:
                 color=col,
                 linewidth=0.9,
                 linestyle=":",
-                label=f"treat all, t = {_fmt(p.time, 3)}",
+                label=f"treat all, t = {p.time:g}",
             )
             top = max(top, float(np.nanmax(d.model + d.treat_all)))
         ax.set_ylim(-0.05 * max(top, 0.05), max(top, 0.05) * 1.1)

@@ -59,6 +59,8 @@ _EXPORTS: dict[str, str] = {
     "calibration_at": "horizon_calibration",
     "net_benefit_at": "horizon_calibration",
     "risk_groups": "horizon_calibration",
+    "pseudo_risk": "horizon_calibration",
+    "calibration_curve_at": "horizon_calibration",
     "compare_time_auc": "timeauc",
     # direction consistency and meta-analysis (direction.py, meta.py)
     "direction_consistency": "direction",

@@ -128,6 +128,9 @@ def _point(
         time, event, r, h, groups=min(N_GROUPS, max(2, int(event.sum()) // 5)), surv=s
     )
     dc = stats.net_benefit_at(time, event, r, h, THRESHOLDS)
+    smooth = stats.calibration_curve_at(
+        time, event, r, h, grid=np.linspace(float(r.min()), float(r.max()), 40)
+    )
     groups = [
         {
             "n": int(cal.group_n[j]),
@@ -160,6 +163,11 @@ def _point(
         "slope_se": cal.slope_se,
         "mean_risk": float(r.mean()),
         "groups": groups,
+        "smooth": {
+            "predicted": smooth.grid.tolist(),
+            "observed": smooth.observed.tolist(),
+            "method": "lowess (f = 2/3) of jackknife pseudo-observations of 1 - KM(t)",
+        },
         "decision": {
             "threshold": dc.threshold.tolist(),
             "model": dc.model.tolist(),

@@ -58,6 +58,16 @@ class HorizonPoint:
     mean_risk: float
     groups: list[HorizonGroup]
     decision: HorizonDecision
+    smooth: HorizonSmooth | None = _opt()
+
+
+@dataclass(frozen=True)
+class HorizonSmooth:
+    """Smoothed calibration curve at a horizon (:func:`biomark.stats.calibration_curve_at`)."""
+
+    predicted: list[float]
+    observed: list[float | None]
+    method: str
 
 
 @dataclass(frozen=True)

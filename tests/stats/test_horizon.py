@@ -267,3 +267,40 @@ def test_bad_horizons(horizons, message):
 def test_risk_one_needs_surv():
     with pytest.raises(StatsError, match="pass surv="):
         calibration_at([1, 2, 3, 4], [1, 0, 1, 0], [1.0, 0.5, 0.2, 0.1], 2.5, groups=2)
+
+
+def test_pseudo_observations_and_smoothed_curve_match_prodlim_and_lowess(pbc):
+    # tests/data/R/horizon_pseudo.R: 1 - prodlim::jackknife(...) and lowess(r36, pseudo, iter = 0)
+    # (prodlim 2019.11.13, R 4.2.2); the pseudo-values are exact arithmetic (agreement ~1e-13)
+    from biomark.stats import calibration_curve_at, pseudo_risk
+
+    d = pbc["d"]
+    p = pseudo_risk(d.time, d.event, 36)
+    np.testing.assert_allclose(
+        p[ROWS],
+        [
+            0.99999999999991473,
+            -0.00248187229732366,
+            1.03213394377823420,
+            -0.00248187229732366,
+            0.99999999999988631,
+            0.06817235897423757,
+        ],
+        atol=1e-10,
+    )
+    assert p.mean() == pytest.approx(0.191196920948, rel=1e-10)  # = 1 - KM(36)
+    c = calibration_curve_at(
+        d.time, d.event, pbc["m1"].risk[:, 1], 36, grid=[0.05, 0.1, 0.2, 0.4, 0.6, 0.8]
+    )
+    np.testing.assert_allclose(
+        c.observed,
+        [
+            0.0263286672290756,
+            0.0642909621499728,
+            0.3018642645581083,
+            0.5023012390765589,
+            0.5984909805671038,
+            0.7423242651701237,
+        ],
+        rtol=1e-8,  # lowess through statsmodels (as stats.calibration); agreement ~1e-11
+    )
