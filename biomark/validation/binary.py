@@ -278,9 +278,10 @@ def evaluate(
                                      apparent=app, progress=progress, auc_on_score=on_score)
     oof, rank = oof_all.mean(axis=0), ranker.mean(axis=0)
     roc = stats.roc_auc(y, rank, direction="<", ci=ci)
+    why = "the score separated the classes perfectly" if _separated(fitted) else "the score ran against the spec"
     how = "out-of-fold, averaged over repeats" if not on_score else (
         f"out-of-fold scores of the fixed rule in the literature's direction, averaged over repeats (its "
-        f"recalibration was clamped in {n_clamped} of {folds * repeats + 1} fits: the score ran against the spec)")
+        f"recalibration was clamped in {n_clamped} of {folds * repeats + 1} fits: {why})")
     out["roc"] = {**roc.to_dict(), "curve": _curve(y, rank, "<"), "predictions": how}
     out["single_markers"] = [_single_marker(y, raw_markers[mk].to_numpy(dtype=float), mk,
                                             marker_directions.get(mk), rank, ci) for mk in raw_markers.columns]
@@ -289,7 +290,7 @@ def evaluate(
                                            progress=progress, alpha=alpha)
     out["calibration"] = _calibration(y, oof, seed)
     if on_score and "error" in out["calibration"]:
-        out["calibration"] = {"error": _CLAMPED}
+        out["calibration"] = {"error": _SEPARATED if _separated(fitted) else _CLAMPED}
     out.update(_decision_sections(y, oof))
     return out, fitted
 
@@ -297,6 +298,17 @@ def evaluate(
 _CLAMPED = ("the panel score runs against the literature's direction in the training rows, so the fixed rule's "
             "recalibration (slope kept at or above 0) gives every sample the training prevalence: the calibration "
             "of constant probabilities is undefined")
+
+
+_SEPARATED = ("the panel score separates the classes perfectly in the training rows, so the fixed rule's "
+              "recalibration has no finite slope and gives every sample the training prevalence: the calibration "
+              "of constant probabilities is undefined (the ranking, and so the AUC, is unaffected)")
+
+
+def _separated(m: Any) -> bool:
+    """The fixed rule's recalibration was clamped because its score separates the classes (not because it runs
+    against the spec): :func:`biomark.model.rules.fit_recalibration` says which in the model's warnings."""
+    return any("separates the classes perfectly" in w for w in getattr(m, "warnings_", None) or [])
 
 
 def findings(section: dict[str, Any]) -> list[str]:

@@ -57,3 +57,4 @@ def test_a_strong_model_runs_every_permutation_and_n_jobs_does_not_matter():
     assert not one["stopped_early"] and one["n"] == 40
     assert one["p"] == pytest.approx(1 / 41)
     assert one == two
+
