@@ -557,7 +557,7 @@ CASES: list[Case] = [
     arg_case("out_equals_clinical", "--report is the clinical file", validate_args(outs=("--report", OK_CLIN)),
              ("same as input file 'clinical_ok.csv'",)),
     arg_case("out_report_equals_json", "--report and --json the same file",
-             validate_args(outs=("--json", "../out/r.out", "--report", "../out/r.out")), ("name the same file", "two paths")),
+             validate_args(outs=("--json", "../out/r.out", "--report", "../out/r.out")), ("must name different files", "one path each")),
     arg_case("out_none", "neither --report nor --json", validate_args(outs=()), ("give --report FILE and/or --json FILE",)),
     arg_case("arg_cv_1", "--cv 1", validate_args("expression_ok.csv", OK_CLIN, "--cv", "1"),
              ("'--cv'", "2<=x<=100", "biomark validate --help")),

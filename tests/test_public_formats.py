@@ -233,7 +233,7 @@ def test_inspect_cbioportal_shows_codings_and_survival_columns():
 
 
 def test_a_folder_that_is_no_study_is_refused(tmp_path):
-    with pytest.raises(InputError, match="is a folder, not an expression file or a cBioPortal study folder"):
+    with pytest.raises(InputError, match="is a directory given as '--expression', but not a cBioPortal study folder"):
         read_any(tmp_path, panel=PANEL)
 
 

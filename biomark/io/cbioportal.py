@@ -57,7 +57,7 @@ def read_study(path: Path, src: str) -> Parsed:
 def _expression_file(folder: Path, src: str) -> Path:
     found = [folder / n for n in EXPRESSION_FILES if (folder / n).is_file()]
     if not found and not (folder / "data_clinical_sample.txt").is_file():
-        raise InputError(f"{src}: is a folder, not an expression file or a cBioPortal study folder (no "
+        raise InputError(f"{src}: is a directory given as '--expression', but not a cBioPortal study folder (no "
                          "data_clinical_sample.txt); give the expression file")
     if not found:
         others = sorted(p.name for p in folder.glob("data_*.txt") if "clinical" not in p.name)
