@@ -69,10 +69,16 @@ class FigureError(ValueError):
     """A figure cannot be drawn from the data given (e.g. unequal array lengths)."""
 
 
+# bidi embeddings, overrides, isolates and marks, and C0/C1 controls: in a marker id or a cohort name they would
+# reorder or hide the figure's text (issue 15); the HTML part of the report replaces them the same way
+_UNSAFE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def label(text: Any, maxlen: int = 42) -> str:
-    """A user-supplied string made safe for matplotlib text: ``$`` escaped, long text shortened."""
+    """A user-supplied string made safe for matplotlib text: ``$`` escaped, bidi and control characters
+    replaced by U+FFFD, long text shortened."""
     s = "" if text is None else str(text)
-    s = s.replace("\n", " ").replace("\r", " ")
+    s = _UNSAFE.sub("\ufffd", s.replace("\n", " ").replace("\r", " ").replace("\t", " "))
     if len(s) > maxlen:
         s = s[: maxlen - 1] + "…"
     return s.replace("\\", "\\\\").replace("$", r"\$")

@@ -75,7 +75,8 @@ def _ignore_sigint() -> None:
     send them SIGTERM when the parent dies.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # a worker's warnings would reach the user's stderr (even with -q) and cannot join the result's list
+    # outside a task (imports, loky's own machinery) a worker's warnings would reach the user's stderr;
+    # inside one, pmap's _with_warnings records them and the parent re-raises them for the result
     warnings.simplefilter("ignore")
     _die_with_parent()
 
@@ -107,6 +108,15 @@ def resolve_n_jobs(n_jobs: int) -> int:
     return min(n, cpus)
 
 
+def _with_warnings(fn: Callable[..., Any], *a: Any) -> tuple[Any, list[tuple[str, type[Warning]]]]:
+    """``fn(*a)`` in a worker, with the Python warnings it raised (message and category) returned beside
+    the result: a worker's stderr is not the user's, and the warnings that matter belong in the result."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fn(*a)
+    return res, [(str(w.message), w.category) for w in caught]
+
+
 def pmap(
     fn: Callable[..., Any],
     args: Sequence[tuple],
@@ -135,7 +145,9 @@ def pmap(
     # one Parallel call for all tasks (no barrier every `step` tasks: on a dask cluster each call
     # re-scatters the data and waits for its slowest task); results stream back in task order
     with Parallel(n_jobs=n_jobs, return_as="generator") as par:
-        for res in par(delayed(fn)(*a) for a in args):
+        for res, caught in par(delayed(_with_warnings)(fn, *a) for a in args):
+            for message, category in caught:  # re-raised here, where validate() records them for the result
+                warnings.warn(message, category, stacklevel=2)
             out.append(res)
             if progress is not None and (len(out) % step == 0 or len(out) == total):
                 progress(len(out), total)

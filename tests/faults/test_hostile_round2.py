@@ -189,3 +189,13 @@ def test_python_warnings_are_summarised_and_library_ones_dropped():
     assert pywarnings.summarise(caught) == [
         "ConvergenceWarning (3 times): The max_iter was reached"
     ]
+
+
+def test_figure_labels_replace_bidi_and_control_characters():
+    # the SVG figures are drawn by matplotlib from label(); the HTML's finalize does not reach them
+    from biomark.report._svg import label
+
+    assert label("miR\u202e-21\x1b[2J") == "miR\ufffd-21\ufffd[2J"
+    assert label("a\u2066b\u2069c\u200f") == "a\ufffdb\ufffdc\ufffd"
+    assert label("x" * 100, maxlen=10) == "x" * 9 + "…"
+    assert label("$5") == r"\$5"
