@@ -93,8 +93,9 @@ def check_tau(time: np.ndarray, score: np.ndarray, tau: float, time_column: str)
     limit = min(last.values())
     if tau > limit:
         worst = min(last, key=last.get)
+        safe = np.floor(limit * 1e4) / 1e4  # rounded down: the suggested value is accepted
         raise InputError(f"--rmst-tau {tau:g} is beyond the follow-up in '{time_column}' of the {worst} score group "
-                         f"(last time {limit:g}); choose --rmst-tau <= {limit:g}")
+                         f"(last time {limit:.10g}); choose --rmst-tau <= {safe:.10g}")
     return tau
 
 
