@@ -147,3 +147,16 @@ def test_ph_warning_reaches_the_result_on_non_proportional_hazards():
     assert any("--rmst-tau T" in w for w in r["warnings"])
     r2 = biomark.validate(panel, c, rmst_tau=5, **FAST)
     assert not any("--rmst-tau T" in w for w in r2["warnings"])
+
+
+def test_report_shows_the_options_and_escapes_the_column_names(cohort):
+    from biomark.report import render_html
+
+    panel, c = cohort
+    clin = c.clinical.rename(columns={"centre": "<i>site</i>"})
+    r = biomark.validate(panel, replace(c, clinical=clin), strata="<i>site</i>", rmst_tau=12.0, **FAST)
+    html = render_html(r)
+    assert 'id="survival-options"' in html and "<i>site</i>" not in html and "&lt;i&gt;site&lt;/i&gt;" in html
+    g = r["survival"]["options"]["rmst"]["groups"]
+    assert f"{g[0]['rmst']:.2f}" in html and "Restricted mean survival time to 12" in html
+    assert 'id="survival-options"' not in render_html(biomark.validate(panel, c, **FAST))
