@@ -382,25 +382,32 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
                          warnings, info, binary_mod.findings(section))
         return _added(plan, ev, o.present, {"y": np.asarray(o.y, float)})
     cov = describe.covariates(train, kw["covariates"], o.present)
+    columns = _option_columns(plan, o)  # read (and refused) before the resampling
     section, fitted = survival_mod.evaluate(
         plan.estimator, X, o.time, o.event, covariates=cov, times=st["times"], time_unit=ep.time_unit,
         B=kw["bootstrap"], horizons=st.get("horizons"), groups=st.get("groups"), **common)
-    warnings += section["horizon"].get("dropped", []) + _options(plan, o, fitted.panel_score(X), section)
+    warnings += section["horizon"].get("dropped", []) + _options(plan, o, fitted.panel_score(X), section, columns)
     ev = _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
                                           "event": o.event}, int(o.present.sum()), warnings, info)
     return _added(plan, ev, o.present, {"time": np.asarray(o.time, float), "event": np.asarray(o.event, float)})
 
-def _options(plan: _Plan, o: Any, score: np.ndarray, section: dict[str, Any]) -> list[str]:
-    """Stage 3a: ``survival.options`` (strata, weights, RMST) when asked for; the PH warning offering RMST."""
+def _option_columns(plan: _Plan, o: Any) -> dict[str, Any]:
+    """The ``strata`` / ``weights`` columns over the analysed rows, as (name, values), or None."""
     kw, train = plan.kw, plan.cohorts[0]
+    return {"strata": (kw["strata"], survival_options.read_strata(train, kw["strata"], o.present))
+            if kw["strata"] is not None else None,
+            "weights": (kw["weights"], survival_options.read_weights(train, kw["weights"], o.present))
+            if kw["weights"] is not None else None}
+
+
+def _options(plan: _Plan, o: Any, score: np.ndarray, section: dict[str, Any], columns: dict[str, Any]) -> list[str]:
+    """Stage 3a: ``survival.options`` (strata, weights, RMST) when asked for; the PH warning offering RMST."""
+    kw = plan.kw
     tau = kw["rmst_tau"]
     if any(kw[k] is not None for k in survival_options.OPTIONS):
-        strata = (kw["strata"], survival_options.read_strata(train, kw["strata"], o.present)) if kw["strata"] else None
-        w = (kw["weights"], survival_options.read_weights(train, kw["weights"], o.present)) if kw["weights"] else None
         if tau is not None:
             tau = survival_options.check_tau(np.asarray(o.time, float), score, tau, o.time_column)
-        section["options"] = survival_options.section(o.time, o.event, score, strata=strata, weights=w, tau=tau,
-                                                      ci=kw["ci"])
+        section["options"] = survival_options.section(o.time, o.event, score, tau=tau, ci=kw["ci"], **columns)
     return survival_options.ph_warning(section["ph"], kw["alpha"], tau)
 
 
