@@ -440,6 +440,27 @@ CASES_PUBLIC_FORMATS = [
 ]
 
 
+# --- parity options (issue 20): generated clinical files -------------------------------------------
+
+
+def _clin_parity(name: str, **edit: object) -> Callable[[Path], None]:
+    """clinical_ok.csv plus a stratum column (centre A/B alternating) and a weight column (w = 1), row 3 edited."""
+    def setup(d: Path) -> None:
+        clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+        clin["centre"] = np.where(np.arange(len(clin)) % 2 == 0, "A", "B").astype(object)
+        clin["w"] = np.ones(len(clin)).astype(object)
+        for col, val in edit.items():
+            clin.loc[3, col] = val
+        clin.to_csv(d / name, index=False)
+    return setup
+
+
+def _check_parity(out: Path) -> None:
+    opt = _results(out)["survival"]["options"]
+    assert opt["stratified"]["n_strata"] == 2 and opt["weighted"]["column"] == "w"
+    assert [g["group"] for g in opt["rmst"]["groups"]] == ["low", "high"]
+
+
 CASES: list[Case] = [
     # --- panel specs ------------------------------------------------------------------------------
     spec_case("spec_empty", "empty spec file", ("spec_empty.yaml", "the spec is empty", "docs/panels.md")),
@@ -792,6 +813,38 @@ CASES: list[Case] = [
     arg_case("groups_not_increasing", "--groups cut-offs not increasing",
              validate_args(OK_EXPR, OK_CLIN, "--groups", "0.5,0.2", survival=True),
              ("group cut-offs must be finite and increasing",)),
+    # --- parity options (issue 20) ---
+    arg_case("parity_weights_negative", "--weights column with a negative weight",
+             validate_args(OK_EXPR, "clin_parity_neg.csv", "--weights", "w", survival=True),
+             ("--weights column 'w'", "1 negative value(s)", "must be >= 0"),
+             setup=_clin_parity("clin_parity_neg.csv", w=-1.0)),
+    arg_case("parity_weights_nonfinite", "--weights column with an empty cell (inf is refused by the reader)",
+             validate_args(OK_EXPR, "clin_parity_na.csv", "--weights", "w", survival=True),
+             ("--weights column 'w'", "1 missing, non-numeric or non-finite value(s)", "finite number >= 0"),
+             setup=_clin_parity("clin_parity_na.csv", w="")),
+    arg_case("parity_weights_inf", "--weights column with inf",
+             validate_args(OK_EXPR, "clin_parity_inf.csv", "--weights", "w", survival=True),
+             ("column 'w'", "infinite value", "finite number"), setup=_clin_parity("clin_parity_inf.csv", w="inf")),
+    arg_case("parity_weights_missing_column", "--weights names no column",
+             validate_args(OK_EXPR, OK_CLIN, "--weights", "w", survival=True),
+             ("--weights names clinical column 'w'", "columns are")),
+    arg_case("parity_strata_single", "--strata column with a stratum of one subject",
+             validate_args(OK_EXPR, "clin_parity_single.csv", "--strata", "centre", survival=True),
+             ("--strata column 'centre'", "['Z']", "single analysed subject", "merge it"),
+             setup=_clin_parity("clin_parity_single.csv", centre="Z")),
+    arg_case("parity_strata_missing_column", "--strata names no column",
+             validate_args(OK_EXPR, OK_CLIN, "--strata", "centre", survival=True),
+             ("--strata names clinical column 'centre'", "columns are")),
+    arg_case("parity_rmst_tau_beyond", "--rmst-tau beyond the follow-up of a score group",
+             validate_args(OK_EXPR, OK_CLIN, "--rmst-tau", "9999", survival=True),
+             ("--rmst-tau 9999 is beyond the follow-up in 'os_months'", "choose --rmst-tau <=")),
+    arg_case("parity_binary_refused", "--strata with a binary endpoint",
+             validate_args(OK_EXPR, OK_CLIN, "--strata", "centre"),
+             ("--strata (strata=) applies to a survival endpoint", "leave out --strata")),
+    arg_case("parity_options_run", "--strata, --weights and --rmst-tau on a survival endpoint: runs",
+             validate_args(OK_EXPR, "clin_parity_ok.csv", "--strata", "centre", "--weights", "w", "--rmst-tau", "12",
+                           survival=True, outs=JSON_ONLY), (), status=0,
+             setup=_clin_parity("clin_parity_ok.csv"), check=_check_parity),
 ]
 
 

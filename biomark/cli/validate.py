@@ -99,6 +99,12 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
               help="Validation cohorts onto the training scale: each z-scored on itself, or reference-batch ComBat "
                    "(training cohort frozen as reference).")
 @click.option("--cluster", help="Clinical column of centres/batches: internal-external cross-validation (leave one out).")
+@click.option("--strata", "strata", metavar="COL",
+              help="Survival: clinical column of strata (e.g. centre): stratified Cox HR and C of the panel score.")
+@click.option("--weights", "weights", metavar="COL",
+              help="Survival: clinical column of case weights (>= 0): weighted Cox HR with robust SE.")
+@click.option("--rmst-tau", "rmst_tau", type=float, metavar="T",
+              help="Survival: restricted mean survival time to T per score group (median split), difference and ratio.")
 @click.option("--update-model", "update_model", type=click.Path(dir_okay=False),
               help="Write the model updated on the validation cohorts (closed test: recalibration or re-estimation).")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write the HTML report here.")
@@ -110,7 +116,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
              risk_cutoffs, spline, method, penalty,
              folds, repeats, bootstrap, bootstrap_method, permutations, times, groups, horizon, seed, n_jobs, scheduler,
              sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, harmonise, cluster,
-             update_model, report, json_path, quiet, cohort_opts, formats) -> None:
+             update_model, report, json_path, quiet, strata, weights, rmst_tau, cohort_opts, formats) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
 
     \b
@@ -169,7 +175,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
             spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method, penalty=None if penalty == "none" else penalty,
             cv=(folds, repeats), bootstrap=bootstrap, bootstrap_method=bootstrap_method, permutations=permutations,
             times=tlist, horizons=hlist, groups=groups, seed=seed, harmonise=harmonise, cluster=cluster, n_jobs=n_jobs,
-            scheduler=scheduler, progress=bar,
+            scheduler=scheduler, progress=bar, strata=strata, weights=weights, rmst_tau=rmst_tau,
             command=shlex.join(["biomark", *sys.argv[1:]]) if sys.argv and Path(sys.argv[0]).name == "biomark" else None,
         )
     finally:

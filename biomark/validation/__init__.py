@@ -28,7 +28,7 @@ from biomark.errors import InputError
 from biomark.panel import Panel, load_panel
 from biomark.stats.direction import DirectionSummary, coefficient_signs, direction_consistency
 from biomark.validation import binary as binary_mod
-from biomark.validation import checks, describe, iecv, pywarnings
+from biomark.validation import checks, describe, iecv, pywarnings, survival_options
 from biomark.validation import horizon as horizon_mod
 from biomark.validation import survival as survival_mod
 from biomark.validation.change_dose import direction_inputs
@@ -159,6 +159,9 @@ def validate(
     seed: int = 0,
     harmonise: str = "none",
     cluster: str | None = None,
+    strata: str | None = None,
+    weights: str | None = None,
+    rmst_tau: float | None = None,
     n_jobs: int = 1,
     scheduler: Any = None,
     progress: Progress = None,
@@ -208,6 +211,11 @@ def validate(
     cluster
         A clinical column of centres or batches: internal-external cross-validation leaves one out in turn
         (with several cohorts and no ``cluster``, each cohort is a cluster); see :mod:`biomark.validation.iecv`.
+    strata, weights, rmst_tau
+        Survival only (section ``survival.options``, :mod:`biomark.validation.survival_options`): a clinical
+        column of strata (stratified Cox HR and stratified C of the panel score), a clinical column of case
+        weights (weighted Cox HR with robust SE), and a time ``tau`` for the restricted mean survival time
+        of the median-split score groups with their difference and ratio.
     seed, n_jobs, scheduler, progress, command
         Every random choice derives from ``seed`` (identical results for any ``n_jobs``); ``scheduler``: a
         dask.distributed address or Client; ``progress(stage, done, total)``; the command line to record.
@@ -298,6 +306,10 @@ def _plan(a: dict[str, Any]) -> _Plan:
                          "leave out --horizon and --groups")
     if horizons is not None:
         settings["horizons"] = horizons
+    survival_options.refuse_for(ep.kind, ep.id, a)
+    for key in survival_options.OPTIONS:  # recorded only when given (results without them are unchanged)
+        if a[key] is not None:
+            settings[key] = float(a[key]) if key == "rmst_tau" else a[key]
     if a["groups"] is not None:
         settings["groups"] = horizon_mod.parse_groups(a["groups"])
     return _Plan(panel, cohorts, ep, method, est, settings, a)
@@ -370,13 +382,34 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
                          warnings, info, binary_mod.findings(section))
         return _added(plan, ev, o.present, {"y": np.asarray(o.y, float)})
     cov = describe.covariates(train, kw["covariates"], o.present)
+    columns = _option_columns(plan, o)  # read (and refused) before the resampling
     section, fitted = survival_mod.evaluate(
         plan.estimator, X, o.time, o.event, covariates=cov, times=st["times"], time_unit=ep.time_unit,
         B=kw["bootstrap"], horizons=st.get("horizons"), groups=st.get("groups"), **common)
-    warnings += section["horizon"].get("dropped", [])
+    warnings += section["horizon"].get("dropped", []) + _options(plan, o, fitted.panel_score(X), section, columns)
     ev = _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
                                           "event": o.event}, int(o.present.sum()), warnings, info)
     return _added(plan, ev, o.present, {"time": np.asarray(o.time, float), "event": np.asarray(o.event, float)})
+
+def _option_columns(plan: _Plan, o: Any) -> dict[str, Any]:
+    """The ``strata`` / ``weights`` columns over the analysed rows, as (name, values), or None."""
+    kw, train = plan.kw, plan.cohorts[0]
+    return {"strata": (kw["strata"], survival_options.read_strata(train, kw["strata"], o.present))
+            if kw["strata"] is not None else None,
+            "weights": (kw["weights"], survival_options.read_weights(train, kw["weights"], o.present))
+            if kw["weights"] is not None else None}
+
+
+def _options(plan: _Plan, o: Any, score: np.ndarray, section: dict[str, Any], columns: dict[str, Any]) -> list[str]:
+    """Stage 3a: ``survival.options`` (strata, weights, RMST) when asked for; the PH warning offering RMST."""
+    kw = plan.kw
+    tau = kw["rmst_tau"]
+    if any(kw[k] is not None for k in survival_options.OPTIONS):
+        if tau is not None:
+            tau = survival_options.check_tau(np.asarray(o.time, float), score, tau, o.time_column)
+        section["options"] = survival_options.section(o.time, o.event, score, tau=tau, ci=kw["ci"], **columns)
+    return survival_options.ph_warning(section["ph"], kw["alpha"], tau)
+
 
 def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str, np.ndarray]) -> _Evaluation:
     """Stage 3b: the panel over the clinical model (section ``added_value``), when one was named."""

@@ -401,6 +401,7 @@ class SurvivalSection:
     calibration_slope: float | None = _opt()
     coefficients: list[Coefficient] | None = _opt()
     horizon: HorizonSection | NotAssessed | None = _opt()
+    options: SurvivalOptions | None = _opt()
 
 
 # ------------------------------------------------------------------------------------------- the rest
@@ -517,6 +518,9 @@ class Settings:
     spline: list[str] | None = _opt()
     horizons: list[float] | None = _opt()
     groups: str | list[float] | None = _opt()
+    strata: str | None = _opt()
+    weights: str | None = _opt()
+    rmst_tau: float | None = _opt()
 
 
 @dataclass(frozen=True)
@@ -612,3 +616,4 @@ def write_json_schema() -> None:
 
 from biomark.validation.schema_added import AddedValueSection  # noqa: E402  (uses NotAssessed, defined above)
 from biomark.validation.schema_horizon import HorizonSection  # noqa: E402  (kept apart: this module stays small)
+from biomark.validation.schema_survival_options import SurvivalOptions  # noqa: E402  (issue 20)
