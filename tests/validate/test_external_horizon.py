@@ -143,3 +143,16 @@ def test_horizon_beyond_a_cohorts_follow_up_is_dropped_with_a_warning():
     assert len(warned) == len(hs) and all("was dropped" in w for w in warned)
     assert "needs at least 2 settings" in r.data["external"]["pooled"][th.key("oe", hs[0])]["error"]
     assert r.data["external"]["pooled"]["c"]["k"] == 2  # C is still pooled over both
+
+
+def test_report_draws_a_forest_per_horizon_metric(fitted_three):
+    from biomark.report import render_html
+
+    _, r = fitted_three
+    html = render_html(r, strict=True)
+    hs = r.data["survival"]["horizon"]["horizons"]
+    assert "Risks at the horizons, per validation cohort" in html
+    for h in hs:
+        for m in ("oe", "brier", "auc"):
+            fig = f"ext-forest-{m}-at-{h:g}".replace(".", "-")
+            assert f'id="{fig}-figure_1"' in html or f'id="{fig}"' in html, fig
