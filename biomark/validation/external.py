@@ -82,8 +82,10 @@ def _train_horizons(fitted: Any, sv: dict[str, Any], train_X: pd.DataFrame | Non
                     o: dict[str, np.ndarray] | None) -> dict[str, Any] | None:
     """The training rows and horizons the validation cohorts' absolute risks come from (None: not available)."""
     hz = sv.get("horizon")
-    if o is None or train_X is None or not isinstance(hz, dict) or "error" in hz:
+    if o is None or train_X is None or not isinstance(hz, dict):
         return None
+    if "error" in hz:  # every training horizon dropped: each validation cohort says so
+        return {"horizons": [], "unit": sv.get("time_unit") or ""}
     return {"time": np.asarray(o["time"], float), "event": np.asarray(o["event"], int),
             "score": np.asarray(fitted.panel_score(train_X), float),
             "fitted_cox": getattr(fitted, "method_", None) == "cox", "horizons": list(hz["horizons"]),

@@ -32,7 +32,8 @@ from biomark.errors import InputError
 from biomark.model.data import score_matrix
 from biomark.validation import transport_horizon as th
 
-HORIZON = "needs the horizon analysis (risks at a time horizon: O:E and Brier at t, AUC(t))"
+HORIZON = ("risks at a horizon need the training cohort's times and events (external(train_outcome=...)); "
+           "internal-external cross-validation reports C and the calibration slope only")
 _EPS = 1e-12
 _GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 METRIC_LABELS = {"auc": "AUC (logit scale)", "oe": "O:E (log scale)", "slope": "calibration slope",
