@@ -845,7 +845,22 @@ CASES: list[Case] = [
              validate_args(OK_EXPR, "clin_parity_ok.csv", "--strata", "centre", "--weights", "w", "--rmst-tau", "12",
                            survival=True, outs=JSON_ONLY), (), status=0,
              setup=_clin_parity("clin_parity_ok.csv"), check=_check_parity),
+    # --- external validation at the horizons (issue 18, survival) ---
+    arg_case("ext_followup_short", "a survival validation cohort followed up for less than every horizon: "
+             "its horizons skipped with a warning",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical",
+                           "clin_ext_short.csv", survival=True, outs=JSON_ONLY), (),
+             status=0, setup=lambda d: _clin_short(d), generated=("clin_ext_short.csv",),
+             check=_warned("validation cohort '", "was dropped", "last follow-up time")),
 ]
+
+
+def _clin_short(d: Path) -> None:
+    """The good clinical file followed up for 2 months only (censored at 2 unless the event came first)."""
+    clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+    clin["death"] = np.where(clin["os_months"] > 2, 0, clin["death"])
+    clin["os_months"] = np.minimum(clin["os_months"], 2.0)
+    clin.to_csv(d / "clin_ext_short.csv", index=False)
 
 
 # --- running -----------------------------------------------------------------------------------

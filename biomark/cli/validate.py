@@ -83,7 +83,8 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
                    "quartiles, median, optimal, or cut-offs of the score such as 0.2,0.5.")
 @click.option("--horizon", "horizon", metavar="T1,T2,...",
               help="Survival: increasing times (endpoint's time unit) for risk at the horizon: calibration, "
-                   "Brier/IPA, AUC(t), net benefit [25th/50th/75th percentile of follow-up, rounded].")
+                   "Brier/IPA, AUC(t), net benefit; the same horizons in every validation cohort "
+                   "[25th/50th/75th percentile of follow-up, rounded].")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for every random choice (0 or more).")
 @click.option("--n-jobs", type=NJobs(), default=1, show_default=True, help="Parallel workers (-1: all cores; capped at the usable CPUs).")
 @click.option("--scheduler", type=SchedulerAddress(), help="dask.distributed scheduler address to run resampling on a cluster.")

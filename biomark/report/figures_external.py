@@ -25,6 +25,7 @@ from biomark.report._svg import (
     label,
     to_svg,
 )
+from biomark.validation.transport_horizon import cohort_estimate as horizon_estimate
 
 _Z = 1.959963984540054
 # the reference line of each metric (no effect, or perfect calibration)
@@ -52,11 +53,11 @@ def cohort_estimate(row: Any, metric: str) -> tuple[float, float, float] | None:
     h = getattr(row, "harrell", None)
     if metric == "c" and _ok(h):
         return h.c, h.c - _Z * h.se, h.c + _Z * h.se
-    return None
+    return horizon_estimate(row, metric)
 
 
 def forest_figure(name: str, title: str, rows: Sequence[tuple[str, float, float, float]], pooled: Any,
-                  null: float, log: bool = False) -> str:
+                  null: float | None, log: bool = False) -> str:
     """Forest plot: one CI per setting, the pooled estimate (diamond) with its CI and prediction interval."""
     with _style():
         k = len(rows)
@@ -79,7 +80,8 @@ def forest_figure(name: str, title: str, rows: Sequence[tuple[str, float, float,
             ax.text(1.0, -0.45 / (height - 1.0) - 0.12, f"pooled {_fmt(e, 3)} ({_fmt(lo, 3)} to {_fmt(hi, 3)}); prediction interval "
                     f"{_fmt(pooled.pi_low, 3)} to {_fmt(pooled.pi_high, 3)}; I² {_fmt(100 * _num(pooled.i2), 0)}%",
                     transform=ax.transAxes, ha="right", va="top", fontsize=7)
-        ax.axvline(null, color="#999999", linestyle="--", linewidth=0.8)
+        if null is not None:  # no reference line for the Brier score
+            ax.axvline(null, color="#999999", linestyle="--", linewidth=0.8)
         ax.set_yticks(ticks)
         ax.set_yticklabels(labels)
         if log:
@@ -190,5 +192,8 @@ def _forests(prefix: str, rows: list[tuple[str, Any]], pooled: dict[str, Any], a
         if not pts:
             continue
         title = (p.label if _ok(p) else metric) + (" — IECV" if prefix == "iecv" else "")
-        add(f"{prefix}-forest-{metric}", lambda m=metric, pts=pts, p=p, title=title: forest_figure(
-            f"{prefix}-forest-{m}", title, pts, p, _NULL.get(m, 0.0), log=m == "oe"))
+        base = metric.split("_at_")[0]  # a horizon metric (oe_at_12) is drawn like its base metric
+        null = None if base == "brier" else _NULL.get(base, 0.0)
+        fig = f"{prefix}-forest-{metric}".replace("_", "-").replace(".", "-")  # a figure name is [a-z0-9-]
+        add(fig, lambda fig=fig, pts=pts, p=p, title=title, null=null, base=base:
+            forest_figure(fig, title, pts, p, null, log=base == "oe"))

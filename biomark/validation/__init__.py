@@ -479,9 +479,13 @@ def _external(plan: _Plan, ev: _Evaluation, direction: dict[str, Any]) -> Extern
     """Stage 5: the fitted model on every other cohort, and the pooled estimates."""
     kw = plan.kw
     data = {plan.endpoint.kind: ev.section}
-    return external(plan.cohorts, lambda c: _marker_matrix(plan.panel, c), plan.endpoint, ev.fitted, data,
-                    kw["outcome"], kw["time"], kw["event"], kw["ci"], train_X=ev.X, harmonise=kw["harmonise"],
-                    seed=kw["seed"])
+    dk = ev.direction_kw
+    train_outcome = {"time": dk["time"], "event": dk["event"]} if dk.get("kind") == "survival" else None
+    out = external(plan.cohorts, lambda c: _marker_matrix(plan.panel, c), plan.endpoint, ev.fitted, data,
+                   kw["outcome"], kw["time"], kw["event"], kw["ci"], train_X=ev.X, harmonise=kw["harmonise"],
+                   seed=kw["seed"], train_outcome=train_outcome)
+    ev.warnings.extend(out.warnings or [])
+    return out
 
 
 def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any,

@@ -43,13 +43,18 @@ class ExternalOutcome:
     meta: dict[str, Any] | None
     section: dict[str, Any] | None
     updated_model: Any = None
+    warnings: list[str] | None = None
 
 
 def external(cohorts: Sequence[Cohort], levels: Callable[[Cohort], pd.DataFrame], ep: Any, fitted: Any,
              data: dict[str, Any], outcome: str | None, time: str | None, event: str | None,
              ci: float, *, train_X: pd.DataFrame | None = None, harmonise: str = "none",
-             seed: int = 0) -> ExternalOutcome:
-    """Rows per cohort (the first is the training cohort), the pooled estimates and the typed section."""
+             seed: int = 0, train_outcome: dict[str, np.ndarray] | None = None) -> ExternalOutcome:
+    """Rows per cohort (the first is the training cohort), the pooled estimates and the typed section.
+
+    ``train_outcome`` (survival): the training rows' ``time`` and ``event`` (aligned with ``train_X``), from
+    which the absolute risks at the training horizons are predicted for each validation cohort.
+    """
     if ep.kind not in ("binary", "survival"):
         return ExternalOutcome([], None, None)
     vals = []  # (cohort, outcome, harmonised matrix)
@@ -69,7 +74,22 @@ def external(cohorts: Sequence[Cohort], levels: Callable[[Cohort], pd.DataFrame]
     hs["diagnostics"] = harm.diagnostics(names, [ref, *before], [ref, *after])
     if ep.kind == "binary":
         return _binary(cohorts, vals, fitted, data["binary"], ci, seed, hs)
-    return _survival(cohorts, vals, fitted, data["survival"], ci, hs)
+    train = _train_horizons(fitted, data["survival"], train_X, train_outcome)
+    return _survival(cohorts, vals, fitted, data["survival"], ci, hs, train)
+
+
+def _train_horizons(fitted: Any, sv: dict[str, Any], train_X: pd.DataFrame | None,
+                    o: dict[str, np.ndarray] | None) -> dict[str, Any] | None:
+    """The training rows and horizons the validation cohorts' absolute risks come from (None: not available)."""
+    hz = sv.get("horizon")
+    if o is None or train_X is None or not isinstance(hz, dict):
+        return None
+    if "error" in hz:  # every training horizon dropped: each validation cohort says so
+        return {"horizons": [], "unit": sv.get("time_unit") or ""}
+    return {"time": np.asarray(o["time"], float), "event": np.asarray(o["event"], int),
+            "score": np.asarray(fitted.panel_score(train_X), float),
+            "fitted_cox": getattr(fitted, "method_", None) == "cox", "horizons": list(hz["horizons"]),
+            "unit": hz.get("time_unit") or sv.get("time_unit") or ""}
 
 
 def _binary(cohorts, vals, fitted, b, ci, seed, hs) -> ExternalOutcome:
@@ -110,13 +130,14 @@ def _update(fitted: Any, stacked: list[tuple[np.ndarray, pd.DataFrame]], names: 
     return apply_update(fitted, u, markers, note=on), f"{on}: {u.chosen.replace('_', ' ')}"
 
 
-def _survival(cohorts, vals, fitted, sv, ci, hs) -> ExternalOutcome:
+def _survival(cohorts, vals, fitted, sv, ci, hs, train=None) -> ExternalOutcome:
     t0 = sv["cox"]["terms"][0]
     is_cox = getattr(fitted, "method_", None) == "cox"
     rows = [{"name": cohorts[0].name, "role": "training (apparent)", "n": sv["n"],
              "cox": {k: t0[k] for k in _COX_KEYS}, "harrell": {k: sv["harrell"][k] for k in ("c", "se")},
              "calibration_slope": {"slope": sv["calibration_slope"], "se": None} if is_cox else None}]
-    ext_rows = []
+    ext_rows: list[dict[str, Any]] = []
+    warnings: list[str] = []
     for c, o, X in vals:
         s = fitted.panel_score(X)
         z = (s - s.mean()) / s.std(ddof=1)
@@ -128,11 +149,12 @@ def _survival(cohorts, vals, fitted, sv, ci, hs) -> ExternalOutcome:
             cs = stats.cox(o.time, o.event, pd.DataFrame({"linear_predictor": s}))
             row["calibration_slope"] = {"slope": float(cs.coef[0]), "se": float(cs.se[0])}
         rows.append(row)
-        ext_rows.append(transport.survival_cohort(c.name, o.time, o.event, fitted, X))
+        ext_rows.append(transport.survival_cohort(c.name, o.time, o.event, fitted, X, train, ci, warnings))
     m = pool_log_hr([r["cox"]["coef"] for r in rows], [r["cox"]["se"] for r in rows], ci=ci)
-    section = {"kind": "survival", "cohorts": ext_rows, "pooled": transport.pool_rows(ext_rows, "survival", ci),
+    unit = train["unit"] if train is not None else ""
+    section = {"kind": "survival", "cohorts": ext_rows, "pooled": transport.pool_rows(ext_rows, "survival", ci, unit),
                "harmonisation": hs}
-    return ExternalOutcome(rows, {"log_hr": m.to_dict()}, section)
+    return ExternalOutcome(rows, {"log_hr": m.to_dict()}, section, warnings=warnings)
 
 
 def _candidates(ep: Any) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ from biomark.validation.schema import (
 )
 
 __all__ = ["BatchDiagnostics", "ExternalBinaryCohort", "ExternalCalibration", "ExternalSection",
-           "ExternalSurvivalCohort", "HarmonisationSection", "IECVCluster", "IECVSection", "ModelUpdateSection",
+           "ExternalHorizon", "ExternalHorizonPoint", "ExternalSurvivalCohort", "HarmonisationSection", "IECVCluster", "IECVSection", "ModelUpdateSection",
            "OERatio", "PCAPoints", "PooledMetric", "TransportCheck", "UpdateStep"]
 
 
@@ -103,8 +103,51 @@ class ExternalBinaryCohort:
 
 
 @dataclass(frozen=True)
+class ExternalHorizonPoint:
+    """One horizon in one validation cohort, of the risks predicted by the training fit.
+
+    O:E at t = (1 - KM(t)) / mean risk with its CI and SE(log O:E); calibration slope at t; IPCW Brier at t
+    with its SE/CI, the KM null model's Brier and IPA; cumulative/dynamic AUC(t) with its SE/CI.
+    """
+
+    time: float
+    observed: float
+    expected: float
+    oe: float
+    oe_lower: float
+    oe_upper: float
+    oe_se_log: float | None
+    slope: float
+    slope_se: float
+    brier: float
+    brier_se: float
+    brier_lower: float
+    brier_upper: float
+    brier_null: float
+    ipa: float
+    auc: float
+    auc_se: float
+    auc_lower: float
+    auc_upper: float
+    n_cases: int
+    n_controls: int
+
+
+@dataclass(frozen=True)
+class ExternalHorizon:
+    """Risks at the training cohort's horizons in one validation cohort (nothing refitted on it)."""
+
+    horizons: list[float]
+    time_unit: str
+    risk_source: str
+    recalibration_coef: float | None
+    dropped: list[str]
+    points: list[ExternalHorizonPoint]
+
+
+@dataclass(frozen=True)
 class ExternalSurvivalCohort:
-    """External validation of a survival endpoint in one cohort: Harrell's C, calibration slope."""
+    """External validation of a survival endpoint in one cohort: Harrell's C, calibration slope, risks at t."""
 
     name: str
     role: str
@@ -112,7 +155,7 @@ class ExternalSurvivalCohort:
     n_events: int
     harrell: CWithSE | NotAssessed
     calibration_slope: SlopeWithSE | NotAssessed
-    horizon: NotAssessed
+    horizon: ExternalHorizon | NotAssessed
 
 
 @dataclass(frozen=True)

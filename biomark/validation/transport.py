@@ -13,7 +13,8 @@ harmonisation, :mod:`biomark.validation.harmonise`).
   at t, AUC(t)) need the horizon analysis and are written as not assessed.
 * Pooled over the validation cohorts by REML with the Hartung–Knapp–Sidik–Jonkman adjustment and a
   prediction interval (:func:`biomark.stats.random_effects`): AUC and C on the logit scale, O:E on the log
-  scale, calibration slope and calibration-in-the-large as they are (Debray 2017; Snell 2018).
+  scale, calibration slope and calibration-in-the-large as they are (Debray 2017; Snell 2018); at each
+  horizon O:E on the log scale, AUC(t) on the logit scale, Brier as it is.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from scipy import stats as sps
 from biomark import stats
 from biomark.errors import InputError
 from biomark.model.data import score_matrix
+from biomark.validation import transport_horizon as th
 
-HORIZON = "needs the horizon analysis (risks at a time horizon: O:E and Brier at t, AUC(t))"
+HORIZON = ("risks at a horizon need the training cohort's times and events (external(train_outcome=...)); "
+           "internal-external cross-validation reports C and the calibration slope only")
 _EPS = 1e-12
 _GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 METRIC_LABELS = {"auc": "AUC (logit scale)", "oe": "O:E (log scale)", "slope": "calibration slope",
@@ -128,15 +131,25 @@ def binary_cohort(name: str, y: np.ndarray, fitted: Any, X: pd.DataFrame, *, ci:
     return row, upd
 
 
-def survival_cohort(name: str, time: np.ndarray, event: np.ndarray, fitted: Any, X: pd.DataFrame) -> dict[str, Any]:
-    """One validation cohort of a survival endpoint: Harrell's C, the calibration slope, the horizon hook."""
+def survival_cohort(name: str, time: np.ndarray, event: np.ndarray, fitted: Any, X: pd.DataFrame,
+                    train: dict[str, Any] | None = None, ci: float = 0.95,
+                    warnings: list[str] | None = None) -> dict[str, Any]:
+    """One validation cohort of a survival endpoint: Harrell's C, the calibration slope, the numbers at each horizon.
+
+    ``train`` (see :func:`biomark.validation.transport_horizon.horizon_cohort`): the training rows the absolute
+    risks come from; without it the horizon section is not assessed. Dropped horizons are appended to ``warnings``.
+    """
     n, d = int(time.size), int(event.sum())
     row: dict[str, Any] = {"name": name, "role": "validation", "n": n, "n_events": d, "horizon": _na(HORIZON)}
     if d == 0:
-        reason = f"cohort '{name}' has no events: C and the calibration slope are undefined"
-        row.update(harrell=_na(reason), calibration_slope=_na(reason))
+        reason = f"cohort '{name}' has no events: C, the calibration slope and the risks at a horizon are undefined"
+        row.update(harrell=_na(reason), calibration_slope=_na(reason), horizon=_na(reason))
         return row
     s = fitted.panel_score(X)
+    if train is not None:
+        row["horizon"], w = th.horizon_cohort(name, time, event, s, train, ci)
+        if warnings is not None:
+            warnings.extend(w)
     h = stats.concordance(time, event, s, method="harrell")
     row["harrell"] = {"c": h.c, "se": h.se}
     if getattr(fitted, "method_", None) != "cox":
@@ -164,30 +177,37 @@ def _estimates(row: dict[str, Any], kind: str) -> dict[str, tuple[float, float] 
                 "citl": (upd["citl"], upd["citl_se"]) if ok(upd) else None}
     cs = row.get("calibration_slope")
     return {"c": (row["harrell"]["c"], row["harrell"]["se"]) if ok(row.get("harrell")) else None,
-            "slope": (cs["slope"], cs["se"]) if ok(cs) else None}
+            "slope": (cs["slope"], cs["se"]) if ok(cs) else None, **th.estimates(row)}
 
 
 _POOLERS: dict[str, Callable[..., Any]] = {
     "auc": stats.pool_c_statistic, "c": stats.pool_c_statistic, "oe": stats.pool_oe, "slope": stats.pool_slope,
-    "citl": stats.pool_slope}
+    "citl": stats.pool_slope, "brier": stats.pool_slope}
 
 
-def pool_rows(rows: list[dict[str, Any]], kind: str, ci: float) -> dict[str, Any]:
-    """Each metric pooled over the rows (REML + HKSJ + prediction interval), or why not."""
+def pool_rows(rows: list[dict[str, Any]], kind: str, ci: float, unit: str = "") -> dict[str, Any]:
+    """Each metric pooled over the rows (REML + HKSJ + prediction interval), or why not.
+
+    Horizon metrics (keys ``oe_at_<t>``, ``brier_at_<t>``, ``auc_at_<t>``) are pooled over the cohorts
+    that kept that horizon, in the order of the horizons.
+    """
     per = [_estimates(r, kind) for r in rows]
+    metrics = list(dict.fromkeys(m for e in per for m in e))
     out: dict[str, Any] = {}
-    for metric in per[0] if per else ():
-        vals = [e[metric] for e in per if e[metric] is not None]
+    for metric in metrics:
+        lab = th.label(metric, unit) if "_at_" in metric else METRIC_LABELS[metric]
+        vals = [e[metric] for e in per if e.get(metric) is not None]
         if len(vals) < 2:
-            out[metric] = _na(f"needs at least 2 settings with {METRIC_LABELS[metric]} assessed (has {len(vals)})")
+            out[metric] = _na(f"needs at least 2 settings with {lab} assessed (has {len(vals)})")
             continue
         est, se = (np.array(v) for v in zip(*vals, strict=True))
+        pool = _POOLERS[metric.split("_at_")[0]] if "_at_" in metric else _POOLERS[metric]
         try:
-            res = _POOLERS[metric](est, se, ci=ci)
+            res = pool(est, se, ci=ci)
         except stats.StatsError as err:
             out[metric] = _na(str(err))
             continue
-        out[metric] = {"metric": metric, "label": METRIC_LABELS[metric], **res.to_dict()}
+        out[metric] = {"metric": metric, "label": lab, **res.to_dict()}
     return out
 
 

@@ -193,7 +193,7 @@ def test_survival_rows_and_horizon_hook():
                          seed=1)
     ext = r.data["external"]
     row = ext["cohorts"][0]
-    assert row["horizon"]["error"].startswith("needs the horizon analysis")
+    assert row["horizon"]["horizons"] == r.data["survival"]["horizon"]["horizons"]  # tests/validate/test_external_horizon.py
     o = cs[1].survival(None, None, endpoint_id="overall_survival")
     assert row["harrell"]["c"] == pytest.approx(r.data["cohorts"][1]["harrell"]["c"], abs=1e-12)
     assert row["calibration_slope"]["slope"] == pytest.approx(r.data["cohorts"][1]["calibration_slope"]["slope"])
