@@ -15,6 +15,7 @@ import io
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -43,7 +44,7 @@ _BASE = {
 
 
 def _options(command: str) -> list[str]:
-    cmd = cli.commands[command]
+    cmd = cli.get_command(click.Context(cli), command)
     names = []
     for p in cmd.params:
         if p.param_type_name == "option" and not p.is_flag and p.name not in ("help",):

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import get_args
 
+import click
 import pytest
 
 from biomark import vocabulary as v
@@ -72,7 +73,7 @@ def test_spec_model_uses_the_vocabulary():
 
 
 def test_synth_assay_choices_are_the_vocabulary():
-    opt = next(p for p in cli.commands["synth"].params if p.name == "assay")
+    opt = next(p for p in cli.get_command(click.Context(cli), "synth").params if p.name == "assay")
     assert tuple(opt.type.choices) == v.ASSAYS
 
 
