@@ -243,6 +243,9 @@ def _plans(panels: Sequence[Any], levels: Any, endpoint_map: Mapping[str, str], 
             continue
         found = _match(panel, cols)
         need = len(panel.markers) if min_markers is None else min(min_markers, len(panel.markers))
+        if not found:
+            skipped.append((panel.id, f"none of its {len(panel.markers)} marker(s) is in the cohort"))
+            continue
         if len(found) < max(need, 1):
             skipped.append((panel.id, f"markers: {len(found)} of {len(panel.markers)} in the cohort "
                                       f"(needs {max(need, 1)}; lower --min-markers to test fewer)"))
