@@ -135,3 +135,21 @@ def test_false_replication_rate_over_100_datasets_is_within_the_nominal_fdr():
         rep = [c for c in res.claims if c.verdict == "replicated"]
         fdp.append(sum(TRUTH[c.panel_id] != 1 for c in rep) / max(len(rep), 1))
     assert np.mean(fdp) <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 100)
+
+
+def test_survival_claim_is_tested_in_its_published_direction():
+    # hcc_lc3_recurrence: high LC3 is protective. Simulate hazard exp(-0.6 x): the signed score (-z) has
+    # HR per SD about exp(0.6) = 1.82 > 1 (right direction) and C > 0.5.
+    rng = np.random.default_rng(11)
+    n = 200
+    x = rng.normal(size=n)
+    t = rng.exponential(10 * np.exp(0.6 * x))
+    c = rng.exponential(15, n)
+    ids = [f"p{i}" for i in range(n)]
+    cohort = Cohort(pd.DataFrame({"LC3B": x}, index=ids),
+                    pd.DataFrame({"rfs": np.minimum(t, c) + 1e-3, "rec": (t <= c).astype(int)}, index=ids))
+    res = screen(cohort, panels=[load_panel("hcc_lc3_recurrence")], time="rfs", event="rec", power_reps=50)
+    [cl] = res.claims
+    assert cl.statistic == "hr_per_sd" and cl.verdict == "replicated" and cl.right_direction
+    assert 1.4 < cl.estimate < 2.4 and cl.concordance > 0.55 and cl.marker_checks == {"MAP1LC3B": True}
+    assert cl.n == n and cl.n_cases == int((t <= c).sum())
