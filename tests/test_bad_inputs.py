@@ -788,6 +788,20 @@ CASES: list[Case] = [
              validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical", OK_CLIN,
                            "--harmonise", "combat", "--update-model", "../out/model.json"),
              ("--update-model with --harmonise combat", "use --harmonise none")),
+
+    # --- screen (issue 19) ---
+    arg_case("screen_unknown_column", "screen: --endpoint-map names a column the clinical file lacks",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--panels", ".", "--endpoint-map",
+              "radioresistance=nope", "--json", "../out/screen.json"),
+             ("clinical column 'nope'", "its columns are")),
+    arg_case("screen_nothing_testable", "screen: no panel's endpoint is mapped",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--panels", ".", "--endpoint-map",
+              "other_endpoint=radioresistance", "--json", "../out/screen.json"),
+             ("no catalog claim is testable", "--endpoint-map ID=COLUMN")),
+    arg_case("screen_map_syntax", "screen: --endpoint-map without '='",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--endpoint-map", "radioresistance",
+              "--json", "../out/screen.json"),
+             ("is not KIND_OR_ID=COLUMN", "--endpoint-map")),
 ]
 
 
