@@ -852,6 +852,20 @@ CASES: list[Case] = [
                            "clin_ext_short.csv", survival=True, outs=JSON_ONLY), (),
              status=0, setup=lambda d: _clin_short(d), generated=("clin_ext_short.csv",),
              check=_warned("validation cohort '", "was dropped", "last follow-up time")),
+
+    # --- screen (issue 19) ---
+    arg_case("screen_unknown_column", "screen: --endpoint-map names a column the clinical file lacks",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--panels", ".", "--endpoint-map",
+              "radioresistance=nope", "--json", "../out/screen.json"),
+             ("clinical column 'nope'", "its columns are")),
+    arg_case("screen_nothing_testable", "screen: no panel's endpoint is mapped",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--panels", ".", "--endpoint-map",
+              "other_endpoint=radioresistance", "--json", "../out/screen.json"),
+             ("no catalog claim is testable", "--endpoint-map ID=COLUMN")),
+    arg_case("screen_map_syntax", "screen: --endpoint-map without '='",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--endpoint-map", "radioresistance",
+              "--json", "../out/screen.json"),
+             ("is not KIND_OR_ID=COLUMN", "--endpoint-map")),
 ]
 
 

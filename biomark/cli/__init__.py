@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "panels": ("biomark.cli.panels", "panels", "The panel catalog: list, show and check panel specs."),
     "power": ("biomark.cli.synth", "power",
               "Probability that a validation reaches its goals, by simulation, for each n."),
+    "screen": ("biomark.cli.screen", "screen",
+               "Test every catalog claim your cohort can test, as published, with a replication verdict."),
     "score": ("biomark.cli.model", "score",
               "Score every sample of a file with a fitted model (or a panel's rule), streaming in chunks."),
     "synth": ("biomark.cli.synth", "synth",

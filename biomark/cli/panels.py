@@ -8,7 +8,7 @@ import textwrap
 import click
 
 from biomark.cli._common import echo_safe as _echo
-from biomark.errors import SpecError
+from biomark.errors import BiomarkError, SpecError
 from biomark.panel import all_spec_errors, list_panels, load_panel
 from biomark.panel.schema import Panel
 
@@ -123,3 +123,36 @@ def check_cmd(file: str) -> None:
     p = load_panel(file)
     _echo(f"ok: {file}: panel '{p.id}' with {len(p.markers)} markers, {len(p.endpoints)} endpoints, "
                f"{len(p.evidence)} evidence entries")
+
+
+@panels.command("ledger")
+@click.argument("marker", required=False)
+@click.option("--panels", "panels_dir", type=click.Path(file_okay=False),
+              help="Add the specs in this folder to the catalog's.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of a table.")
+def ledger_cmd(marker: str | None, panels_dir: str | None, as_json: bool) -> None:
+    """Every direction claimed for each marker across specs; contradictions between specs flagged."""
+    import json
+    from dataclasses import asdict
+
+    from biomark.cli.screen import _panels_from
+    from biomark.panel.catalog import list_panels
+    from biomark.panel.ledger import contradictions, ledger
+
+    entries = ledger([*list_panels(), *(_panels_from(panels_dir) or [])], marker)
+    if marker and not entries:
+        raise BiomarkError(f"marker '{marker}': no spec claims a direction for it; see 'biomark panels list'")
+    bad = contradictions(entries)
+    if as_json:
+        _echo(json.dumps({"entries": [asdict(e) for e in entries],
+                              "contradictions": [asdict(c) for c in bad]}, indent=2))
+        return
+    for e in entries:
+        d = e.direction or ("unset (conflict recorded)" if e.conflict else "unset")
+        _echo(f"{e.marker:12s} {e.panel_id:38s} {e.endpoint} ({e.kind}): {d}  [{e.evidence_level}] "
+                  f"{_clip(e.sentence, 90)}")
+    for c in bad:
+        _echo(f"CONTRADICTION {c.marker} on {c.axis}: up/risk in {', '.join(c.up)}; "
+                  f"down/protective in {', '.join(c.down)}")
+    if not bad:
+        _echo("no contradictions between specs")
