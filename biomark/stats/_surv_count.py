@@ -94,8 +94,52 @@ def _tail(tail: int, big_n: int, pos: np.ndarray, w: np.ndarray, acc_ll: np.ndar
     acc_el += (~later & tri).sum(axis=2).ravel().astype(acc_el.dtype)
 
 
-def pair_counts(val: np.ndarray, w_later: np.ndarray) -> dict[str, np.ndarray]:
-    """Return the six per-position counts described in the module docstring."""
+def _value_levels(val: np.ndarray, w: np.ndarray, nvb: int, idx_t: type) -> tuple[np.ndarray, np.ndarray]:
+    """earlier_less and later_less over the *value* bits (a wavelet tree), for integer weights.
+
+    At level ``b`` the positions are arranged by ``(val >> (b + 1), position)``; inside each node an
+    element whose bit ``b`` is 1 is preceded (in position) by the earlier elements with bit 0 and a
+    smaller value and followed by the later ones. Every pair of distinct values is counted once, at
+    the level of their highest differing bit, so ``nvb = bit_length(max value)`` levels suffice: few
+    when the scores take few distinct values. Integer sums are exact, so the order of summation
+    does not matter and the counts equal those of the position-bit merge.
+    """
+    n = int(val.shape[0])
+    ar = np.arange(n, dtype=idx_t)
+    arr = ar.copy()  # position of each element of the arrangement
+    va = val.astype(idx_t)
+    wa = w.copy()
+    acc_el = np.zeros(n, dtype=idx_t)
+    acc_ll = np.zeros(n, dtype=w.dtype)
+    cz = np.zeros(n + 1, dtype=idx_t)
+    cwz = np.zeros(n + 1, dtype=w.dtype)
+    for b in range(nvb - 1, -1, -1):
+        key = va >> (b + 1)  # node of each element, non-decreasing along the arrangement
+        is1 = ((va >> b) & 1).astype(bool)
+        is0 = ~is1
+        np.cumsum(is0, out=cz[1:])
+        np.cumsum(wa * is0, out=cwz[1:])
+        nodes = np.arange(int(key[-1]) + 1, dtype=idx_t)
+        s = np.searchsorted(key, nodes, side="left").astype(idx_t)[key]
+        e = np.searchsorted(key, nodes, side="right").astype(idx_t)[key]
+        zb = cz[:-1] - cz[s]  # elements with bit 0 before, inside the node
+        acc_el += zb * is1
+        acc_ll += (cwz[e] - cwz[1:]) * is1
+        dest = np.where(is0, s + zb, s + (cz[e] - cz[s]) + (ar - s - zb))
+        arr, va, wa = _scatter(arr, dest), _scatter(va, dest), _scatter(wa, dest)
+        acc_el, acc_ll = _scatter(acc_el, dest), _scatter(acc_ll, dest)
+    res_el = np.empty(n, dtype=np.float64)
+    res_el[arr] = acc_el
+    res_ll = np.empty(n, dtype=np.float64)
+    res_ll[arr] = acc_ll
+    return res_el, res_ll
+
+
+def pair_counts(val: np.ndarray, w_later: np.ndarray, order: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Return the six per-position counts described in the module docstring.
+
+    ``order``, if given, is ``np.argsort(val, kind="stable")`` already computed by the caller.
+    """
     n = int(val.shape[0])
     w_in = np.asarray(w_later)
     w_later = w_in.astype(np.float64)
@@ -104,14 +148,23 @@ def pair_counts(val: np.ndarray, w_later: np.ndarray) -> dict[str, np.ndarray]:
         return dict(later_less=z, later_eq=z, later_greater=z, earlier_less=z, earlier_eq=z,
                     earlier_greater=z)
     idx_t = np.int64 if n > 2**30 else np.int32
-    order = np.argsort(val, kind="stable").astype(idx_t)
+    order = (np.argsort(val, kind="stable") if order is None else order).astype(idx_t, copy=False)
     earlier_eq, later_eq = _equal_counts(val, order, w_later, idx_t)
+    total_later = np.concatenate((np.cumsum(w_later[::-1])[::-1][1:], [0.0]))
     # Pad to a power of two so that the blocks of every level are rows of a 2-D view; the padding
     # sits after every real position with a value above all others and weight 0, so it never
     # contributes to a real element's counts.
     nbits = max(1, int(n - 1).bit_length())
     big_n = 1 << nbits
     w_dtype = idx_t if (np.issubdtype(w_in.dtype, np.integer) or w_in.dtype == bool) else np.float64
+    tail = min(_TAIL_BITS, nbits)
+    nvb = max(1, int(val[order[-1]]).bit_length())
+    if w_dtype is idx_t and val[order[0]] >= 0 and nvb <= nbits - tail:
+        # few distinct values: count over the value bits instead (exact integer sums)
+        earlier_less, later_less = _value_levels(val, w_in.astype(idx_t), nvb, idx_t)
+        return dict(later_less=later_less, later_eq=later_eq, later_greater=total_later - later_less - later_eq,
+                    earlier_less=earlier_less, earlier_eq=earlier_eq,
+                    earlier_greater=np.arange(n, dtype=np.float64) - earlier_less - earlier_eq)
     pos = np.empty(big_n, dtype=idx_t)
     pos[:n] = order
     pos[n:] = np.arange(n, big_n, dtype=idx_t)
@@ -122,7 +175,6 @@ def pair_counts(val: np.ndarray, w_later: np.ndarray) -> dict[str, np.ndarray]:
     excl_l = np.zeros(big_n + 1, dtype=idx_t)
     excl_w = np.zeros(big_n + 1, dtype=w_dtype)
     ar = np.arange(big_n, dtype=idx_t)
-    tail = min(_TAIL_BITS, nbits)
     for b in range(nbits - 1, tail - 1, -1):
         pos, w, acc_ll, acc_el = _level(b, big_n, pos, w, acc_ll, acc_el, excl_l, excl_w, ar)
     if tail > 0:
@@ -133,7 +185,6 @@ def pair_counts(val: np.ndarray, w_later: np.ndarray) -> dict[str, np.ndarray]:
     res_el = np.empty(big_n, dtype=np.float64)
     res_el[pos] = acc_el
     later_less, acc_el = res_ll[:n], res_el[:n]
-    total_later = np.concatenate((np.cumsum(w_later[::-1])[::-1][1:], [0.0]))
     return dict(
         later_less=later_less,
         later_eq=later_eq,

@@ -148,11 +148,17 @@ def _roles(t: np.ndarray, e: np.ndarray, x: np.ndarray, method: str,
     # order: time descending, censored before events at tied times, risk ascending
     order = np.lexsort((x, e, -t))
     ts, es, xs = t[order], e[order], x[order]
-    _, val = np.unique(xs, return_inverse=True)
-    val = val.reshape(-1)
+    # dense ranks of the risk (as np.unique's inverse) from one stable sort, reused by pair_counts
+    vorder = np.argsort(xs, kind="stable")
+    sx = xs[vorder]
+    step = np.empty(sx.shape[0], dtype=np.intp)
+    step[0] = 0
+    np.not_equal(sx[1:], sx[:-1], out=step[1:])
+    val = np.empty(sx.shape[0], dtype=np.intp)
+    val[vorder] = np.cumsum(step)
     w_event = wt[order]
     fast = es if tau is None else (es * (ts <= tau)).astype(es.dtype)
-    cnt = pair_counts(val, fast if method == "harrell" else w_event)  # integer weights take the fast path
+    cnt = pair_counts(val, fast if method == "harrell" else w_event, vorder)  # integer weights take the fast path
     # event role (the shorter time): partners are the earlier elements of the sequence;
     # partner role: later elements of the sequence that are events
     roles = {"conc_e": w_event * cnt["earlier_less"], "disc_e": w_event * cnt["earlier_greater"],
