@@ -26,3 +26,16 @@ reps <- replicate(40, unclass(calibrate(f, cmethod = "KM", u = u, m = m, B = 50)
 cat("MC SE of mean.optimism at B = 2000:\n")
 print(apply(reps, 1, sd) * sqrt(50 / 2000))
 sessionInfo()$otherPkgs$rms$Version
+
+# Second reference, for biomark.validation.horizon.corrected_calibration: 9 groups (m = 23, floor(214 / 23) = 9).
+# Not 10: with 10 groups some cuts fall exactly on a prediction, and R then puts that row in the group
+# below or above depending on last-digit noise between its two computations of S(u | x).
+m10 <- 23
+set.seed(20261203)
+cal10 <- suppressWarnings(calibrate(f, cmethod = "KM", u = u, m = m10, B = 2000))
+print(unclass(cal10)[, c("mean.optimism", "n", "mean.predicted", "KM", "KM.corrected")])
+set.seed(8)
+reps10 <- suppressWarnings(replicate(40, unclass(calibrate(f, cmethod = "KM", u = u, m = m10,
+                                                           B = 50))[, "mean.optimism"]))
+cat("MC SE of mean.optimism at B = 2000 (9 groups):\n")
+print(apply(reps10, 1, sd) * sqrt(50 / 2000))
