@@ -65,6 +65,8 @@ _EXPORTS: dict[str, str] = {
     "bootstrap_calibration": "calibrate_boot",
     "km_cuts": "calibrate_boot",
     "km_group_calibration": "calibrate_boot",
+    "lowess_grid": "calibrate_boot",
+    "lowess_calibration_error": "calibrate_boot",
     # direction consistency and meta-analysis (direction.py, meta.py)
     "direction_consistency": "direction",
     "hedges_g": "direction",

@@ -13,7 +13,8 @@ from ._result import Result
 from ._surv_utils import as_float_1d, check_time_event
 from .km import kaplan_meier
 
-__all__ = ["BootCalibration", "bootstrap_calibration", "km_cuts", "km_group_calibration"]
+__all__ = ["BootCalibration", "bootstrap_calibration", "km_cuts", "km_group_calibration", "lowess_grid",
+           "lowess_calibration_error"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,3 +174,43 @@ def km_group_calibration(
         elif sel.sum() == 1:
             pred[j] = float(s[sel].mean())
     return pred, km, km - pred
+
+
+def lowess_grid(p: Any, size: int = 50) -> np.ndarray:
+    """The grid of predicted probabilities of rms ``calibrate(lrm)``: ``seq(p[5], p[n - 4], length = 50)``.
+
+    ``p`` sorted, 1-based R indices (so the 5th smallest to the 5th largest).
+
+    Examples
+    --------
+    >>> lowess_grid(np.arange(1, 21) / 21, size=3).round(3).tolist()
+    [0.238, 0.5, 0.762]
+    """
+    x = np.sort(as_float_1d(p, "p"))
+    if x.size < 11:
+        raise StatsError(f"the calibration grid needs more than 10 predictions, got {x.size}")
+    return np.linspace(x[4], x[x.size - 5], size)
+
+
+def lowess_calibration_error(y: Any, p: Any, grid: Any) -> np.ndarray:
+    """Smoothed observed minus predicted probability at ``grid``: rms ``calibrate(lrm)``'s index.
+
+    ``cal = approx(lowess(p, y, iter = 0), xout = grid, ties = function(x) x[1])$y``; returns
+    ``cal - grid``, nan outside the range of ``p`` (as ``approx`` with ``rule = 1``).
+
+    Examples
+    --------
+    >>> y = [0, 0, 1, 0, 1, 1, 0, 1, 1, 1]
+    >>> p = [0.1, 0.2, 0.3, 0.35, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9]
+    >>> lowess_calibration_error(y, p, [0.05, 0.5]).shape
+    (2,)
+    """
+    from .calibration import _lowess
+
+    yy, pp = as_float_1d(y, "y"), as_float_1d(p, "p")
+    g = as_float_1d(np.atleast_1d(grid), "grid")
+    fit = _lowess(yy, pp)
+    xs, first = np.unique(pp, return_index=True)
+    out = np.interp(g, xs, fit[first]) - g
+    out[(g < xs[0]) | (g > xs[-1])] = np.nan
+    return out
