@@ -81,7 +81,7 @@ def test_no_bootstrap_no_corrected_section():
 def test_binary_corrected_curve_wiring_against_rms_apparent_curve():
     """validation.binary.corrected_curve with an unpenalised logistic model on birthwt: its apparent curve
     is rms 6.5-0 calibrate(lrm)'s calibrated.orig (tests/data/R/horizon_calibrate_lrm.Rout, to 1e-5: the
-    sklearn MLE converges to ~1e-6); the corrected curve (B = 5) is apparent - optimism; the R check of
+    sklearn MLE converges to ~1e-6); the corrected curve (B = 30) is apparent - optimism; the R check of
     the corrected values at B = 2000 is in tests/stats/test_calibrate_boot_lrm.py."""
     from sklearn.linear_model import LogisticRegression
 
@@ -90,14 +90,14 @@ def test_binary_corrected_curve_wiring_against_rms_apparent_curve():
     here = DATA.parent
     d = pd.read_csv(here / "horizon_calibrate_birthwt.csv")
     X, y = d[["age", "lwt", "smoke", "ptl", "ht", "ui"]], d["low"].to_numpy(int)
-    est = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10000)
+    est = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10, max_iter=200)
     p_app = est.fit(X, y).predict_proba(X)[:, 1]
-    out = corrected_curve(est, X, y, p_app, B=5, seed=1)
+    out = corrected_curve(est, X, y, p_app, B=30, seed=1)
     rows = re.findall(r"^\s*\[\s*\d+,\]\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+\d+\s*$",
                       (here / "horizon_calibrate_lrm.Rout").read_text(), re.M)
     r = np.array(rows, float)
     np.testing.assert_allclose(out["x"], r[:, 0], atol=1e-5)
     np.testing.assert_allclose(out["apparent"], r[:, 1], atol=1e-5)
-    assert out["B"] == 5 and len(out["corrected"]) == 50
+    assert out["B"] == 30 and len(out["corrected"]) == 50
     # the corrected curve is flatter than the apparent one at the ends, as rms finds
     assert out["corrected"][0] > out["apparent"][0] and out["corrected"][-1] < out["apparent"][-1]
