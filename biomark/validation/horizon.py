@@ -251,7 +251,9 @@ def corrected_calibration(
     survival at ``t`` (:func:`biomark.stats.km_cuts`); in each resample the whole model (and a fixed
     rule's Cox recalibration) is refitted, and the optimism of ``KM(t) - mean predicted S(t)`` per group is
     its value on the resample minus its value on the original rows. Corrected observed risk is
-    ``1 - (KM(t) - optimism)``. ``groups``: default :func:`n_corrected_groups`.
+    ``1 - (KM(t) - optimism)``. The IPCW Brier score and IPA at ``t`` (:func:`biomark.stats.brier_at`) are
+    corrected from the same resamples (Harrell's optimism; the censoring weights are re-estimated on the
+    rows each index is computed on). ``groups``: default :func:`n_corrected_groups`.
     """
     n, g = time.size, groups or n_corrected_groups(event)
     cuts = [stats.km_cuts(surv[:, k], g) for k in range(len(horizons))]
@@ -267,14 +269,21 @@ def corrected_calibration(
         except Exception:  # noqa: BLE001 - a resample the model cannot fit counts as failed
             return None
 
+    H = len(horizons)
+
     def measure(rows: np.ndarray, s: np.ndarray) -> np.ndarray:
         if event[rows].sum() < 5:  # as rms: no calibration from fewer than 5 events
-            return np.full(sum(sizes), np.nan)
-        return np.concatenate([stats.km_group_calibration(time[rows], event[rows], s[:, k], h, cuts[k])[2]
-                               for k, h in enumerate(horizons)])
+            return np.full(sum(sizes) + 2 * H, np.nan)
+        try:  # Brier and IPA at each horizon, then the calibration groups
+            b = stats.brier_at(time[rows], event[rows], 1.0 - s, horizons)
+            acc = np.r_[b.brier, b.ipa]
+        except stats.StatsError:
+            acc = np.full(2 * H, np.nan)
+        return np.concatenate([acc, *[stats.km_group_calibration(time[rows], event[rows], s[:, k], h, cuts[k])[2]
+                                      for k, h in enumerate(horizons)]])
 
     res = stats.bootstrap_calibration(n, predict, measure, B=B, seed=seed)
-    out, start = [], 0
+    out, start = [], 2 * H
     for k, h in enumerate(horizons):
         pred, km, _ = stats.km_group_calibration(time, event, surv[:, k], h, cuts[k])
         sl = slice(start, start + sizes[k])
@@ -291,6 +300,12 @@ def corrected_calibration(
             "optimism": (-opt[keep]).tolist(),
             "observed_corrected": (1.0 - (km - opt)[keep]).tolist(),
             "n_resamples": res.n[sl][keep].tolist(),
+            "brier_apparent": float(res.apparent[k]),
+            "brier_optimism": float(res.optimism[k]),
+            "brier_corrected": float(res.corrected[k]),
+            "ipa_apparent": float(res.apparent[H + k]),
+            "ipa_optimism": float(res.optimism[H + k]),
+            "ipa_corrected": float(res.corrected[H + k]),
         })
     return out
 

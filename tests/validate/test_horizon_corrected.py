@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import biomark
+from biomark import stats
 from biomark.stats.coxph import cox_coef
 from biomark.synthetic import simulate
 from biomark.validation import horizon as horizon_mod
@@ -101,3 +102,28 @@ def test_binary_corrected_curve_wiring_against_rms_apparent_curve():
     assert out["B"] == 30 and len(out["corrected"]) == 50
     # the corrected curve is flatter than the apparent one at the ends, as rms finds
     assert out["corrected"][0] > out["apparent"][0] and out["corrected"][-1] < out["apparent"][-1]
+
+
+def test_optimism_corrected_brier_is_closer_to_new_data_than_apparent():
+    """An overfitted Cox model (8 markers, 1 real, 100 rows): the apparent Brier at t is too good and the
+    IPA too high; Harrell's corrected values move towards those of the same model on 20000 new rows."""
+    rng = np.random.default_rng(5)
+
+    def draw(n):
+        X = rng.normal(size=(n, 8))
+        t = rng.exponential(np.exp(-0.7 * X[:, 0]) * 10)
+        c = rng.uniform(0, 25, n)
+        return X, np.minimum(t, c), (t <= c).astype(int)
+
+    X, T, E = draw(100)
+    Xn, Tn, En = draw(20000)
+    beta = cox_coef(T, E, X)
+    surv = horizon_mod.absolute_risk(True, X @ beta, T, E, [6.0])[0].surv
+    (c,) = horizon_mod.corrected_calibration(True, lambda idx: X @ cox_coef(T[idx], E[idx], X[idx]), surv,
+                                             T, E, [6.0], B=60, seed=2)
+    new_risk = horizon_mod.absolute_risk(True, X @ beta, T, E, [6.0], score_new=Xn @ beta)[0].risk
+    new = stats.brier_at(Tn, En, new_risk, [6.0])
+    assert c["brier_optimism"] < 0 and c["ipa_optimism"] > 0  # apparent Brier too low, IPA too high
+    assert abs(c["brier_corrected"] - new.brier[0]) < abs(c["brier_apparent"] - new.brier[0])
+    assert abs(c["ipa_corrected"] - new.ipa[0]) < abs(c["ipa_apparent"] - new.ipa[0])
+    np.testing.assert_allclose(c["brier_corrected"], c["brier_apparent"] - c["brier_optimism"])
