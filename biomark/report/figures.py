@@ -131,6 +131,10 @@ def calibration_figure(cal: CalibrationSection) -> str:
             ax.fill_between(x, lo, hi, color=COLORS["panel"], alpha=0.15, linewidth=0, label="95% CI (smooth)")
         if len(x):
             ax.plot(x, y, color=COLORS["panel"], linewidth=2.0, label="Smoothed (loess)")
+        cc = getattr(cal, "corrected", None)  # rms calibrate(lrm, B), apparent probabilities
+        if cc is not None and len(cc.x) == len(cc.corrected):
+            ax.plot(_arr(cc.x), [np.nan if v is None else v for v in cc.corrected], color=COLORS["high"],
+                    linewidth=1.4, linestyle="-.", label=f"Bootstrap-corrected (B = {cc.B})")
         b = cal.binned
         bx, by = (_arr(b.x), _arr(b.y)) if b is not None else (_arr(None), _arr(None))
         _same_len("calibration binned", bx, by)

@@ -42,6 +42,11 @@ def horizon_calibration_figure(h: HorizonSection) -> str:
             if p.smooth is not None:
                 sm = [_nan(v) for v in p.smooth.observed]
                 ax.plot(p.smooth.predicted, sm, color=COLORS["panel"], linewidth=1.2, alpha=0.8)
+            c = p.corrected
+            if c is not None:  # rms calibrate(cph, u = t, B): bootstrap-corrected observed risk per group
+                ax.plot(c.predicted, [_nan(v) for v in c.observed_corrected], "x", color=COLORS["high"],
+                        markersize=5, label=f"bootstrap-corrected (B = {c.B})")
+                ax.legend(fontsize=6.5, loc="upper left", frameon=False)
             ax.set_title(f"t = {p.time:g} {label(h.time_unit, 12)}  O/E {_fmt(p.oe)}", fontsize=8.5)
             ax.set_xlabel("Predicted risk by t", fontsize=8)
             if i == 0:

@@ -62,6 +62,11 @@ _EXPORTS: dict[str, str] = {
     "pseudo_risk": "horizon_calibration",
     "calibration_curve_at": "horizon_calibration",
     "compare_time_auc": "timeauc",
+    "bootstrap_calibration": "calibrate_boot",
+    "km_cuts": "calibrate_boot",
+    "km_group_calibration": "calibrate_boot",
+    "lowess_grid": "calibrate_boot",
+    "lowess_calibration_error": "calibrate_boot",
     # direction consistency and meta-analysis (direction.py, meta.py)
     "direction_consistency": "direction",
     "hedges_g": "direction",

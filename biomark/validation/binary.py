@@ -291,8 +291,36 @@ def evaluate(
     out["calibration"] = _calibration(y, oof, seed)
     if on_score and "error" in out["calibration"]:
         out["calibration"] = {"error": _SEPARATED if _separated(fitted) else _CLAMPED}
+    if B > 0 and "error" not in out["calibration"] and not _clamped(fitted) and np.ptp(p_app) > 0:
+        out["calibration"]["corrected"] = corrected_curve(est, X, y, p_app, B=B, seed=seed)
     out.update(_decision_sections(y, oof))
     return out, fitted
+
+
+def corrected_curve(est: Any, X: pd.DataFrame, y: np.ndarray, p_app: np.ndarray, *, B: int,
+                    seed: int) -> dict[str, Any]:
+    """Apparent and bootstrap-corrected smoothed calibration curve, as ``rms::calibrate(lrm, B)``.
+
+    Lowess (``iter = 0``) of y on the apparent probabilities at 50 points from the 5th smallest to the 5th
+    largest; in each resample the whole model is refitted and the optimism of ``smoothed - predicted`` is its
+    value on the resample minus that on the original rows (:func:`biomark.stats.bootstrap_calibration`).
+    """
+    grid = stats.lowess_grid(p_app)
+
+    def predict(idx: np.ndarray) -> np.ndarray | None:
+        if np.unique(y[idx]).size < 2:
+            return None
+        try:
+            return clone(est).fit(X.iloc[idx], y[idx]).predict_proba(X)[:, 1]
+        except Exception:  # noqa: BLE001 - a resample the model cannot fit counts as failed
+            return None
+
+    res = stats.bootstrap_calibration(
+        y.size, predict, lambda rows, p: stats.lowess_calibration_error(y[rows], p, grid), B=B, seed=seed)
+    return {"x": grid.tolist(), "apparent": (res.apparent + grid).tolist(),
+            "corrected": (res.apparent + grid - res.optimism).tolist(), "B": B, "n_failed": res.n_failed,
+            "method": "rms::calibrate(lrm, B): lowess (iter = 0) of the outcome on the apparent probabilities, "
+                      "Harrell's bootstrap optimism subtracted"}
 
 
 _CLAMPED = ("the panel score runs against the literature's direction in the training rows, so the fixed rule's "

@@ -10,6 +10,7 @@ on the training rows, ``lp = gamma * score`` (said in the report). The numbers h
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -186,8 +187,15 @@ def section(
     unit: str,
     ci: float,
     groups: str | list[float] | None = None,
+    refit: Callable[[np.ndarray], np.ndarray | None] | None = None,
+    B: int = 0,
+    seed: int = 0,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The ``horizon`` section and the warnings for dropped horizons (``groups``: KM by groups of the score)."""
+    """The ``horizon`` section and the warnings for dropped horizons (``groups``: KM by groups of the score).
+
+    ``refit(idx)``: the panel score of every row from the whole model refitted on the rows ``idx``; with
+    ``B > 0`` it gives the bootstrap-corrected calibration at each horizon (:func:`corrected_calibration`).
+    """
     given = horizons is not None
     hs = check_horizons(horizons) if given else default_horizons(time)
     kept, warnings = usable(hs, time, event, unit)
@@ -196,6 +204,11 @@ def section(
     risk, lp, source, gamma = absolute_risk(fitted_cox, score, time, event, kept)
     auc = stats.time_dependent_auc(time, event, lp, kept, ci=ci)
     brier = stats.brier_at(time, event, risk.risk, kept, ci=ci)
+    points = [_point(time, event, risk, k, h, auc, brier) for k, h in enumerate(kept)]
+    if refit is not None and B > 0:
+        for p, corr in zip(points, corrected_calibration(fitted_cox, refit, risk.surv, time, event, kept,
+                                                          B=B, seed=seed), strict=True):
+            p["corrected"] = corr
     return {
         "horizons": kept,
         "time_unit": unit,
@@ -207,9 +220,94 @@ def section(
         "groups_by": "deciles of predicted risk (fewer with few events)",
         "estimate": "apparent",
         "dropped": warnings,
-        "points": [_point(time, event, risk, k, h, auc, brier) for k, h in enumerate(kept)],
+        "points": points,
         "km_groups": km_groups(groups, score, time, event) if groups is not None else None,
     }, warnings
+
+
+# ------------------------------------------------------------------ bootstrap-corrected calibration at t
+
+
+def n_corrected_groups(event: np.ndarray) -> int:
+    """Groups of predicted risk for the corrected calibration: 10, fewer with few events (5 per group)."""
+    return min(N_GROUPS, max(2, int(event.sum()) // 5))
+
+
+def corrected_calibration(
+    fitted_cox: bool,
+    refit: Callable[[np.ndarray], np.ndarray | None],
+    surv: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    horizons: list[float],
+    *,
+    B: int,
+    seed: int,
+    groups: int | None = None,
+) -> list[dict[str, Any]]:
+    """Observed vs predicted risk by groups at each horizon, apparent and bootstrap-corrected.
+
+    As ``rms::calibrate(cph, cmethod = "KM", u = t, m = n / g, B)``: groups cut on the apparent predicted
+    survival at ``t`` (:func:`biomark.stats.km_cuts`); in each resample the whole model (and a fixed
+    rule's Cox recalibration) is refitted, and the optimism of ``KM(t) - mean predicted S(t)`` per group is
+    its value on the resample minus its value on the original rows. Corrected observed risk is
+    ``1 - (KM(t) - optimism)``. The IPCW Brier score and IPA at ``t`` (:func:`biomark.stats.brier_at`) are
+    corrected from the same resamples (Harrell's optimism; the censoring weights are re-estimated on the
+    rows each index is computed on). ``groups``: default :func:`n_corrected_groups`.
+    """
+    n, g = time.size, groups or n_corrected_groups(event)
+    cuts = [stats.km_cuts(surv[:, k], g) for k in range(len(horizons))]
+    sizes = [c.size - 1 for c in cuts]
+
+    def predict(idx: np.ndarray) -> np.ndarray | None:
+        try:
+            s = refit(idx)
+            if s is None:
+                return None
+            risk, *_ = absolute_risk(fitted_cox, s[idx], time[idx], event[idx], horizons, score_new=s)
+            return risk.surv
+        except Exception:  # noqa: BLE001 - a resample the model cannot fit counts as failed
+            return None
+
+    H = len(horizons)
+
+    def measure(rows: np.ndarray, s: np.ndarray) -> np.ndarray:
+        if event[rows].sum() < 5:  # as rms: no calibration from fewer than 5 events
+            return np.full(sum(sizes) + 2 * H, np.nan)
+        try:  # Brier and IPA at each horizon, then the calibration groups
+            b = stats.brier_at(time[rows], event[rows], 1.0 - s, horizons)
+            acc = np.r_[b.brier, b.ipa]
+        except stats.StatsError:
+            acc = np.full(2 * H, np.nan)
+        return np.concatenate([acc, *[stats.km_group_calibration(time[rows], event[rows], s[:, k], h, cuts[k])[2]
+                                      for k, h in enumerate(horizons)]])
+
+    res = stats.bootstrap_calibration(n, predict, measure, B=B, seed=seed)
+    out, start = [], 2 * H
+    for k, h in enumerate(horizons):
+        pred, km, _ = stats.km_group_calibration(time, event, surv[:, k], h, cuts[k])
+        sl = slice(start, start + sizes[k])
+        start += sizes[k]
+        keep = np.flatnonzero(np.isfinite(pred))[::-1]  # increasing predicted risk, as "groups"
+        opt = res.optimism[sl]
+        out.append({
+            "method": f"rms::calibrate(cph, cmethod = 'KM', u = {h:g}, B = {B}): groups of predicted survival, "
+                      "Kaplan-Meier per group, Harrell's bootstrap optimism",
+            "B": B,
+            "n_failed": res.n_failed,
+            "predicted": (1.0 - pred[keep]).tolist(),
+            "observed": (1.0 - km[keep]).tolist(),
+            "optimism": (-opt[keep]).tolist(),
+            "observed_corrected": (1.0 - (km - opt)[keep]).tolist(),
+            "n_resamples": res.n[sl][keep].tolist(),
+            "brier_apparent": float(res.apparent[k]),
+            "brier_optimism": float(res.optimism[k]),
+            "brier_corrected": float(res.corrected[k]),
+            "ipa_apparent": float(res.apparent[H + k]),
+            "ipa_optimism": float(res.optimism[H + k]),
+            "ipa_corrected": float(res.corrected[H + k]),
+        })
+    return out
 
 
 # ------------------------------------------------------------------ Kaplan-Meier by groups of the panel score

@@ -216,6 +216,19 @@ class CalibrationSection(Embeds):
     smooth: SmoothCurve | None = _opt()
     binned: BinnedCurve | None = _opt()
     curve_error: str | None = _opt()
+    corrected: CorrectedCurve | None = _opt()
+
+
+@dataclass(frozen=True)
+class CorrectedCurve:
+    """Apparent and bootstrap-corrected smoothed calibration curve (rms ``calibrate(lrm, B)``), when bootstrap > 0."""
+
+    x: list[float]
+    apparent: list[float | None]
+    corrected: list[float | None]
+    B: int
+    n_failed: int
+    method: str
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ class HorizonPoint:
     groups: list[HorizonGroup]
     decision: HorizonDecision
     smooth: HorizonSmooth | None = _opt()
+    corrected: HorizonCorrected | None = _opt()
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,28 @@ class KmByScore:
     rule: str
     cuts: list[float]
     groups: list[KmScoreGroup]
+
+
+@dataclass(frozen=True)
+class HorizonCorrected:
+    """Bootstrap-corrected calibration at a horizon (rms ``calibrate(cph, cmethod = "KM", u, B)``), per group.
+
+    ``predicted``: mean predicted risk; ``observed``: 1 - KM(t) (apparent); ``optimism`` of observed - predicted;
+    ``observed_corrected`` = observed - optimism; ``n_resamples``: resamples in which the group was estimable;
+    the IPCW Brier score and IPA at the horizon, apparent, optimism and corrected from the same resamples.
+    """
+
+    method: str
+    B: int
+    n_failed: int
+    predicted: list[float]
+    observed: list[float | None]
+    optimism: list[float | None]
+    observed_corrected: list[float | None]
+    n_resamples: list[int]
+    brier_apparent: float | None = _opt()
+    brier_optimism: float | None = _opt()
+    brier_corrected: float | None = _opt()
+    ipa_apparent: float | None = _opt()
+    ipa_optimism: float | None = _opt()
+    ipa_corrected: float | None = _opt()

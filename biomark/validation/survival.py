@@ -214,10 +214,18 @@ def evaluate(
     out["time_auc"] = _time_auc(time, event, score, times)
     try:
         out["horizon"], _ = horizon_mod.section(_is_fitted_model(est), score, np.asarray(time, float),
-                                                np.asarray(event, int), horizons, time_unit, ci, groups)
+                                                np.asarray(event, int), horizons, time_unit, ci, groups,
+                                                refit=_refit_scores(est, X, ty), B=B, seed=seed)
     except stats.StatsError as err:
         out["horizon"] = {"error": str(err)}
     return out, fitted
+
+
+def _refit_scores(est: Any, X: pd.DataFrame, ty: np.ndarray) -> Any:
+    """``refit(idx)``: the panel score of every row of X from the model refitted on the rows ``idx``."""
+    def refit(idx: np.ndarray) -> np.ndarray:
+        return _score_all(_fit(est, X.iloc[idx], ty[idx]), X)
+    return refit
 
 
 def _risk_groups(time: np.ndarray, event: np.ndarray, score: np.ndarray) -> dict[str, Any]:
