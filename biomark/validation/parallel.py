@@ -108,13 +108,20 @@ def resolve_n_jobs(n_jobs: int) -> int:
     return min(n, cpus)
 
 
-def _with_warnings(fn: Callable[..., Any], *a: Any) -> tuple[Any, list[tuple[str, type[Warning]]]]:
-    """``fn(*a)`` in a worker, with the Python warnings it raised (message and category) returned beside
-    the result: a worker's stderr is not the user's, and the warnings that matter belong in the result."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = fn(*a)
-    return res, [(str(w.message), w.category) for w in caught]
+class _Recorded:
+    """``fn`` for a worker, returning ``(result, warnings)``: the Python warnings it raised (message and
+    category) travel back beside the result, because a worker's stderr is not the user's and the warnings
+    that matter belong in the result. It keeps ``fn``'s name, which joblib's dask backend shows in its keys."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+
+    def __call__(self, *a: Any) -> tuple[Any, list[tuple[str, type[Warning]]]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = self.fn(*a)
+        return res, [(str(w.message), w.category) for w in caught]
 
 
 def pmap(
@@ -145,7 +152,8 @@ def pmap(
     # one Parallel call for all tasks (no barrier every `step` tasks: on a dask cluster each call
     # re-scatters the data and waits for its slowest task); results stream back in task order
     with Parallel(n_jobs=n_jobs, return_as="generator") as par:
-        for res, caught in par(delayed(_with_warnings)(fn, *a) for a in args):
+        task = _Recorded(fn)
+        for res, caught in par(delayed(task)(*a) for a in args):
             for message, category in caught:  # re-raised here, where validate() records them for the result
                 warnings.warn(message, category, stacklevel=2)
             out.append(res)
