@@ -431,7 +431,8 @@ def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str,
     ev.added, extra = evaluate_added(plan.cohorts[0], names, present, outcome, added, ev.X, kind=plan.endpoint.kind,
                                      B=plan.kw["bootstrap"], seed=plan.kw["seed"], ci=plan.kw["ci"],
                                      cutoffs=plan.settings.get("risk_cutoffs"), spline=plan.settings.get("spline") or (),
-                                     cv=(plan.settings["cv_folds"], plan.settings["cv_repeats"]))
+                                     cv=(plan.settings["cv_folds"], plan.settings["cv_repeats"]),
+                                     horizons=plan.settings.get("horizons"))
     ev.warnings.extend(extra)
     return ev
 

@@ -91,7 +91,8 @@ def test_survival_fitted_panel_markers_added() -> None:
     assert a["kind"] == "survival" and a["discrimination"]["measure"] == "c"
     assert a["added_terms"] == list(cohort.levels(panel).columns)
     assert a["lr_test"]["df"] == len(a["added_terms"])
-    assert a["reclassification"]["error"].startswith("not computed yet")
+    assert "at each horizon t" in a["reclassification"]["error"]
+    assert [h["t"] for h in a["at_horizon"]] == r.data["survival"]["horizon"]["horizons"]  # the horizon section's
     assert a["corrected"]["B"] == 10
     assert a["cv"]["folds"] == 2 and len(a["cv"]["diff_per_repeat"]) == 1
 
@@ -219,6 +220,29 @@ def test_engine_survival_fitted_panel_matches_r(r_cohort) -> None:
     dd = a["discrimination"]
     assert (dd["clinical"], dd["full"]) == pytest.approx((0.573262141904, 0.652120340897), abs=1e-10)
     assert dd["se"] == pytest.approx(0.0306002710921, abs=1e-10)
+
+
+def test_engine_survival_at_horizon_matches_r(r_cohort, tmp_path: Path) -> None:
+    # R: survfit(coxph(...), newdata) risks at t of both models, then the KM-weighted NRI / IPCW IDI / net benefit
+    # written by hand on survival 3.5.3 KM (tests/data/R/added_value_survival.Rout, "engine" lines). The Cox fits
+    # converge to ~1e-9 in the coefficients, so the risks agree to ~1e-9: tolerance 1e-7.
+    panel, cohort = r_cohort
+    r = biomark.validate(panel, cohort, endpoint="os", time="time", event="status", method="cox", penalty=None,
+                         cv=(2, 1), bootstrap=0, permutations=0, clinical_model=["stage", "age"], horizons=[5, 10])
+    h5, h10 = r.data["added_value"]["at_horizon"]
+    assert (h5["t"], h10["t"]) == (5, 10)
+    np.testing.assert_allclose([h5["nri"], h5["nri_events"], h5["nri_nonevents"], h5["idi"]],
+                               [0.4750923845, 0.1336405934, 0.3414517912, 0.1085011709], atol=1e-7)
+    np.testing.assert_allclose([h10["nri"], h10["nri_events"], h10["nri_nonevents"], h10["idi"]],
+                               [0.7886739460, 0.3245178233, 0.4641561227, 0.0941162263], atol=1e-7)
+    nb = h5["net_benefit"]
+    got = [nb["diff"][nb["threshold"].index(p)] for p in (0.1, 0.2, 0.3)]
+    np.testing.assert_allclose(got, [0.0, 0.0, 0.0145938215], atol=1e-7)
+    from biomark.validation.schema import parse
+    parse(r.data)  # the section fits the schema
+    r.to_html(tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "Net benefit by t = 5" in html and "Kaplan-Meier-weighted" in html and "at each horizon t" not in html
 
 
 def test_engine_fixed_rule_matches_r(r_cohort) -> None:
