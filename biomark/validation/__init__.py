@@ -496,6 +496,12 @@ def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any,
                             "endpoint": plan.endpoint.model_dump(mode="json")}
     if ev.section is not None:
         data[plan.endpoint.kind] = ev.section
+    if ev.added is not None:
+        from biomark.validation.added import direction_adjusted
+
+        adj = direction_adjusted(direction, ev.added)
+        if adj is not None:
+            direction = {**direction, "adjusted": adj}
     data["direction"] = direction
     if ext is not None:
         data["cohorts"], data["meta"] = ext.rows, ext.meta

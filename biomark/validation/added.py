@@ -35,7 +35,7 @@ from biomark.stats.spline import rcs_basis
 from biomark.validation.binary import _curve  # the ROC thinning of the panel's own curve
 from biomark.validation.horizon import default_horizons, usable
 
-__all__ = ["CAVEATS", "clinical_design", "evaluate_added"]
+__all__ = ["CAVEATS", "clinical_design", "direction_adjusted", "evaluate_added"]
 
 CAVEATS = ("The likelihood-ratio test is the test of added value for nested models (Vickers et al. 2011); the "
            "change in AUC/C is its size, and its DeLong p is conservative for nested models. The NRI can reward a "
@@ -345,3 +345,24 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
     section.setdefault("categorical", None)
     section["spline_knots"] = info["knots"] or None
     return section, warnings
+
+
+_EXPECTED = {"up": 1, "risk": 1, "down": -1, "protective": -1}
+
+
+def direction_adjusted(direction: dict[str, Any], added: dict[str, Any]) -> dict[str, Any] | None:
+    """``direction.adjusted``: the added-value section's per-marker adjusted coefficients beside the direction table,
+    each with whether its sign is the literature's; None when the section has none (not assessed)."""
+    if not isinstance(added, dict) or "directions" not in added or not isinstance(direction, dict):
+        return None
+    expected = {e.get("marker"): _EXPECTED.get(e.get("expected") or "") for e in direction.get("effects") or []}
+    rows = []
+    for r in added["directions"]:
+        row = dict(r)
+        sign = expected.get(r["marker"])
+        if sign is not None and r.get("adjusted_coef") is not None:
+            row["agrees_expected"] = bool(np.sign(r["adjusted_coef"]) == sign)
+        rows.append(row)
+    return {"clinical_columns": list(added["clinical_columns"]),
+            "model": "logistic (log-odds per unit)" if added["kind"] == "binary" else "Cox (log-hazard per unit)",
+            "n": int(added["n"]), "markers": rows}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from biomark.validation.schema import Curve, NotAssessed
 
-__all__ = ["AddedValueSection"]
+__all__ = ["AddedValueSection", "DirectionAdjusted"]
 
 _OMIT = {"omit": True}
 
@@ -158,6 +158,20 @@ class AdjustedDirection:
     adjusted_p: float | None = field(default=None, metadata=_OMIT)
     sign_flip: bool | None = field(default=None, metadata=_OMIT)
     error: str | None = field(default=None, metadata=_OMIT)
+    agrees_expected: bool | None = field(default=None, metadata=_OMIT)
+
+
+@dataclass(frozen=True)
+class DirectionAdjusted:
+    """In the direction table (``direction.adjusted``, with ``--clinical-model`` only): each marker's coefficient alone
+    and adjusted for the clinical model, fitted on the added-value section's complete cases (``model``: logistic
+    log-odds or Cox log-hazard per unit); ``sign_flip`` when the two signs differ, ``agrees_expected`` whether the
+    adjusted sign is the literature's (None without an expected direction)."""
+
+    clinical_columns: list[str]
+    model: str
+    n: int
+    markers: list[AdjustedDirection]
 
 
 @dataclass(frozen=True)

@@ -321,3 +321,24 @@ def test_integer_coded_column_is_linear_with_a_warning(binary_cohort) -> None:
     r = _run(panel, cohort, clinical_model=["grade"], bootstrap=0)
     assert [t["term"] for t in r.data["added_value"]["clinical_model"]] == ["(Intercept)", "grade"]
     assert any("'grade' has 3 whole-number values" in w for w in r.data["warnings"])
+
+
+def test_direction_table_gains_the_adjusted_direction(r_cohort, tmp_path: Path) -> None:
+    # the same numbers as the added-value section's directions (R-checked there), beside the direction table
+    panel, cohort = r_cohort
+    r = biomark.validate(panel, cohort, endpoint="response", outcome="response", cv=(2, 1), bootstrap=0,
+                         permutations=0, clinical_model=["stage", "age"])
+    adj = r.data["direction"]["adjusted"]
+    assert adj["clinical_columns"] == ["stage", "age"] and adj["n"] == 150 and adj["model"].startswith("logistic")
+    assert adj["markers"][0]["adjusted_coef"] == r.data["added_value"]["directions"][0]["adjusted_coef"]
+    assert [m["marker"] for m in adj["markers"]] == [e["marker"] for e in r.data["direction"]["effects"]]
+    # the data were simulated with +0.7 m1 on the logit (added_value.R); MKA's expected direction is "up"
+    assert adj["markers"][0]["adjusted_coef"] > 0.3 and adj["markers"][0]["agrees_expected"] is True
+    from biomark.validation.schema import parse
+    assert parse(r.data).direction.adjusted.markers[0].marker == "MKA"
+    r.to_html(tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "Adjusted coef" in html and "complete cases of the added-value section" in html
+    plain = biomark.validate(panel, cohort, endpoint="response", outcome="response", cv=(2, 1), bootstrap=0,
+                             permutations=0)
+    assert "adjusted" not in plain.data["direction"]
