@@ -178,7 +178,7 @@ def validate(
         evaluated on each of the others, with a DerSimonian–Laird summary of AUC or log-HR across all.
     endpoint, outcome, time, event, covariates
         Endpoint id (default: chosen from ``time``/``outcome``) and clinical column names; ``covariates``
-        adjust the survival Cox HR (binary: they are the clinical model unless ``clinical_model`` is given).
+        adjust the survival Cox HR, and are the clinical model (binary and survival) unless ``clinical_model`` is given.
     clinical_model, risk_cutoffs, spline
         The clinical model the panel is compared with, cut-offs of the categorical NRI, columns as ``rcs(x, 4)``
         (section ``added_value``, docs/added_value.md).
@@ -290,9 +290,9 @@ def _plan(a: dict[str, Any]) -> _Plan:
                 "permutations": a["permutations"], "seed": a["seed"], "n_jobs": n_jobs, "ci": a["ci"],
                 "alpha": a["alpha"], "times": list(times) if times is not None else None,
                 "estimator": repr(a["estimator"]) if a["estimator"] is not None else None}
-    # binary: covariates name the clinical model (nothing else uses them); survival: they keep adjusting the
-    # survival section's Cox HR and name the clinical model only through clinical_model (results.json unchanged)
-    clin = list(a["clinical_model"]) or (list(a["covariates"]) if ep.kind == "binary" else [])
+    # covariates name the clinical model when --clinical-model is not given (issue 16: an alias of it); for survival
+    # they also keep adjusting the survival section's Cox HR
+    clin = list(a["clinical_model"]) or list(a["covariates"])
     if clin:
         if len(set(clin)) != len(clin):
             raise InputError(f"--clinical-model names a column twice: {', '.join(clin)}")
