@@ -428,11 +428,18 @@ def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str,
         added = ev.X.copy()
     else:
         added = pd.DataFrame({"panel_score": np.asarray(ev.fitted.panel_score(ev.X), float)}, index=ev.X.index)
-    ev.added, extra = evaluate_added(plan.cohorts[0], names, present, outcome, added, ev.X, kind=plan.endpoint.kind,
-                                     B=plan.kw["bootstrap"], seed=plan.kw["seed"], ci=plan.kw["ci"],
-                                     cutoffs=plan.settings.get("risk_cutoffs"), spline=plan.settings.get("spline") or (),
-                                     cv=(plan.settings["cv_folds"], plan.settings["cv_repeats"]),
-                                     horizons=plan.settings.get("horizons"))
+    try:
+        ev.added, extra = evaluate_added(plan.cohorts[0], names, present, outcome, added, ev.X,
+                                         kind=plan.endpoint.kind, B=plan.kw["bootstrap"], seed=plan.kw["seed"],
+                                         ci=plan.kw["ci"], cutoffs=plan.settings.get("risk_cutoffs"),
+                                         spline=plan.settings.get("spline") or (),
+                                         cv=(plan.settings["cv_folds"], plan.settings["cv_repeats"]),
+                                         horizons=plan.settings.get("horizons"))
+    except InputError as exc:  # survival --covariate names the clinical model only as an alias: the Cox HR stands
+        if plan.kw["clinical_model"] or plan.endpoint.kind != "survival":
+            raise
+        msg = f"added value over the --covariate columns not assessed: {exc} (the adjusted Cox HR is unaffected)"
+        ev.added, extra = {"error": msg}, [msg]
     ev.warnings.extend(extra)
     return ev
 

@@ -342,3 +342,23 @@ def test_direction_table_gains_the_adjusted_direction(r_cohort, tmp_path: Path) 
     plain = biomark.validate(panel, cohort, endpoint="response", outcome="response", cv=(2, 1), bootstrap=0,
                              permutations=0)
     assert "adjusted" not in plain.data["direction"]
+
+
+def test_survival_covariate_alias_refusal_leaves_the_hr_standing(r_cohort, monkeypatch) -> None:
+    # --covariate names the clinical model only as an alias for survival: a refusal of the added-value section
+    # becomes a not-assessed section with a warning, the adjusted Cox HR stands; --clinical-model keeps the error
+    import biomark.validation.added as added_mod
+    from biomark.errors import InputError
+
+    def refuse(*a, **k):
+        raise InputError("clinical-model column 'age' is refused")
+
+    monkeypatch.setattr(added_mod, "evaluate_added", refuse)
+    panel, cohort = r_cohort
+    kw = dict(endpoint="os", time="time", event="status", cv=(2, 1), bootstrap=0, permutations=0)
+    r = biomark.validate(panel, cohort, covariates=["age"], **kw)
+    assert r.data["added_value"]["error"].startswith("added value over the --covariate columns not assessed")
+    assert [t["term"] for t in r.data["survival"]["cox_adjusted"]["terms"]][-1] == "age"
+    assert any("not assessed" in w for w in r.data["warnings"])
+    with pytest.raises(InputError, match="'age' is refused"):
+        biomark.validate(panel, cohort, clinical_model=["age"], **kw)
