@@ -331,6 +331,21 @@ def _clin_covariates(d: Path) -> None:
     (d / "clin_covariates.csv").write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
+def _clin_added2(d: Path) -> None:
+    """clinical_ok.csv with a numeric 'age' (no information) and a 'grade' whose level G3 has one sample."""
+    lines = (BAD / OK_CLIN).read_text(encoding="utf-8").splitlines()
+    out = [lines[0] + ",age,grade"]
+    out += [f"{r},{40 + (i * 37) % 41},{'G3' if i == 0 else ('G1' if i % 2 else 'G2')}" for i, r in enumerate(lines[1:])]
+    (d / "clin_added2.csv").write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def _check_survival_covariate_alias(out: Path) -> None:
+    r = _results(out)
+    assert r["settings"]["clinical_model"] == ["age"] and r["added_value"]["kind"] == "survival"
+    assert [t["term"] for t in r["survival"]["cox_adjusted"]["terms"]][-1] == "age"  # the HR is still adjusted
+    assert isinstance(r["added_value"]["at_horizon"], list) and r["direction"]["adjusted"]["clinical_columns"] == ["age"]
+
+
 def _check_folds(k: int, what: str) -> Callable[[Path], None]:
     def check(out: Path) -> None:
         d = _results(out)
@@ -866,6 +881,15 @@ CASES: list[Case] = [
              ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--endpoint-map", "radioresistance",
               "--json", "../out/screen.json"),
              ("is not KIND_OR_ID=COLUMN", "--endpoint-map")),
+    # --- added value, round two (issue 16) ---
+    arg_case("added2_survival_covariate_alias", "--covariate with a survival endpoint: adjusts the HR and names the "
+             "clinical model of the added-value section (NRI/IDI at the horizons, adjusted directions)",
+             validate_args(OK_EXPR, "clin_added2.csv", "--covariate", "age", survival=True, outs=JSON_ONLY), (),
+             status=0, setup=_clin_added2, generated=("clin_added2.csv",), check=_check_survival_covariate_alias),
+    arg_case("added2_survival_singleton_level", "--clinical-model (survival) with a level held by one sample",
+             validate_args(OK_EXPR, "clin_added2.csv", "--clinical-model", "grade", survival=True),
+             ("clinical-model column 'grade'", "G3", "one sample", "merge the level"),
+             setup=_clin_added2, generated=("clin_added2.csv",)),
 ]
 
 

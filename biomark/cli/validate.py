@@ -62,7 +62,7 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 @click.option("--time", "time_col", help="Clinical column with the survival time.")
 @click.option("--event", "event_col", help="Clinical column with the event indicator (0/1).")
 @click.option("--covariate", "covariates", multiple=True,
-              help="Clinical column to adjust the Cox model for (repeatable); binary endpoint: the clinical model.")
+              help="Clinical column to adjust the Cox model for (repeatable); without --clinical-model also the clinical model.")
 @click.option("--clinical-model", metavar="COLS",
               help="Comma-separated clinical columns (e.g. stage,age): does the panel add to this clinical model?")
 @click.option("--risk-cutoffs", metavar="P,P", help="Risk cut-offs for the categorical NRI (e.g. 0.1,0.3).")

@@ -97,6 +97,7 @@ _EXPORTS: dict[str, str] = {
     "improve_prob": "reclassification",
     "categorical_nri": "reclassification",
     "rcs_basis": "spline",
+    "nri_idi_at": "reclassification_surv",
     # errors (BiomarkError is the root of biomark's hierarchy, re-exported by biomark.errors)
     "BiomarkError": "_errors",
     "MonotoneLikelihoodError": "_errors",

@@ -178,7 +178,7 @@ def validate(
         evaluated on each of the others, with a DerSimonian–Laird summary of AUC or log-HR across all.
     endpoint, outcome, time, event, covariates
         Endpoint id (default: chosen from ``time``/``outcome``) and clinical column names; ``covariates``
-        adjust the survival Cox HR (binary: they are the clinical model unless ``clinical_model`` is given).
+        adjust the survival Cox HR, and are the clinical model (binary and survival) unless ``clinical_model`` is given.
     clinical_model, risk_cutoffs, spline
         The clinical model the panel is compared with, cut-offs of the categorical NRI, columns as ``rcs(x, 4)``
         (section ``added_value``, docs/added_value.md).
@@ -290,9 +290,9 @@ def _plan(a: dict[str, Any]) -> _Plan:
                 "permutations": a["permutations"], "seed": a["seed"], "n_jobs": n_jobs, "ci": a["ci"],
                 "alpha": a["alpha"], "times": list(times) if times is not None else None,
                 "estimator": repr(a["estimator"]) if a["estimator"] is not None else None}
-    # binary: covariates name the clinical model (nothing else uses them); survival: they keep adjusting the
-    # survival section's Cox HR and name the clinical model only through clinical_model (results.json unchanged)
-    clin = list(a["clinical_model"]) or (list(a["covariates"]) if ep.kind == "binary" else [])
+    # covariates name the clinical model when --clinical-model is not given (issue 16: an alias of it); for survival
+    # they also keep adjusting the survival section's Cox HR
+    clin = list(a["clinical_model"]) or list(a["covariates"])
     if clin:
         if len(set(clin)) != len(clin):
             raise InputError(f"--clinical-model names a column twice: {', '.join(clin)}")
@@ -428,10 +428,18 @@ def _added(plan: _Plan, ev: _Evaluation, present: np.ndarray, outcome: dict[str,
         added = ev.X.copy()
     else:
         added = pd.DataFrame({"panel_score": np.asarray(ev.fitted.panel_score(ev.X), float)}, index=ev.X.index)
-    ev.added, extra = evaluate_added(plan.cohorts[0], names, present, outcome, added, ev.X, kind=plan.endpoint.kind,
-                                     B=plan.kw["bootstrap"], seed=plan.kw["seed"], ci=plan.kw["ci"],
-                                     cutoffs=plan.settings.get("risk_cutoffs"), spline=plan.settings.get("spline") or (),
-                                     cv=(plan.settings["cv_folds"], plan.settings["cv_repeats"]))
+    try:
+        ev.added, extra = evaluate_added(plan.cohorts[0], names, present, outcome, added, ev.X,
+                                         kind=plan.endpoint.kind, B=plan.kw["bootstrap"], seed=plan.kw["seed"],
+                                         ci=plan.kw["ci"], cutoffs=plan.settings.get("risk_cutoffs"),
+                                         spline=plan.settings.get("spline") or (),
+                                         cv=(plan.settings["cv_folds"], plan.settings["cv_repeats"]),
+                                         horizons=plan.settings.get("horizons"))
+    except InputError as exc:  # survival --covariate names the clinical model only as an alias: the Cox HR stands
+        if plan.kw["clinical_model"] or plan.endpoint.kind != "survival":
+            raise
+        msg = f"added value over the --covariate columns not assessed: {exc} (the adjusted Cox HR is unaffected)"
+        ev.added, extra = {"error": msg}, [msg]
     ev.warnings.extend(extra)
     return ev
 
@@ -495,6 +503,12 @@ def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any,
                             "endpoint": plan.endpoint.model_dump(mode="json")}
     if ev.section is not None:
         data[plan.endpoint.kind] = ev.section
+    if ev.added is not None:
+        from biomark.validation.added import direction_adjusted
+
+        adj = direction_adjusted(direction, ev.added)
+        if adj is not None:
+            direction = {**direction, "adjusted": adj}
     data["direction"] = direction
     if ext is not None:
         data["cohorts"], data["meta"] = ext.rows, ext.meta

@@ -27,11 +27,15 @@ from biomark.stats.added_optimism import (
 )
 from biomark.stats.added_value import delta_concordance, logistic, nested_lr_test
 from biomark.stats.coxph import cox
+from biomark.stats.horizon import cox_risk_at
+from biomark.stats.horizon_calibration import net_benefit_at
 from biomark.stats.reclassification import categorical_nri, improve_prob
+from biomark.stats.reclassification_surv import nri_idi_at
 from biomark.stats.spline import rcs_basis
 from biomark.validation.binary import _curve  # the ROC thinning of the panel's own curve
+from biomark.validation.horizon import default_horizons, usable
 
-__all__ = ["CAVEATS", "clinical_design", "evaluate_added"]
+__all__ = ["CAVEATS", "clinical_design", "direction_adjusted", "evaluate_added"]
 
 CAVEATS = ("The likelihood-ratio test is the test of added value for nested models (Vickers et al. 2011); the "
            "change in AUC/C is its size, and its DeLong p is conservative for nested models. The NRI can reward a "
@@ -227,14 +231,37 @@ def _corrected(run: Any, B: int, measure: str) -> dict[str, Any]:
 
 
 def _survival_parts(time: np.ndarray, event: np.ndarray, Z: pd.DataFrame, A: pd.DataFrame, t: Any, B: int,
-                    seed: int, ci: float) -> dict[str, Any]:
+                    seed: int, ci: float, horizons: Sequence[float] | None = None) -> dict[str, Any]:
     d = delta_concordance(time, event, t.reduced.linear_predictor, t.full.linear_predictor, ci=ci)
-    later = "not computed yet for survival endpoints (needs predicted risks at a horizon t)"
+    later = "for a survival endpoint these are given at each horizon t (at_horizon)"
     return {"discrimination": {"measure": "c", "clinical": d.c_a, "full": d.c_b, "diff": d.diff, "se": d.se,
                                "ci_low": d.ci_low, "ci_high": d.ci_high, "p": d.p,
                                "method": "Harrell's C, infinitesimal jackknife (survival::concordance(fit1, fit2))"},
             "corrected": _corrected(lambda: optimism_delta_c(time, event, Z, A, B=B, seed=seed, ci=ci), B, "c"),
-            "reclassification": _not(later), "net_benefit": _not(later)}
+            "reclassification": _not(later), "net_benefit": _not(later),
+            "at_horizon": _at_horizons(time, event, t, horizons)}
+
+
+def _at_horizons(time: np.ndarray, event: np.ndarray, t: Any, horizons: Sequence[float] | None) -> Any:
+    """NRI/IDI and net benefit of the two Cox models' risks 1 - S(t | x) (Breslow baseline, Efron) at each horizon."""
+    hs = list(horizons) if horizons is not None else default_horizons(time)
+    kept, dropped = usable(hs, time, event, "")
+    if not kept:
+        return _not("no usable horizon: " + "; ".join(dropped))
+    r0 = cox_risk_at(time, event, t.reduced.linear_predictor, kept).risk
+    r1 = cox_risk_at(time, event, t.full.linear_predictor, kept).risk
+    grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
+    out = []
+    for k, h in enumerate(kept):
+        rc = nri_idi_at(time, event, r0[:, k], r1[:, k], h)
+        nb0, nb1 = net_benefit_at(time, event, r0[:, k], h, grid), net_benefit_at(time, event, r1[:, k], h, grid)
+        out.append({"t": h, "risk_by_t": rc.risk_by_t, "p_up": rc.p_up, "p_down": rc.p_down,
+                    **{k2: getattr(rc, k2) for k2 in ("nri", "nri_events", "nri_nonevents", "idi", "idi_events",
+                                                       "idi_nonevents")},
+                    "net_benefit": {"threshold": grid.tolist(), "clinical": nb0.model.tolist(),
+                                    "full": nb1.model.tolist(), "diff": (nb1.model - nb0.model).tolist(),
+                                    "treat_all": nb0.treat_all.tolist()}})
+    return out
 
 
 def _adjusted_directions(markers: pd.DataFrame, Z: pd.DataFrame, outcome: dict[str, np.ndarray],
@@ -262,13 +289,17 @@ def _adjusted_directions(markers: pd.DataFrame, Z: pd.DataFrame, outcome: dict[s
 def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outcome: dict[str, np.ndarray],
                    added: pd.DataFrame, markers: pd.DataFrame, *, kind: str, B: int, seed: int, ci: float,
                    cutoffs: Sequence[float] | None = None, spline: Sequence[str] = (),
-                   cv: tuple[int, int] | None = None) -> tuple[dict[str, Any], list[str]]:
+                   cv: tuple[int, int] | None = None,
+                   horizons: Sequence[float] | None = None) -> tuple[dict[str, Any], list[str]]:
     """The ``added_value`` section and its warnings.
 
     ``rows``: mask over the cohort's samples of the analysed rows (outcome present), in the order of ``outcome``,
-    ``added`` (the score, or the markers of a fitted panel) and ``markers``.
+    ``added`` (the score, or the markers of a fitted panel) and ``markers``. ``horizons`` (survival): the times t
+    of the NRI/IDI and net benefit at t (default: the quartiles of follow-up, as the horizon section).
     """
     Z, info = clinical_design(cohort, names, rows, spline)
+    if kind == "survival" and horizons is None:  # the horizon section's defaults: from all analysed rows
+        horizons = default_horizons(np.asarray(outcome["time"], float))
     Z = Z.reset_index(drop=True)
     added = added.reset_index(drop=True)
     markers = markers.reset_index(drop=True)
@@ -290,7 +321,7 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
             parts = _binary_parts(out_ok["y"], Z, A, t, B, seed, ci, cutoffs)
         else:
             t = nested_lr_test(Z, A, time=out_ok["time"], event=out_ok["event"], model="cox")
-            parts = _survival_parts(out_ok["time"], out_ok["event"], Z, A, t, B, seed, ci)
+            parts = _survival_parts(out_ok["time"], out_ok["event"], Z, A, t, B, seed, ci, horizons)
         if cv is not None:
             parts["cv"] = _cv(out_ok, Z, A, cv, seed)
     except StatsError as exc:  # e.g. separation: the rest of the validation stands, this section says why not
@@ -314,3 +345,24 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
     section.setdefault("categorical", None)
     section["spline_knots"] = info["knots"] or None
     return section, warnings
+
+
+_EXPECTED = {"up": 1, "risk": 1, "down": -1, "protective": -1}
+
+
+def direction_adjusted(direction: dict[str, Any], added: dict[str, Any]) -> dict[str, Any] | None:
+    """``direction.adjusted``: the added-value section's per-marker adjusted coefficients beside the direction table,
+    each with whether its sign is the literature's; None when the section has none (not assessed)."""
+    if not isinstance(added, dict) or "directions" not in added or not isinstance(direction, dict):
+        return None
+    expected = {e.get("marker"): _EXPECTED.get(e.get("expected") or "") for e in direction.get("effects") or []}
+    rows = []
+    for r in added["directions"]:
+        row = dict(r)
+        sign = expected.get(r["marker"])
+        if sign is not None and r.get("adjusted_coef") is not None:
+            row["agrees_expected"] = bool(np.sign(r["adjusted_coef"]) == sign)
+        rows.append(row)
+    return {"clinical_columns": list(added["clinical_columns"]),
+            "model": "logistic (log-odds per unit)" if added["kind"] == "binary" else "Cox (log-hazard per unit)",
+            "n": int(added["n"]), "markers": rows}

@@ -426,6 +426,7 @@ class Direction(Embeds):
 
     result: DirectionSummary = _flat()
     coefficient_signs: dict[str, bool | None] | None
+    adjusted: DirectionAdjusted | None = _opt()  # with --clinical-model (issue 16)
 
 
 @dataclass(frozen=True)
@@ -627,6 +628,6 @@ def write_json_schema() -> None:
     write_text_atomic(str(path), json_schema_text())
 
 
-from biomark.validation.schema_added import AddedValueSection  # noqa: E402  (uses NotAssessed, defined above)
+from biomark.validation.schema_added import AddedValueSection, DirectionAdjusted  # noqa: E402  (uses NotAssessed, defined above)
 from biomark.validation.schema_horizon import HorizonSection  # noqa: E402  (kept apart: this module stays small)
 from biomark.validation.schema_survival_options import SurvivalOptions  # noqa: E402  (issue 20)

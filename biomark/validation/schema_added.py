@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from biomark.validation.schema import Curve, NotAssessed
 
-__all__ = ["AddedValueSection"]
+__all__ = ["AddedValueSection", "DirectionAdjusted"]
 
 _OMIT = {"omit": True}
 
@@ -126,6 +126,28 @@ class NetBenefitDifference:
 
 
 @dataclass(frozen=True)
+class AddedAtHorizon:
+    """Survival: the two Cox models' risks 1 - S(t | x) compared at horizon ``t`` (apparent, no SEs).
+
+    NRI: Kaplan-Meier-weighted (Pencina et al. 2011), ``p_up``/``p_down`` the shares whose risk went up/down; IDI:
+    inverse probability of censoring weighted (Uno et al. 2013); ``risk_by_t`` = 1 - KM(t); net benefit as
+    ``dcurves::dca`` at ``t``. See :func:`biomark.stats.nri_idi_at`.
+    """
+
+    t: float
+    risk_by_t: float
+    p_up: float
+    p_down: float
+    nri: float
+    nri_events: float
+    nri_nonevents: float
+    idi: float
+    idi_events: float
+    idi_nonevents: float
+    net_benefit: NetBenefitDifference
+
+
+@dataclass(frozen=True)
 class AdjustedDirection:
     """A marker's coefficient alone and adjusted for the clinical model; ``sign_flip`` when the sign changes."""
 
@@ -136,6 +158,20 @@ class AdjustedDirection:
     adjusted_p: float | None = field(default=None, metadata=_OMIT)
     sign_flip: bool | None = field(default=None, metadata=_OMIT)
     error: str | None = field(default=None, metadata=_OMIT)
+    agrees_expected: bool | None = field(default=None, metadata=_OMIT)
+
+
+@dataclass(frozen=True)
+class DirectionAdjusted:
+    """In the direction table (``direction.adjusted``, with ``--clinical-model`` only): each marker's coefficient alone
+    and adjusted for the clinical model, fitted on the added-value section's complete cases (``model``: logistic
+    log-odds or Cox log-hazard per unit); ``sign_flip`` when the two signs differ, ``agrees_expected`` whether the
+    adjusted sign is the literature's (None without an expected direction)."""
+
+    clinical_columns: list[str]
+    model: str
+    n: int
+    markers: list[AdjustedDirection]
 
 
 @dataclass(frozen=True)
@@ -170,3 +206,4 @@ class AddedValueSection:
     cv: DeltaCV | NotAssessed | None = field(default=None, metadata=_OMIT)
     roc_clinical: Curve | None = field(default=None, metadata=_OMIT)
     roc_full: Curve | None = field(default=None, metadata=_OMIT)
+    at_horizon: list[AddedAtHorizon] | NotAssessed | None = field(default=None, metadata=_OMIT)

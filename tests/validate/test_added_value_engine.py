@@ -91,7 +91,8 @@ def test_survival_fitted_panel_markers_added() -> None:
     assert a["kind"] == "survival" and a["discrimination"]["measure"] == "c"
     assert a["added_terms"] == list(cohort.levels(panel).columns)
     assert a["lr_test"]["df"] == len(a["added_terms"])
-    assert a["reclassification"]["error"].startswith("not computed yet")
+    assert "at each horizon t" in a["reclassification"]["error"]
+    assert [h["t"] for h in a["at_horizon"]] == r.data["survival"]["horizon"]["horizons"]  # the horizon section's
     assert a["corrected"]["B"] == 10
     assert a["cv"]["folds"] == 2 and len(a["cv"]["diff_per_repeat"]) == 1
 
@@ -221,6 +222,29 @@ def test_engine_survival_fitted_panel_matches_r(r_cohort) -> None:
     assert dd["se"] == pytest.approx(0.0306002710921, abs=1e-10)
 
 
+def test_engine_survival_at_horizon_matches_r(r_cohort, tmp_path: Path) -> None:
+    # R: survfit(coxph(...), newdata) risks at t of both models, then the KM-weighted NRI / IPCW IDI / net benefit
+    # written by hand on survival 3.5.3 KM (tests/data/R/added_value_survival.Rout, "engine" lines). The Cox fits
+    # converge to ~1e-9 in the coefficients, so the risks agree to ~1e-9: tolerance 1e-7.
+    panel, cohort = r_cohort
+    r = biomark.validate(panel, cohort, endpoint="os", time="time", event="status", method="cox", penalty=None,
+                         cv=(2, 1), bootstrap=0, permutations=0, clinical_model=["stage", "age"], horizons=[5, 10])
+    h5, h10 = r.data["added_value"]["at_horizon"]
+    assert (h5["t"], h10["t"]) == (5, 10)
+    np.testing.assert_allclose([h5["nri"], h5["nri_events"], h5["nri_nonevents"], h5["idi"]],
+                               [0.4750923845, 0.1336405934, 0.3414517912, 0.1085011709], atol=1e-7)
+    np.testing.assert_allclose([h10["nri"], h10["nri_events"], h10["nri_nonevents"], h10["idi"]],
+                               [0.7886739460, 0.3245178233, 0.4641561227, 0.0941162263], atol=1e-7)
+    nb = h5["net_benefit"]
+    got = [nb["diff"][nb["threshold"].index(p)] for p in (0.1, 0.2, 0.3)]
+    np.testing.assert_allclose(got, [0.0, 0.0, 0.0145938215], atol=1e-7)
+    from biomark.validation.schema import parse
+    parse(r.data)  # the section fits the schema
+    r.to_html(tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "Net benefit by t = 5" in html and "Kaplan-Meier-weighted" in html and "at each horizon t" not in html
+
+
 def test_engine_fixed_rule_matches_r(r_cohort) -> None:
     # signed_z of MKA, MKB (both up / risk) is affine in m1/sd(m1) + m2/sd(m2): R's "fixed rule" lines
     panel, cohort = r_cohort
@@ -297,3 +321,44 @@ def test_integer_coded_column_is_linear_with_a_warning(binary_cohort) -> None:
     r = _run(panel, cohort, clinical_model=["grade"], bootstrap=0)
     assert [t["term"] for t in r.data["added_value"]["clinical_model"]] == ["(Intercept)", "grade"]
     assert any("'grade' has 3 whole-number values" in w for w in r.data["warnings"])
+
+
+def test_direction_table_gains_the_adjusted_direction(r_cohort, tmp_path: Path) -> None:
+    # the same numbers as the added-value section's directions (R-checked there), beside the direction table
+    panel, cohort = r_cohort
+    r = biomark.validate(panel, cohort, endpoint="response", outcome="response", cv=(2, 1), bootstrap=0,
+                         permutations=0, clinical_model=["stage", "age"])
+    adj = r.data["direction"]["adjusted"]
+    assert adj["clinical_columns"] == ["stage", "age"] and adj["n"] == 150 and adj["model"].startswith("logistic")
+    assert adj["markers"][0]["adjusted_coef"] == r.data["added_value"]["directions"][0]["adjusted_coef"]
+    assert [m["marker"] for m in adj["markers"]] == [e["marker"] for e in r.data["direction"]["effects"]]
+    # the data were simulated with +0.7 m1 on the logit (added_value.R); MKA's expected direction is "up"
+    assert adj["markers"][0]["adjusted_coef"] > 0.3 and adj["markers"][0]["agrees_expected"] is True
+    from biomark.validation.schema import parse
+    assert parse(r.data).direction.adjusted.markers[0].marker == "MKA"
+    r.to_html(tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "Adjusted coef" in html and "complete cases of the added-value section" in html
+    plain = biomark.validate(panel, cohort, endpoint="response", outcome="response", cv=(2, 1), bootstrap=0,
+                             permutations=0)
+    assert "adjusted" not in plain.data["direction"]
+
+
+def test_survival_covariate_alias_refusal_leaves_the_hr_standing(r_cohort, monkeypatch) -> None:
+    # --covariate names the clinical model only as an alias for survival: a refusal of the added-value section
+    # becomes a not-assessed section with a warning, the adjusted Cox HR stands; --clinical-model keeps the error
+    import biomark.validation.added as added_mod
+    from biomark.errors import InputError
+
+    def refuse(*a, **k):
+        raise InputError("clinical-model column 'age' is refused")
+
+    monkeypatch.setattr(added_mod, "evaluate_added", refuse)
+    panel, cohort = r_cohort
+    kw = dict(endpoint="os", time="time", event="status", cv=(2, 1), bootstrap=0, permutations=0)
+    r = biomark.validate(panel, cohort, covariates=["age"], **kw)
+    assert r.data["added_value"]["error"].startswith("added value over the --covariate columns not assessed")
+    assert [t["term"] for t in r.data["survival"]["cox_adjusted"]["terms"]][-1] == "age"
+    assert any("not assessed" in w for w in r.data["warnings"])
+    with pytest.raises(InputError, match="'age' is refused"):
+        biomark.validate(panel, cohort, clinical_model=["age"], **kw)
