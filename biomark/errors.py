@@ -49,5 +49,10 @@ class InputError(BiomarkError):
     """An expression, clinical or model file cannot be used as given."""
 
 
+class InputValueError(InputError, ValueError):
+    """Bad data or a bad setting given to a scikit-learn-style estimator: a ValueError for scikit-learn's
+    conventions, an InputError (one ``error:`` line) for the command line."""
+
+
 class ModelFileError(BiomarkError):
     """A saved model cannot be loaded (wrong format, untrusted pickle, content hash mismatch)."""

@@ -27,7 +27,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from biomark.errors import InputError
+from biomark.errors import InputError, InputValueError
 
 #: Prior count added to every count before log2 CPM (limma ``voom``: Law et al. 2014).
 LOG2CPM_PRIOR = 0.5
@@ -220,7 +220,7 @@ class AssayLevels(TransformerMixin, BaseEstimator):
             return X
         arr = np.asarray(X, dtype=np.float64)
         if arr.ndim != 2:
-            raise ValueError(f"expected a 2-D array, got {arr.ndim} dimension(s)")
+            raise InputValueError(f"expected a 2-D array, got {arr.ndim} dimension(s)")
         return pd.DataFrame(arr)
 
 
@@ -370,7 +370,7 @@ class StableReference(TransformerMixin, BaseEstimator):
         arr = _as_float_2d(self, X, reset=True)
         cand = list(range(arr.shape[1])) if self.candidates is None else [int(c) for c in self.candidates]
         if not 1 <= self.n_reference < arr.shape[1] or self.n_reference > len(cand):
-            raise ValueError(f"n_reference={self.n_reference} must be ≥ 1, at most the number of candidates "
+            raise InputValueError(f"n_reference={self.n_reference} must be ≥ 1, at most the number of candidates "
                              f"({len(cand)}) and leave at least one marker")
         cand = list(cand)
         steps = []

@@ -26,7 +26,7 @@ def frame_matrix(frame: pd.DataFrame) -> np.ndarray:
     if frame.shape[0] > 0 and frame.shape[1] > 0 and all(dt == np.float64 for dt in frame.dtypes):
         arr = np.ascontiguousarray(frame.to_numpy(dtype=np.float64))
         if np.isinf(arr).any():
-            raise ValueError("Input X contains infinity or a value too large for dtype('float64').")
+            raise ModelInputError("Input X contains infinity or a value too large for dtype('float64').")
         return arr
     return check_array(frame, dtype=np.float64, ensure_all_finite="allow-nan", order="C")
 

@@ -42,7 +42,7 @@ from scipy import special
 from scipy import stats as sps
 
 from biomark.cohort import Cohort
-from biomark.errors import BiomarkError
+from biomark.errors import BiomarkError, InputError
 from biomark.panel.catalog import load_panel
 from biomark.panel.schema import Panel
 from biomark.stats import cox, roc_auc
@@ -344,7 +344,7 @@ class PowerResult(Result):
         for r in self.rows:
             if r.n == n:
                 return r
-        raise KeyError(n)
+        raise InputError(f"n = {n} was not simulated; the simulated sizes are {[r.n for r in self.rows]}")
 
     def smallest_n(self, goal: str = "all", target: float = 0.8) -> int | None:
         """The smallest simulated n whose probability of ``goal`` reaches ``target`` (or None)."""

@@ -203,7 +203,7 @@ def _schema_of(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if dataclasses.is_dataclass(tp):
         name = tp.__name__
         if name not in defs:
-            defs[name] = {}  # placeholder against recursion
+            defs[name] = {}  # reserved first: a dataclass that refers to itself resolves to this $ref
             defs[name] = _object_schema(tp, defs)
         return {"$ref": f"#/$defs/{name}"}
     origin = typing.get_origin(tp)
