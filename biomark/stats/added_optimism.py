@@ -276,6 +276,20 @@ def _stratified_folds(y: np.ndarray, folds: int, rng: np.random.Generator) -> np
     return ids
 
 
+def _fold_ids(strat: np.ndarray, folds: int, repeats: int, seed: int, fold_ids: Any) -> np.ndarray:
+    """The given (repeats, n) fold numbers, checked, or stratified folds drawn from ``seed``."""
+    n = strat.shape[0]
+    if fold_ids is None:
+        if folds < 2 or repeats < 1:
+            raise StatsError(f"need folds >= 2 and repeats >= 1, got {folds}, {repeats}")
+        rng = np.random.default_rng(seed)
+        fold_ids = np.stack([_stratified_folds(strat, folds, rng) for _ in range(repeats)])
+    fid = np.asarray(fold_ids, dtype=np.intp)
+    if fid.ndim != 2 or fid.shape[1] != n:
+        raise StatsError(f"fold_ids must be a (repeats, {n}) array of fold numbers")
+    return fid
+
+
 def cv_delta_auc(y: Any, clinical: Any, added: Any, *, folds: int = 5, repeats: int = 10, seed: int = 0,
                  fold_ids: Any = None) -> DeltaAucCV:
     r"""Repeated stratified k-fold CV of the AUC difference between a clinical and a clinical + added logistic model.
@@ -299,14 +313,7 @@ def cv_delta_auc(y: Any, clinical: Any, added: Any, *, folds: int = 5, repeats: 
     zc, xa = _columns(clinical, n, ""), _columns(added, n, "")
     X0 = np.column_stack([np.ones(n), *zc.values()])
     X1 = np.column_stack([X0, *xa.values()])
-    if fold_ids is None:
-        if folds < 2 or repeats < 1:
-            raise StatsError(f"need folds >= 2 and repeats >= 1, got {folds}, {repeats}")
-        rng = np.random.default_rng(seed)
-        fold_ids = np.stack([_stratified_folds(yy, folds, rng) for _ in range(repeats)])
-    fid = np.asarray(fold_ids, dtype=np.intp)
-    if fid.ndim != 2 or fid.shape[1] != n:
-        raise StatsError(f"fold_ids must be a (repeats, {n}) array of fold numbers")
+    fid = _fold_ids(yy, folds, repeats, seed, fold_ids)
     aucs = []
     for ids in fid:
         lp = np.empty((n, 2))
@@ -348,14 +355,7 @@ def cv_delta_c(time: Any, event: Any, clinical: Any, added: Any, *, folds: int =
     zc, xa = _columns(clinical, n, ""), _columns(added, n, "")
     X0 = np.column_stack(list(zc.values()))
     X1 = np.column_stack([X0, *xa.values()])
-    if fold_ids is None:
-        if folds < 2 or repeats < 1:
-            raise StatsError(f"need folds >= 2 and repeats >= 1, got {folds}, {repeats}")
-        rng = np.random.default_rng(seed)
-        fold_ids = np.stack([_stratified_folds(e, folds, rng) for _ in range(repeats)])
-    fid = np.asarray(fold_ids, dtype=np.intp)
-    if fid.ndim != 2 or fid.shape[1] != n:
-        raise StatsError(f"fold_ids must be a (repeats, {n}) array of fold numbers")
+    fid = _fold_ids(e, folds, repeats, seed, fold_ids)
     cs = []
     for ids in fid:
         lp = np.empty((n, 2))
