@@ -13,7 +13,6 @@ across samples, ``first``: the first in file order), computed on the values as t
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +23,12 @@ import pandas as pd
 
 from biomark.errors import InputError
 from biomark.io.geo import Table, head_lines, open_text, platform_table
-from biomark.panel.names import match_name, panel_targets
+from biomark.panel.names import match_name, other_arm_of, panel_targets
 
 COLLAPSE = ("error", "mean", "median", "max-mean", "first")
 # the name columns GEO platform and .annot tables use, in the order they are preferred
 NAME_COLUMNS = ("Gene symbol", "Gene Symbol", "GENE_SYMBOL", "Symbol", "miRNA_ID", "miRNA_ID_LIST", "ORF",
                 "SPOT_ID")
-_ARM = re.compile(r"-([35]p)(?![a-z0-9])", re.I)
 _EMPTY = {"", "---", "--", "NA", "null"}
 
 
@@ -135,15 +133,10 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
             if part not in cache:
                 cache[part] = match_name(part, targets)
             mid, h = cache[part]
-            if mid is None:
-                twin = _flip_arm(part)  # hsa-miR-339-3p: is it the other arm of a marker (never matched to it)?
+            if mid is None:  # hsa-miR-339-3p for a panel's 5p marker: never matched, reported
+                twin = other_arm_of(part, targets)
                 if twin is not None:
-                    tid, _ = match_name(twin, targets)
-                    if tid is not None:
-                        other.setdefault(tid, []).append(f"{f} ({part})")
-                continue
-            if _other_arm(part, mid):
-                other.setdefault(mid, []).append(f"{f} ({part})")
+                    other.setdefault(twin, []).append(f"{f} ({part})")
                 continue
             if len(parts) > 1:
                 multi.setdefault(mid, []).append(f)
@@ -151,22 +144,6 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
             probes.setdefault(mid, []).append(f)
             how.setdefault(mid, f"annotation ({h})" if h else "annotation")
     return Mapping(probes, how, multi, missing, other)
-
-
-def _flip_arm(name: str) -> str | None:
-    """The same miRNA name with the other arm (-5p <-> -3p), or None for a name without an arm."""
-    m = _ARM.search(name)
-    if m is None:
-        return None
-    arm = m.group(1)
-    flipped = {"5": "3", "3": "5"}.get(arm.lower()[0])
-    return None if flipped is None else name[:m.start(1)] + flipped + arm[1:] + name[m.end(1):]
-
-
-def _other_arm(name: str, marker: str) -> bool:
-    """``hsa-miR-339-3p`` named for marker ``hsa-miR-339-5p``: the other arm, never the marker."""
-    a, b = _ARM.search(name), _ARM.search(marker)
-    return bool(a and b and a.group(1).lower() != b.group(1).lower())
 
 
 def collapse_values(values: pd.DataFrame, mapping: Mapping, rule: str, src: str,
