@@ -348,12 +348,14 @@ def screen(cohort: Any, *, panels: Sequence[Any] | None = None, endpoint_map: Ma
            time: str | None = None, event: str | None = None, cancer: str | None = None,
            specimen: Sequence[str] | None = None, min_markers: int | None = None, alpha: float = 0.05,
            smallest_effect: str | Mapping[str, float] | None = None, power_reps: int = 200, seed: int = 0,
-           n_jobs: int = 1) -> ScreenResult:
+           n_jobs: int = 1, plan: Any = None) -> ScreenResult:
     """Test every claim of ``panels`` (default: the catalog) that ``cohort`` can test, as published.
 
     ``endpoint_map`` maps endpoint ids or kinds (``binary``) to clinical columns; ``time`` and ``event``
     name the survival columns (every survival endpoint is tested with them). See the module docstring
-    for the statistics and the verdicts. Raises :class:`~biomark.errors.InputError` when a mapped column
+    for the statistics and the verdicts. ``plan`` (a ``biomark plan`` file, dict or
+    :class:`biomark.plan.Plan`): the specs (default: the plan's) and every planned setting must match it,
+    else :class:`~biomark.errors.InputError`; ``settings["plan"]`` then records it. Raises :class:`~biomark.errors.InputError` when a mapped column
     is not in the clinical table or when no claim is testable.
     """
     from joblib import Parallel, delayed
@@ -361,6 +363,14 @@ def screen(cohort: Any, *, panels: Sequence[Any] | None = None, endpoint_map: Ma
     from biomark.panel.catalog import list_panels
 
     endpoint_map = dict(endpoint_map or {})
+    prereg = None
+    if plan is not None:  # pre-registration (biomark.plan): refuse before any outcome is read
+        from biomark.plan import check_screen
+
+        prereg, panels = check_screen(plan, dict(
+            endpoint_map=endpoint_map, time=time, event=event, cancer=cancer, specimen=specimen,
+            min_markers=min_markers, alpha=alpha, smallest_effect=smallest_effect, power_reps=power_reps,
+            seed=seed), panels)
     smallest = parse_smallest_effect(smallest_effect)
     if not 0 < alpha < 1:
         raise InputError(f"alpha {alpha}: choose a level between 0 and 1, e.g. 0.05")
@@ -386,6 +396,8 @@ def screen(cohort: Any, *, panels: Sequence[Any] | None = None, endpoint_map: Ma
                 "endpoint_map": endpoint_map, "time": time, "event": event, "rule": "signed_z (fixed, not fitted)",
                 "power_note": "power of the claim's own test at level alpha (before BH): an upper bound",
                 "power_method": POWER_METHOD}
+    if prereg is not None:
+        settings["plan"] = prereg
     return ScreenResult(tuple(claims), tuple(sorted(skipped)), settings)
 
 

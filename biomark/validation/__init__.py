@@ -166,6 +166,7 @@ def validate(
     scheduler: Any = None,
     progress: Progress = None,
     command: str | None = None,
+    plan: Any = None,
 ) -> ValidationResult:
     """Fit and validate ``panel`` on ``cohort`` and check every marker's direction against the spec.
 
@@ -219,6 +220,10 @@ def validate(
     seed, n_jobs, scheduler, progress, command
         Every random choice derives from ``seed`` (identical results for any ``n_jobs``); ``scheduler``: a
         dask.distributed address or Client; ``progress(stage, done, total)``; the command line to record.
+    plan
+        A pre-registration plan (path, dict or :class:`biomark.plan.Plan`, from ``biomark plan``): refused
+        (:class:`InputError` naming the first difference) unless the spec's hash and every planned setting
+        match; the result then records it (section ``plan``, :mod:`biomark.plan`).
 
     Returns
     -------
@@ -236,6 +241,11 @@ def validate(
     'biomark.validation/1'
     """
     args = dict(locals())
+    prereg = None
+    if args["plan"] is not None:  # pre-registration: refuse before any outcome is read
+        from biomark.plan import check_validate
+
+        prereg = check_validate(args["plan"], args)
     plan = _plan(args)
     with pywarnings.capture() as caught:  # convergence warnings go into the result, not on stderr
         with backend(scheduler):
@@ -243,7 +253,7 @@ def validate(
         direction = _directions(plan, ev)
         ext = _external(plan, ev, direction) if len(plan.cohorts) > 1 and ev.section is not None else None
         extra = {"transport": checks.transport_checks(plan.panel, plan.endpoint, plan.cohorts, direction),
-                 "iecv": iecv.iecv(plan, ev, _marker_matrix) if ev.section is not None else None}
+                 "iecv": iecv.iecv(plan, ev, _marker_matrix) if ev.section is not None else None, "plan": prereg}
     ev.warnings.extend(pywarnings.summarise(caught))
     result = _assemble(plan, ev, direction, ext, extra)
     object.__setattr__(result, "updated_model", ext.updated_model if ext is not None else None)

@@ -589,6 +589,7 @@ class ValidationData:
     transport: list[TransportCheck] | None = _opt()
     external: ExternalSection | None = _opt()
     iecv: IECVSection | None = _opt()
+    plan: PlanRecord | None = _opt()
 
 
 def parse(data: dict[str, Any], *, strict: bool = True) -> ValidationData:
@@ -630,4 +631,5 @@ def write_json_schema() -> None:
 
 from biomark.validation.schema_added import AddedValueSection, DirectionAdjusted  # noqa: E402  (uses NotAssessed, defined above)
 from biomark.validation.schema_horizon import HorizonSection  # noqa: E402  (kept apart: this module stays small)
+from biomark.validation.schema_plan import PlanRecord  # noqa: E402  (issue 19: pre-registration)
 from biomark.validation.schema_survival_options import SurvivalOptions  # noqa: E402  (issue 20)
