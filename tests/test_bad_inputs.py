@@ -346,6 +346,24 @@ def _check_survival_covariate_alias(out: Path) -> None:
     assert isinstance(r["added_value"]["at_horizon"], list) and r["direction"]["adjusted"]["clinical_columns"] == ["age"]
 
 
+def _plan_setup(*, edit_spec: bool = False, tamper: bool = False) -> Callable[[Path], None]:
+    """in/plan.json planning panel_ok.yaml with the FAST settings (issue 19); optionally the spec edited
+    afterwards (as panel_edited.yaml) or the plan's content changed without its hash."""
+    def setup(d: Path) -> None:
+        from biomark.plan import make_plan
+
+        data = make_plan([str(d / PANEL)], {"outcome": "radioresistance", "bootstrap": 0, "permutations": 0,
+                                            "cv": (5, 1), "endpoint_map": {"radioresistance": "radioresistance"}})
+        if tamper:
+            data["settings"]["bootstrap"] = 500
+        (d / "plan.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+        if edit_spec:
+            text = (d / PANEL).read_text(encoding="utf-8")
+            (d / "panel_edited.yaml").write_text(text.replace("title: Test panel", "title: Edited test panel", 1),
+                                                 encoding="utf-8")
+    return setup
+
+
 def _check_folds(k: int, what: str) -> Callable[[Path], None]:
     def check(out: Path) -> None:
         d = _results(out)
@@ -890,6 +908,28 @@ CASES: list[Case] = [
              validate_args(OK_EXPR, "clin_added2.csv", "--clinical-model", "grade", survival=True),
              ("clinical-model column 'grade'", "G3", "one sample", "merge the level"),
              setup=_clin_added2, generated=("clin_added2.csv",)),
+    # --- pre-registration (issue 19): biomark plan, validate/screen --plan ---
+    arg_case("plan_setting_differs", "validate --plan with a setting other than the plan's (--seed 3)",
+             validate_args(OK_EXPR, OK_CLIN, "--plan", "plan.json", "--seed", "3"),
+             ("setting 'seed' (--seed) differs from the plan", "planned 0, given 3", "leave out --seed",
+              "biomark plan"), setup=_plan_setup()),
+    arg_case("plan_spec_changed", "validate --plan with the panel spec edited after the plan",
+             validate_args(OK_EXPR, OK_CLIN, "--plan", "plan.json", panel="panel_edited.yaml"),
+             ("spec of panel 'badinput_base_panel' changed since the plan", "write a new plan"),
+             setup=_plan_setup(edit_spec=True)),
+    arg_case("plan_tampered", "validate --plan with a plan whose content was edited after 'biomark plan' wrote it",
+             validate_args(OK_EXPR, OK_CLIN, "--plan", "plan.json"),
+             ("plan.json: plan_hash does not match", "write a new plan with 'biomark plan'"),
+             setup=_plan_setup(tamper=True)),
+    arg_case("plan_missing", "validate --plan naming a file that does not exist",
+             validate_args(OK_EXPR, OK_CLIN, "--plan", "no_plan.json"),
+             ("--plan no_plan.json: no such file", "biomark plan --out")),
+    arg_case("screen_plan_setting_differs", "screen --plan with another --alpha than the plan's",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--plan", "plan.json", "--alpha", "0.1",
+              "--endpoint-map", "radioresistance=radioresistance", "--json", "../out/screen.json"),
+             ("setting 'alpha' (--alpha) differs from the plan", "planned 0.05, given 0.1"), setup=_plan_setup()),
+    arg_case("plan_output_is_input", "biomark plan --out naming the spec it plans",
+             ("plan", "--panel", PANEL, "--out", PANEL), ("output path is the same as input file",)),
 ]
 
 

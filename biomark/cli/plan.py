@@ -112,8 +112,8 @@ def plan(panel_names, panels_dir, out, endpoint, outcome, time_col, event_col, c
          alpha, power_reps, seed, quiet) -> None:
     """Pre-register an analysis: hash the spec(s) and every setting, before any outcome is read.
 
-    Takes no data file (column names only). 'biomark validate --plan FILE' and 'biomark screen --plan FILE'
-    then refuse other settings or a changed spec, and their reports certify the plan.
+    Takes no data file (column names only). Given this file as their plan, 'biomark validate' and
+    'biomark screen' then refuse other settings or a changed spec, and their reports certify the plan.
 
     \b
     Example:
