@@ -170,3 +170,20 @@ def test_screen_follows_the_plan_and_refuses_another(screen_files, capsys):
     assert _run([*base, "--smallest-effect", "auc=0.7", "--json", "t.json"]) == 2
     assert "setting 'smallest_effect'" in _one_error(capsys)
     assert not (screen_files / "t.json").exists()
+
+
+def test_screen_api_checks_the_specs_given_against_the_plan(screen_files):
+    from biomark.io.public import read_any
+    from biomark.screen import screen
+
+    cohort = read_any("expr.csv", "clin.csv")
+    p = make_plan(SCREEN_PANELS, {"endpoint_map": {EP: "resp"}, "power_reps": 20})
+    res = screen(cohort, endpoint_map={EP: "resp"}, power_reps=20, plan=p)
+    assert res.settings["plan"]["plan_hash"] == p["plan_hash"] and len(res.claims) == 2
+    with pytest.raises(InputError, match="planned panel 'npc_circmyc_radioresistance' is not among the specs given"):
+        screen(cohort, panels=[load_panel(SCREEN_PANELS[1])], endpoint_map={EP: "resp"}, power_reps=20, plan=p)
+    flipped = load_panel(SCREEN_PANELS[0])
+    flipped = flipped.model_copy(update={"title": flipped.title + " (edited)"})
+    with pytest.raises(InputError, match="changed since the plan"):
+        screen(cohort, panels=[flipped, load_panel(SCREEN_PANELS[1])], endpoint_map={EP: "resp"}, power_reps=20,
+               plan=p)
