@@ -12,6 +12,7 @@ from click.core import ParameterSource
 from biomark.atomic import write_text_atomic
 from biomark.cli._common import SEED, check_output_path, echo_safe
 from biomark.errors import BiomarkError
+from biomark.panel.schema import Specimen
 from biomark.vocabulary import METHODS, PENALTIES
 
 #: planned setting -> the click parameter(s) of ``biomark validate`` that set it (no entry: not an option there)
@@ -98,7 +99,8 @@ def _panel_files(folder: str | None) -> list[str]:
 @click.option("--rmst-tau", "rmst_tau", type=float, metavar="T", help="validate: RMST horizon.")
 @click.option("--endpoint-map", "endpoint_map", multiple=True, metavar="KIND_OR_ID=COLUMN", help="screen (repeatable).")
 @click.option("--cancer", help="screen: cancer-type filter.")
-@click.option("--specimen", "specimens", multiple=True, help="screen: specimen filter (repeatable).")
+@click.option("--specimen", "specimens", type=click.Choice(list(Specimen.__args__)), multiple=True,
+              help="screen: specimen filter (repeatable).")
 @click.option("--min-markers", type=click.IntRange(1, 1000), help="screen: least markers held.")
 @click.option("--smallest-effect", help="screen: smallest effect of interest [auc=0.65,hr=1.5].")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
