@@ -187,3 +187,13 @@ def test_screen_api_checks_the_specs_given_against_the_plan(screen_files):
     with pytest.raises(InputError, match="changed since the plan"):
         screen(cohort, panels=[flipped, load_panel(SCREEN_PANELS[1])], endpoint_map={EP: "resp"}, power_reps=20,
                plan=p)
+
+
+def test_the_plan_is_an_input_no_output_may_overwrite(work, capsys):
+    _plan_file(work)
+    before = (work / "plan.json").read_bytes()
+    capsys.readouterr()
+    assert _run(["validate", "--panel", PANEL, "--expression", "expression.csv", "--clinical", "clinical.csv",
+                 "--plan", "plan.json", "--json", "plan.json", "-q"]) == 2
+    assert "output path is the same as input file 'plan.json'" in _one_error(capsys)
+    assert (work / "plan.json").read_bytes() == before
