@@ -312,6 +312,10 @@ def _plan(a: dict[str, Any]) -> _Plan:
             settings[key] = float(a[key]) if key == "rmst_tau" else a[key]
     if a["groups"] is not None:
         settings["groups"] = horizon_mod.parse_groups(a["groups"])
+    if a["harmonise"] != "none":  # recorded only when given, as above: results of earlier runs are unchanged
+        settings["harmonise"] = a["harmonise"]
+    if a["cluster"] is not None:
+        settings["cluster"] = a["cluster"]
     return _Plan(panel, cohorts, ep, method, est, settings, a)
 
 

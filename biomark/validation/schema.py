@@ -535,6 +535,8 @@ class Settings:
     strata: str | None = _opt()
     weights: str | None = _opt()
     rmst_tau: float | None = _opt()
+    harmonise: str | None = _opt()  # recorded when not "none" (issue 18); absent: values used as measured
+    cluster: str | None = _opt()  # the --cluster column of internal-external CV, when given
 
 
 @dataclass(frozen=True)

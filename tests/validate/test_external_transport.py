@@ -162,6 +162,10 @@ def test_standardise_gives_each_cohort_its_own_z_scores():
     assert b["calibration"]["oe"]["oe"] == pytest.approx(a["calibration"]["oe"]["oe"], rel=1e-9)
     r = biomark.validate(PANEL, [cs[0], shifted], harmonise="standardise", **FAST)
     assert "z-scored on itself" in r.data["external"]["harmonisation"]["assumption"]
+    assert r.data["settings"]["harmonise"] == "standardise" and "cluster" not in r.data["settings"]
+    assert r.sections.settings.harmonise == "standardise"
+    plain = biomark.validate(PANEL, [cs[0], shifted], **FAST).data["settings"]
+    assert "harmonise" not in plain and "cluster" not in plain  # defaults are not written: old results unchanged
 
 
 def test_cluster_column_and_skips():
@@ -174,6 +178,7 @@ def test_cluster_column_and_skips():
     assert iv["clusters"][2]["skipped"] == "fewer than 10 samples (8)"
     assert any("cluster 'C' (centre) skipped" in w for w in r.data["warnings"])
     assert iv["pooled"]["auc"]["k"] == 2
+    assert r.data["settings"]["cluster"] == "centre" and r.sections.settings.cluster == "centre"
     clin["centre"] = "A"
     with pytest.raises(InputError, match="one level only"):
         biomark.validate(PANEL, replace(c, clinical=clin), cluster="centre", **FAST)
