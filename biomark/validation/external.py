@@ -67,15 +67,21 @@ def external(cohorts: Sequence[Cohort], levels: Callable[[Cohort], pd.DataFrame]
     ref = train_X if train_X is not None else levels(cohorts[0])
     ref = ref.reindex(columns=list(fitted.markers_))
     before = [x.reindex(columns=ref.columns) for _, _, x in vals]
-    after = harm.harmonise(harmonise, ref, [(c.name, x) for (c, _, _), x in zip(vals, before, strict=True)])
+    notes: list[str] = []
+    after = harm.harmonise(harmonise, ref, [(c.name, x) for (c, _, _), x in zip(vals, before, strict=True)], notes)
     vals = [(c, o, x) for (c, o, _), x in zip(vals, after, strict=True)]
     hs = {"method": harmonise, "reference": cohorts[0].name, "assumption": harm.ASSUMPTION[harmonise]}
     names = [cohorts[0].name] + [c.name for c, _, _ in vals]
     hs["diagnostics"] = harm.diagnostics(names, [ref, *before], [ref, *after])
+    if notes:
+        hs["fallback"] = notes[0]
     if ep.kind == "binary":
-        return _binary(cohorts, vals, fitted, data["binary"], ci, seed, hs)
-    train = _train_horizons(fitted, data["survival"], train_X, train_outcome)
-    return _survival(cohorts, vals, fitted, data["survival"], ci, hs, train)
+        out = _binary(cohorts, vals, fitted, data["binary"], ci, seed, hs)
+    else:
+        train = _train_horizons(fitted, data["survival"], train_X, train_outcome)
+        out = _survival(cohorts, vals, fitted, data["survival"], ci, hs, train)
+    out.warnings = notes + (out.warnings or [])
+    return out
 
 
 def _train_horizons(fitted: Any, sv: dict[str, Any], train_X: pd.DataFrame | None,

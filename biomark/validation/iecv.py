@@ -126,7 +126,7 @@ def iecv(plan: Any, ev: Any, levels: Callable[[Any, Any], pd.DataFrame]) -> dict
                 est = clone(plan.estimator)  # a fixed survival rule is fitted without the outcome
                 fitted = est.fit(Xr, yr) if kind == "binary" or plan.method == "cox" else est.fit(Xr)
                 Xk = harm.harmonise(plan.kw["harmonise"], Xr.reindex(columns=fitted.markers_),
-                                    [(name, X.reindex(columns=fitted.markers_))])[0]
+                                    [(name, X.reindex(columns=fitted.markers_))], ev.warnings)[0]
                 row["estimates"] = _estimates(kind, o, fitted, Xk, ci)
             except (stats.StatsError, InputError, ValueError) as err:
                 reason = f"could not be evaluated ({err})"

@@ -197,6 +197,7 @@ class HarmonisationSection:
     reference: str
     assumption: str
     diagnostics: BatchDiagnostics | NotAssessed | None = _opt()
+    fallback: str | None = _opt()  # ComBat with one marker: location/scale without empirical Bayes shrinkage
 
 
 @dataclass(frozen=True)
