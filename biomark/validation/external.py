@@ -78,13 +78,13 @@ def external(cohorts: Sequence[Cohort], levels: Callable[[Cohort], pd.DataFrame]
     if ep.kind == "binary":
         out = _binary(cohorts, vals, fitted, data["binary"], ci, seed, hs)
     else:
-        train = _train_horizons(fitted, data["survival"], train_X, train_outcome)
+        train = train_horizons(fitted, data["survival"], train_X, train_outcome)
         out = _survival(cohorts, vals, fitted, data["survival"], ci, hs, train)
     out.warnings = notes + (out.warnings or [])
     return out
 
 
-def _train_horizons(fitted: Any, sv: dict[str, Any], train_X: pd.DataFrame | None,
+def train_horizons(fitted: Any, sv: dict[str, Any], train_X: pd.DataFrame | None,
                     o: dict[str, np.ndarray] | None) -> dict[str, Any] | None:
     """The training rows and horizons the validation cohorts' absolute risks come from (None: not available)."""
     hz = sv.get("horizon")

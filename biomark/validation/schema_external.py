@@ -52,6 +52,7 @@ class ExternalCalibration(Embeds):
     citl_se: float
     slope_se: float
     oe: OERatio
+    brier_se: float | None = _opt()
     smooth: SmoothCurve | None = _opt()
     binned: BinnedCurve | None = _opt()
     curve_error: str | None = _opt()
@@ -220,6 +221,8 @@ class IECVCluster:
     n_events: int
     estimates: dict[str, float | None]
     skipped: str | None = _opt()
+    calibration: ExternalCalibration | NotAssessed | None = _opt()  # binary: the val.prob set (no curves)
+    horizon: ExternalHorizon | NotAssessed | None = _opt()  # survival: risks at t from the other clusters' fit
 
 
 @dataclass(frozen=True)
