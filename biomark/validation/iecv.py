@@ -133,7 +133,7 @@ def _train(plan: Any, ev: Any, fitted: Any, Xr: pd.DataFrame, rest: list[tuple[s
     from biomark.validation.external import train_horizons
 
     o = {"time": np.concatenate([c[1].time for c in rest]), "event": np.concatenate([c[1].event for c in rest])}
-    return train_horizons(fitted, ev.section, Xr, o)
+    return train_horizons(fitted, ev.section, Xr, o, boot=plan.kw["oe_bootstrap"], seed=plan.kw["seed"])
 
 
 def iecv(plan: Any, ev: Any, levels: Callable[[Any, Any], pd.DataFrame]) -> dict[str, Any] | None:

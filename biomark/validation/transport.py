@@ -159,7 +159,8 @@ def survival_cohort(name: str, time: np.ndarray, event: np.ndarray, fitted: Any,
         return row
     s = fitted.panel_score(X)
     if train is not None:
-        row["horizon"], w = th.horizon_cohort(name, time, event, s, train, ci)
+        boot = [(s_b, t_b, e_b, np.asarray(m.panel_score(X), float)) for m, s_b, t_b, e_b in train.get("boot_models", ())]
+        row["horizon"], w = th.horizon_cohort(name, time, event, s, train, ci, boot=boot or None)
         if warnings is not None:
             warnings.extend(w)
     h = stats.concordance(time, event, s, method="harrell")
