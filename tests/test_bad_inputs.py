@@ -930,7 +930,52 @@ CASES: list[Case] = [
              ("setting 'alpha' (--alpha) differs from the plan", "planned 0.05, given 0.1"), setup=_plan_setup()),
     arg_case("plan_output_is_input", "biomark plan --out naming the spec it plans",
              ("plan", "--panel", PANEL, "--out", PANEL), ("output path is the same as input file",)),
+    # --- external validation, remaining items (issue 18: O:E bootstrap, one-marker ComBat, IECV horizons) ---
+    arg_case("oe_bootstrap_one", "--oe-bootstrap with a single refit",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical", OK_CLIN,
+                           "--oe-bootstrap", "1", survival=True),
+             ("--oe-bootstrap must be 0 (off) or a whole number of refits >= 2",)),
+    arg_case("oe_bootstrap_binary", "--oe-bootstrap with a binary endpoint",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical", OK_CLIN,
+                           "--oe-bootstrap", "20"),
+             ("--oe-bootstrap applies to the O:E at a horizon of a survival endpoint", "leave it out")),
+    arg_case("oe_bootstrap_no_validation", "--oe-bootstrap without a validation cohort or --cluster",
+             validate_args(OK_EXPR, OK_CLIN, "--oe-bootstrap", "20", survival=True),
+             ("--oe-bootstrap needs a cohort to validate on", "--validation-expression", "--cluster COLUMN")),
+    arg_case("combat_one_marker", "--harmonise combat with a one-marker panel: location/scale without empirical "
+             "Bayes shrinkage, with a warning",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical", OK_CLIN,
+                           "--harmonise", "combat", panel="panel_one_marker.yaml", outs=JSON_ONLY), (),
+             status=0, setup=lambda d: _panel_one_marker(d),
+             generated=("panel_one_marker.yaml",), check=_warned("ComBat with one marker", "without shrinkage")),
+    arg_case("iecv_cluster_followup_short", "--cluster with a survival endpoint whose held-out centre is followed up "
+             "for less than every horizon: its horizons skipped with a warning",
+             validate_args(OK_EXPR, "clin_cluster_short.csv", "--cluster", "centre", survival=True, outs=JSON_ONLY),
+             (), status=0, setup=lambda d: _clin_cluster_short(d), generated=("clin_cluster_short.csv",),
+             check=_warned("internal-external cross-validation, centre 'B' held out: horizon", "was dropped")),
 ]
+
+
+def _panel_one_marker(d: Path) -> None:
+    """panel_ok.yaml reduced to its first marker (and that marker's evidence)."""
+    import yaml
+
+    spec = yaml.safe_load((BAD / PANEL).read_text(encoding="utf-8"))
+    spec["id"] = "badinput_one_marker_panel"
+    spec["markers"] = spec["markers"][:1]
+    keep = spec["markers"][0]["id"]
+    spec["evidence"] = [e for e in spec["evidence"] if e["markers"] == [keep]]
+    (d / "panel_one_marker.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+
+
+def _clin_cluster_short(d: Path) -> None:
+    """clinical_ok.csv with a 'centre' column: half the samples in A, half in B, B followed up for 2 months."""
+    clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+    b = np.arange(len(clin)) % 2 == 1
+    clin["centre"] = np.where(b, "B", "A")
+    clin.loc[b, "death"] = np.where(clin.loc[b, "os_months"] > 2, 0, clin.loc[b, "death"])
+    clin.loc[b, "os_months"] = np.minimum(clin.loc[b, "os_months"], 2.0)
+    clin.to_csv(d / "clin_cluster_short.csv", index=False)
 
 
 def _clin_short(d: Path) -> None:

@@ -100,6 +100,9 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
               help="Validation cohorts onto the training scale: each z-scored on itself, or reference-batch ComBat "
                    "(training cohort frozen as reference).")
 @click.option("--cluster", help="Clinical column of centres/batches: internal-external cross-validation (leave one out).")
+@click.option("--oe-bootstrap", "oe_bootstrap", type=int, default=0, show_default=True, metavar="B",
+              help="Survival, external or --cluster: O:E-at-t CI also counting the training fit's uncertainty "
+                   "(B bootstrap refits of the training fit; 0: validation sampling error only).")
 @click.option("--strata", "strata", metavar="COL",
               help="Survival: clinical column of strata (e.g. centre): stratified Cox HR and C of the panel score.")
 @click.option("--weights", "weights", metavar="COL",
@@ -121,7 +124,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
              folds, repeats, bootstrap, bootstrap_method, permutations, times, groups, horizon, seed, n_jobs, scheduler,
              sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, harmonise, cluster,
              update_model, plan_path, report, json_path, quiet, strata, weights, rmst_tau, cohort_opts,
-             formats) -> None:
+             formats, oe_bootstrap) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
 
     \b
@@ -171,7 +174,8 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
                spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method,
                penalty=None if penalty == "none" else penalty, cv=(folds, repeats), bootstrap=bootstrap,
                bootstrap_method=bootstrap_method, permutations=permutations, times=tlist, horizons=hlist, groups=groups,
-               seed=seed, harmonise=harmonise, cluster=cluster, strata=strata, weights=weights, rmst_tau=rmst_tau)
+               seed=seed, harmonise=harmonise, cluster=cluster, strata=strata, weights=weights, rmst_tau=rmst_tau,
+               oe_bootstrap=oe_bootstrap)
     if plan_path:  # pre-registration: checked (hash, spec) before any file is read; left-out options from the plan
         from biomark.cli.plan import VALIDATE_PARAMS, fill_from_plan
         from biomark.plan import check_panels, load_plan

@@ -535,6 +535,9 @@ class Settings:
     strata: str | None = _opt()
     weights: str | None = _opt()
     rmst_tau: float | None = _opt()
+    harmonise: str | None = _opt()  # recorded when not "none" (issue 18); absent: values used as measured
+    cluster: str | None = _opt()  # the --cluster column of internal-external CV, when given
+    oe_bootstrap: int | None = _opt()  # refits of the training fit for the O:E-at-t CI, when given
 
 
 @dataclass(frozen=True)
