@@ -90,6 +90,17 @@ def _o_e_v_weighted(t: np.ndarray, e: np.ndarray, gi: np.ndarray, k: int,
     return dd.sum(axis=0), expected, var
 
 
+def _robust_var(t: np.ndarray, e: np.ndarray, gi: np.ndarray, k: int, w: np.ndarray, cluster: Any) -> np.ndarray:
+    """Robust covariance of O - E: ``D'D`` with D the weighted Breslow score residuals at beta = 0 of the k
+    group indicators, summed within clusters (the robust score test of ``coxph(..., weights = w)``)."""
+    from .cox_robust import _cluster_sum
+    from .cox_weighted import _WeightedCoxData
+
+    data = _WeightedCoxData(t, e.astype(np.float64), np.eye(k)[gi], False, w)
+    dmat, _ = _cluster_sum(data.residuals(np.zeros(k)), cluster, data.order, t.shape[0])
+    return dmat.T @ dmat
+
+
 def _trend_scores(scores: Sequence[float] | None, levels: np.ndarray) -> np.ndarray:
     k = levels.shape[0]
     if scores is not None:
@@ -127,6 +138,8 @@ def logrank(
     scores: Sequence[float] | None = None,
     rho: float = 0.0,
     weights: Any = None,
+    robust: bool = False,
+    cluster: Any = None,
 ) -> LogrankResult:
     r"""Log-rank test for k groups, as ``survival::survdiff(Surv(time, event) ~ group)``.
 
@@ -152,7 +165,11 @@ def logrank(
     ``summary(coxph(Surv(time, event) ~ factor(group) [+ strata(s)], weights = w, ties =
     "breslow"))$sctest`` (and, for ``trend``, the same with the numeric score as the covariate). It has
     no ``d (n - d)/(n - 1)`` hypergeometric factor, so with unit weights and tied times it is slightly
-    smaller than survdiff's statistic (equal without ties). ``rho`` must then be 0.
+    smaller than survdiff's statistic (equal without ties). ``rho`` must then be 0. That variance
+    treats the weights as frequencies (the statistic doubles when they do); for sampling or
+    inverse-probability weights pass ``robust=True``: ``variance`` is then ``D'D`` with D the weighted
+    score residuals of the group indicators at beta = 0, summed within ``cluster`` if given, and the
+    test is coxph's robust score test (``summary(fit)$robscore``; not with ``strata``).
 
     Examples
     --------
@@ -165,6 +182,12 @@ def logrank(
     if not (isinstance(rho, (int, float)) and math.isfinite(rho) and rho >= 0):
         raise StatsError(f"rho must be a finite number >= 0 (0 = log-rank, 1 = Peto-Peto), got {rho!r}")
     wts = None
+    if (robust or cluster is not None) and weights is None:
+        weights = np.ones(n)
+    if cluster is not None and not robust:
+        raise StatsError("cluster= is used by the robust variance only; pass robust=True with it")
+    if robust and strata is not None:
+        raise StatsError("the robust weighted log-rank is not available with strata; leave out strata or robust")
     if weights is not None:
         from .km import _weights
         wts = _weights(weights, n)
@@ -183,6 +206,8 @@ def logrank(
         o_s, e_s, v_s = (_o_e_v(t[m], e[m], gi[m], k, float(rho)) if wts is None
                          else _o_e_v_weighted(t[m], e[m], gi[m], k, wts[m]))
         obs, exp_, var = obs + o_s, exp_ + e_s, var + v_s
+    if robust:
+        var = _robust_var(t, e, gi, k, wts, cluster)
     chisq, df = _chisq(obs - exp_, var, exp_, _trend_scores(scores, levels) if trend else None)
     return LogrankResult(
         chisq=chisq,

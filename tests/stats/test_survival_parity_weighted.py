@@ -110,3 +110,33 @@ def test_robust_km_bad_arguments(d):
         bs.kaplan_meier(d.time, d.event, variance="jackknife")
     with pytest.raises(StatsError, match="cluster contains missing"):
         bs.kaplan_meier(d.time, d.event, variance="robust", cluster=np.r_[np.nan, d.id.to_numpy()[1:]])
+
+
+@pytest.mark.parametrize(("key", "kw", "rows"), [
+    ("2 groups a,b weighted, robust score test", {}, "ab"),
+    ("3 groups weighted, robust", {}, "all"),
+    ("3 groups weighted, robust, cluster id", {"cluster": True}, "all"),
+    ("3 groups trend weighted, robust", {"trend": True}, "all"),
+])
+def test_robust_weighted_logrank_is_coxph_robscore(d, ref, key, kw, rows):
+    x = d[d.g != "c"] if rows == "ab" else d
+    if kw.get("cluster"):
+        kw = {"cluster": x.id}
+    r = bs.logrank(x.time, x.event, x.g, weights=x.w, robust=True, **kw)
+    chisq, df, p = ref["sctest"][key]
+    assert r.chisq == pytest.approx(chisq, rel=EXACT) and r.df == df and r.p == pytest.approx(p, rel=1e-9)
+
+
+def test_robust_weighted_logrank_is_scale_free_the_model_based_is_not(d, ref):
+    ab = d[d.g != "c"]
+    doubled = ref["sctest"]["2 groups a,b weighted, weights doubled (sctest scales with the weights, robscore does not)"]
+    assert bs.logrank(ab.time, ab.event, ab.g, weights=2 * ab.w).chisq == pytest.approx(doubled[0], rel=EXACT)
+    assert bs.logrank(ab.time, ab.event, ab.g, weights=2 * ab.w, robust=True).chisq == pytest.approx(doubled[1],
+                                                                                                    rel=EXACT)
+
+
+def test_robust_logrank_bad_arguments(d):
+    with pytest.raises(StatsError, match="pass robust=True"):
+        bs.logrank(d.time, d.event, d.g, weights=d.w, cluster=d.id)
+    with pytest.raises(StatsError, match="not available with strata"):
+        bs.logrank(d.time, d.event, d.g, weights=d.w, robust=True, strata=d.s)

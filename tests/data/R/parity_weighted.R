@@ -17,6 +17,11 @@ sc <- function(fit) summary(fit)$sctest
 cat("# weighted log-rank = Breslow coxph score test with weights\n")
 ab <- d[d$g != "c", ]
 cat("2 groups a,b weighted:", f(sc(coxph(Surv(time, event) ~ factor(g), data = ab, weights = w, ties = "breslow"))), "\n")
+fab <- coxph(Surv(time, event) ~ factor(g), data = ab, weights = w, ties = "breslow")
+cat("2 groups a,b weighted, robust score test:", f(summary(fab)$robscore), "\n")
+cat("2 groups a,b weighted, weights doubled (sctest scales with the weights, robscore does not):",
+    f(c(summary(coxph(Surv(time, event) ~ factor(g), data = ab, weights = 2 * w, ties = "breslow"))$sctest[1],
+        summary(coxph(Surv(time, event) ~ factor(g), data = ab, weights = 2 * w, ties = "breslow"))$robscore[1])), "\n")
 cat("3 groups weighted:", f(sc(coxph(Surv(time, event) ~ factor(g), data = d, weights = w, ties = "breslow"))), "\n")
 cat("3 groups weighted, strata s:", f(sc(coxph(Surv(time, event) ~ factor(g) + strata(s), data = d, weights = w, ties = "breslow"))), "\n")
 cat("3 groups trend (scores 1,2,3) weighted:", f(sc(coxph(Surv(time, event) ~ as.numeric(factor(g)), data = d, weights = w, ties = "breslow"))), "\n")
@@ -37,3 +42,8 @@ for (cl in c("none", "id")) {
 }
 s1 <- survfit(Surv(time, event) ~ 1, data = b, robust = TRUE)
 cat("unit weights robust std.err", f(s1$std.err), "\n")
+
+cat("\n# robust score tests (summary(fit)$robscore), Breslow\n")
+cat("3 groups weighted, robust:", f(summary(coxph(Surv(time, event) ~ factor(g), data = d, weights = w, ties = "breslow"))$robscore), "\n")
+cat("3 groups weighted, robust, cluster id:", f(summary(coxph(Surv(time, event) ~ factor(g), data = d, weights = w, ties = "breslow", cluster = id))$robscore), "\n")
+cat("3 groups trend weighted, robust:", f(summary(coxph(Surv(time, event) ~ as.numeric(factor(g)), data = d, weights = w, ties = "breslow"))$robscore), "\n")
