@@ -470,6 +470,18 @@ def _clin_parity(name: str, **edit: object) -> Callable[[Path], None]:
     return setup
 
 
+def _clin_w_zero_events(d: Path) -> None:
+    """clinical_ok.csv with a weight column w: 0 for every sample with an event (death), 1 otherwise."""
+    clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+    clin["w"] = np.where(clin["death"] == 1, 0.0, 1.0)
+    clin.to_csv(d / "clin_w_zero_events.csv", index=False)
+
+
+def _check_w_zero_events(out: Path) -> None:
+    wt = _results(out)["survival"]["options"]["weighted"]
+    assert "weights must be > 0 for a Cox fit" in wt["error"], wt
+
+
 def _check_parity(out: Path) -> None:
     opt = _results(out)["survival"]["options"]
     assert opt["stratified"]["n_strata"] == 2 and opt["weighted"]["column"] == "w"
@@ -890,6 +902,12 @@ CASES: list[Case] = [
              validate_args(OK_EXPR, "clin_added2.csv", "--clinical-model", "grade", survival=True),
              ("clinical-model column 'grade'", "G3", "one sample", "merge the level"),
              setup=_clin_added2, generated=("clin_added2.csv",)),
+    # --- issue 20, weighted log-rank and robust KM (branch i20opt) ---
+    arg_case("i20opt_weights_zero_for_events", "--weights zero for every sample with an event: runs; the weighted "
+             "section (Cox, log-rank, KM) is reported as not assessed, saying why",
+             validate_args(OK_EXPR, "clin_w_zero_events.csv", "--weights", "w", survival=True, outs=JSON_ONLY), (),
+             status=0, setup=_clin_w_zero_events, generated=("clin_w_zero_events.csv",),
+             check=_check_w_zero_events),
 ]
 
 

@@ -90,14 +90,29 @@ def _o_e_v_weighted(t: np.ndarray, e: np.ndarray, gi: np.ndarray, k: int,
     return dd.sum(axis=0), expected, var
 
 
+def _check_weighted(w: np.ndarray, e: np.ndarray, gi: np.ndarray, levels: np.ndarray) -> None:
+    """A weighted log-rank needs an event of positive weight and positive total weight in every group."""
+    if not (w * e).sum() > 0:
+        raise StatsError("every event has weight 0: the weighted log-rank has no events to compare; "
+                         "give the events positive weights")
+    empty = [v.item() if hasattr(v, "item") else v for v in levels[np.bincount(gi, weights=w, minlength=len(levels)) <= 0]]
+    if empty:
+        raise StatsError(f"group(s) {empty} have total weight 0 and cannot be compared; give them positive "
+                         "weights or leave them out")
+
+
 def _robust_var(t: np.ndarray, e: np.ndarray, gi: np.ndarray, k: int, w: np.ndarray, cluster: Any) -> np.ndarray:
     """Robust covariance of O - E: ``D'D`` with D the weighted Breslow score residuals at beta = 0 of the k
     group indicators, summed within clusters (the robust score test of ``coxph(..., weights = w)``)."""
     from .cox_robust import _cluster_sum
     from .cox_weighted import _WeightedCoxData
 
-    data = _WeightedCoxData(t, e.astype(np.float64), np.eye(k)[gi], False, w)
-    dmat, _ = _cluster_sum(data.residuals(np.zeros(k)), cluster, data.order, t.shape[0])
+    keep = w > 0  # a row of weight 0 adds nothing to the risk sets or the residuals
+    cl = None if cluster is None else np.asarray(cluster)[keep]
+    data = _WeightedCoxData(t[keep], e[keep].astype(np.float64), np.eye(k)[gi[keep]], False, w[keep])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = data.residuals(np.zeros(k))
+    dmat, _ = _cluster_sum(res, cl, data.order, int(keep.sum()))
     return dmat.T @ dmat
 
 
@@ -198,6 +213,8 @@ def logrank(
     k = levels.shape[0]
     if k < 2:
         raise StatsError(f"log-rank test needs at least 2 groups, found {k}")
+    if wts is not None:
+        _check_weighted(wts, e, gi, levels)
     s_idx = np.zeros(n, dtype=np.int64) if strata is None else _codes(strata, n, "strata")[1]
     n_strata = int(s_idx.max()) + 1
     obs, exp_, var = np.zeros(k), np.zeros(k), np.zeros((k, k))

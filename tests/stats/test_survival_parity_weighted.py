@@ -140,3 +140,25 @@ def test_robust_logrank_bad_arguments(d):
         bs.logrank(d.time, d.event, d.g, weights=d.w, cluster=d.id)
     with pytest.raises(StatsError, match="not available with strata"):
         bs.logrank(d.time, d.event, d.g, weights=d.w, robust=True, strata=d.s)
+
+
+def test_zero_weights_drop_out(d, ref):
+    # R's coxph refuses weights of 0, so its reference is the fit without those rows; survfit accepts them
+    ab = d[d.g != "c"].copy()
+    ab.loc[ab.index[::5], "w"] = 0.0
+    m = bs.logrank(ab.time, ab.event, ab.g, weights=ab.w)
+    r = bs.logrank(ab.time, ab.event, ab.g, weights=ab.w, robust=True)
+    assert m.chisq == pytest.approx(ref["sctest"]["2 groups a,b zero weights"][0], rel=EXACT)
+    assert r.chisq == pytest.approx(ref["sctest"]["2 groups a,b zero weights, robust"][0], rel=EXACT)
+    b = ab[ab.g == "b"]
+    km = bs.kaplan_meier(b.time, b.event, weights=b.w, variance="robust")
+    np.testing.assert_allclose(km.time, ref["km_zero_weights_time"], atol=0)
+    np.testing.assert_allclose(km.std_err, ref["km_zero_weights_std_err"], atol=EXACT)
+
+
+def test_weighted_logrank_refuses_weightless_events_and_groups(d):
+    ab = d[d.g != "c"]
+    with pytest.raises(StatsError, match="every event has weight 0"):
+        bs.logrank(ab.time, ab.event, ab.g, weights=1.0 - ab.event)
+    with pytest.raises(StatsError, match=r"group\(s\) \['b'\] have total weight 0"):
+        bs.logrank(ab.time, ab.event, ab.g, weights=(ab.g == "a").astype(float))

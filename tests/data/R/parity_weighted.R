@@ -47,3 +47,13 @@ cat("\n# robust score tests (summary(fit)$robscore), Breslow\n")
 cat("3 groups weighted, robust:", f(summary(coxph(Surv(time, event) ~ factor(g), data = d, weights = w, ties = "breslow"))$robscore), "\n")
 cat("3 groups weighted, robust, cluster id:", f(summary(coxph(Surv(time, event) ~ factor(g), data = d, weights = w, ties = "breslow", cluster = id))$robscore), "\n")
 cat("3 groups trend weighted, robust:", f(summary(coxph(Surv(time, event) ~ as.numeric(factor(g)), data = d, weights = w, ties = "breslow"))$robscore), "\n")
+
+cat("\n# zero weights (every 5th row of groups a, b): coxph refuses weights of 0 (they must be > 0), so the\n")
+cat("# reference is the fit without those rows, which is what a weight of 0 means; survfit accepts them\n")
+ab0 <- ab; ab0$w[seq(1, nrow(ab0), by = 5)] <- 0
+f0 <- coxph(Surv(time, event) ~ factor(g), data = ab0[ab0$w > 0, ], weights = w, ties = "breslow")
+cat("2 groups a,b zero weights:", f(summary(f0)$sctest), "\n")
+cat("2 groups a,b zero weights, robust:", f(summary(f0)$robscore), "\n")
+s0 <- survfit(Surv(time, event) ~ 1, data = ab0[ab0$g == "b", ], weights = w, robust = TRUE)
+cat("km zero weights std.err", f(s0$std.err), "\n")
+cat("km zero weights time", f(s0$time), "\n")
