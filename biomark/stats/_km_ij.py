@@ -11,7 +11,8 @@ variance of ``S(t)`` is ``S(t)^2 sum_c (sum_{i in c} w_i U_i(t))^2`` over cluste
 cluster by default). Computed in O(n log n): before its own time a row contributes ``A(t) w_i`` to its
 cluster (A the cumulative sum above), from it on the constant ``w_i g_i``, ``g_i = A(t_i) -
 delta_i / (N_{k_i} - D_{k_i})``; the three running sums ``sum_c p_c^2``, ``sum_c p_c q_c``,
-``sum_c q_c^2`` of the cluster totals change once per row.
+``sum_c q_c^2`` of the cluster totals change once per row (the first two summed from the end, where
+they vanish, so that the tail keeps its digits: 3e-13 relative to the direct sum at n = 3000).
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ def robust_var_log(ts: np.ndarray, es: np.ndarray, ws: np.ndarray, cl: np.ndarra
     p1, q1 = p0 - wsrt, q0 + wg
     inc = np.empty((n, 3))
     inc[order] = np.column_stack([p1 * p1 - p0 * p0, p1 * q1 - p0 * q0, q1 * q1 - q0 * q0])
-    sums = np.cumsum(inc, axis=0)
     last = np.r_[first[1:], n] - 1  # after every row of the k-th time has moved
-    spp = float((tot * tot).sum()) + sums[last, 0]
-    var = a * a * spp + 2.0 * a * sums[last, 1] + sums[last, 2]
+    # sum_c p_c^2 and sum_c p_c q_c vanish as the risk set empties: summed from the end (the rows still
+    # to move), not as a total minus a running sum, so that the tail keeps its digits
+    tail = np.r_[np.cumsum(inc[::-1, :2], axis=0)[::-1], np.zeros((1, 2))]
+    spp, spq = -tail[last + 1, 0], -tail[last + 1, 1]
+    sqq = np.cumsum(inc[:, 2])[last]
+    var = a * a * spp + 2.0 * a * spq + sqq
     return np.maximum(var, 0.0)

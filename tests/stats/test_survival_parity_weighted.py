@@ -162,3 +162,28 @@ def test_weighted_logrank_refuses_weightless_events_and_groups(d):
         bs.logrank(ab.time, ab.event, ab.g, weights=1.0 - ab.event)
     with pytest.raises(StatsError, match=r"group\(s\) \['b'\] have total weight 0"):
         bs.logrank(ab.time, ab.event, ab.g, weights=(ab.g == "a").astype(float))
+
+
+@pytest.mark.parametrize(("seed", "n", "n_clusters"), [(3, 3000, 700), (5, 2000, 50)])
+def test_robust_km_running_sums_equal_the_direct_ij_sum(seed, n, n_clusters):
+    # the O(n log n) running sums of _km_ij against the definition written out as an n x T matrix:
+    # U_i(t) = A(min(t, t_i)) - delta_i 1(t_i <= t) / (N_k_i - D_k_i), var S = S^2 sum_c (sum_i w_i U_i)^2
+    rng = np.random.default_rng(seed)
+    t = np.round(rng.exponential(size=n), 2) + 0.01
+    e = (rng.random(n) < 0.6).astype(float)
+    w = rng.uniform(0, 2, n)
+    cl = rng.integers(0, n_clusters, n)
+    km = bs.kaplan_meier(t, e, weights=w, variance="robust", cluster=cl)
+    u = km.time
+    nr = np.array([w[t >= x].sum() for x in u])
+    ne = np.array([(w * e)[t == x].sum() for x in u])
+    left = nr - ne
+    a = np.cumsum(np.where((ne > 0) & (left > 0), ne / (nr * np.where(left > 0, left, 1)), 0))
+    b = np.where(left > 0, 1 / np.where(left > 0, left, 1), 0)
+    ki = np.searchsorted(u, t)
+    big_u = a[np.minimum(np.arange(len(u))[None, :], ki[:, None])] - (e[:, None] * (t[:, None] <= u[None, :])) * b[ki][:, None]
+    tot = np.zeros((n_clusters, len(u)))
+    np.add.at(tot, cl, w[:, None] * big_u)
+    se = km.surv * np.sqrt((tot ** 2).sum(axis=0))
+    ok = km.surv > 0
+    np.testing.assert_allclose(km.std_err[ok], se[ok], rtol=1e-11)
