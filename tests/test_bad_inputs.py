@@ -488,6 +488,18 @@ def _clin_parity(name: str, **edit: object) -> Callable[[Path], None]:
     return setup
 
 
+def _clin_w_zero_events(d: Path) -> None:
+    """clinical_ok.csv with a weight column w: 0 for every sample with an event (death), 1 otherwise."""
+    clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+    clin["w"] = np.where(clin["death"] == 1, 0.0, 1.0)
+    clin.to_csv(d / "clin_w_zero_events.csv", index=False)
+
+
+def _check_w_zero_events(out: Path) -> None:
+    wt = _results(out)["survival"]["options"]["weighted"]
+    assert "weights must be > 0 for a Cox fit" in wt["error"], wt
+
+
 def _check_parity(out: Path) -> None:
     opt = _results(out)["survival"]["options"]
     assert opt["stratified"]["n_strata"] == 2 and opt["weighted"]["column"] == "w"
@@ -953,6 +965,12 @@ CASES: list[Case] = [
              validate_args(OK_EXPR, "clin_cluster_short.csv", "--cluster", "centre", survival=True, outs=JSON_ONLY),
              (), status=0, setup=lambda d: _clin_cluster_short(d), generated=("clin_cluster_short.csv",),
              check=_warned("internal-external cross-validation, centre 'B' held out: horizon", "was dropped")),
+    # --- issue 20, weighted log-rank and robust KM (branch i20opt) ---
+    arg_case("i20opt_weights_zero_for_events", "--weights zero for every sample with an event: runs; the weighted "
+             "section (Cox, log-rank, KM) is reported as not assessed, saying why",
+             validate_args(OK_EXPR, "clin_w_zero_events.csv", "--weights", "w", survival=True, outs=JSON_ONLY), (),
+             status=0, setup=_clin_w_zero_events, generated=("clin_w_zero_events.csv",),
+             check=_check_w_zero_events),
 ]
 
 
