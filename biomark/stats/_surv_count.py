@@ -206,8 +206,8 @@ def earlier_leq_total(val: np.ndarray, w: np.ndarray, order: np.ndarray | None =
 
     Examples
     --------
-    >>> earlier_leq_total(np.array([2, 0, 1, 1, 3]), np.array([1, 1, 1, 1, 1]))
-    6
+    >>> earlier_leq_total(np.array([2, 0, 1, 1, 3]), np.array([1, 1, 1, 1, 1]))  # 0 + 1 + 2 + 4
+    7
     """
     n = int(val.shape[0])
     if n < 2:

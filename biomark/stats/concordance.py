@@ -131,7 +131,7 @@ def harrell_c(time: Any, event: Any, risk: Any) -> float:
     Examples
     --------
     >>> harrell_c([5, 8, 3, 9, 12, 2, 7, 4], [1, 1, 0, 1, 0, 1, 1, 1], [0.4, 0.1, 0.6, 0.3, 0.2, 0.9, 0.2, 0.5])
-    0.8409090909090909
+    0.8409090909090908
     """
     t, e, x = check_survival(time, event, risk, "risk")
     order = np.lexsort((x, e, -t))  # as _roles: time descending, censored first, risk ascending
