@@ -164,8 +164,8 @@ def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
 @click.option("--sep", metavar="CHAR", help="Field separator of a text file [sniffed].")
 @click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of a text file [sniffed: ',' only with sep ';'].")
 @click.option("--clinical", type=click.Path(dir_okay=False),
-              help="Clinical file for a model fitted with 'biomark fit --clinical-model': its columns enter the "
-                   "combined clinical + panel model.")
+              help="Clinical file for a combined model (fitted by 'biomark fit' with clinical columns): its columns enter "
+                   "the clinical + panel model.")
 @click.option("--trust-model", is_flag=True,
               help="Allow a pickled (joblib) model: unpickling runs code from the file; only for files you trust.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
