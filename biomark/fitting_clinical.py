@@ -123,6 +123,7 @@ def fit_combined_files(panel: Panel, method: str, ep: Any, expression: str, clin
     from biomark.stats import cox_risk_at
     from biomark.stats.added_value import logistic
     from biomark.stats.coxph import cox
+    from biomark.stats.horizon import check_horizons as stats_check_horizons
     from biomark.validation.horizon import check_horizons, default_horizons
 
     names = [str(n) for n in clinical_model]
@@ -180,6 +181,10 @@ def fit_combined_files(panel: Panel, method: str, ep: Any, expression: str, clin
         else:
             t, e = outc["time"][ok], outc["event"][ok]
             hs = tuple(check_horizons(horizons) if horizons is not None else default_horizons(t))
+            try:
+                stats_check_horizons(hs, t)
+            except StatsError as exc:
+                raise InputError(f"--horizon: {exc}") from None
             f0, f1 = cox(t, e, Zc), cox(t, e, full)
             parts = []
             for f, X in ((f0, Zc), (f1, full)):
