@@ -136,4 +136,13 @@ def _check_binary(panel: Panel, ep: Any) -> None:
                          + " (survival panels are assessed with 'biomark validate')")
 
 
+def __getattr__(name: str) -> Any:
+    """``fit_combined_files`` (``biomark fit --clinical-model``) lives in :mod:`biomark.fitting_clinical`."""
+    if name == "fit_combined_files":
+        from biomark.fitting_clinical import fit_combined_files
+
+        return fit_combined_files
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["FitRun", "check_method_endpoint", "fit_files", "resolve_fit"]

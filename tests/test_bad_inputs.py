@@ -339,6 +339,30 @@ def _clin_added2(d: Path) -> None:
     (d / "clin_added2.csv").write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
+def _combined_model(variant: str) -> Callable[[Path], None]:
+    """A combined clinical + panel model (fit --clinical-model grade,age) and a clinical file for the new samples:
+    ``ok`` (as fitted), ``no_grade`` (the column dropped) or ``g9`` (a level the fit never saw)."""
+    def setup(d: Path) -> None:
+        lines = (BAD / OK_CLIN).read_text(encoding="utf-8").splitlines()
+        rows = [f"{r},{50 + (i * 13) % 29},{'G1' if (i // 2) % 2 else 'G2'}" for i, r in enumerate(lines[1:])]
+        (d / "clin_comb.csv").write_text("\n".join([lines[0] + ",age,grade", *rows]) + "\n", encoding="utf-8")
+        cmd, env = _cmd()
+        subprocess.run([*cmd, "fit", "--panel", PANEL, "--expression", OK_EXPR, "--clinical", "clin_comb.csv",
+                        "--outcome", "radioresistance", "--clinical-model", "grade,age", "--out", "model_comb.json",
+                        "-q"], cwd=d, env=env, check=True, capture_output=True, timeout=300)
+        if variant == "no_grade":
+            new = [",".join(r.split(",")[:-1]) for r in [lines[0] + ",age,grade", *rows]]
+        elif variant == "g9":
+            new = [lines[0] + ",age,grade", *rows[:3], rows[3].rsplit(",", 1)[0] + ",G9", *rows[4:]]
+        else:
+            return
+        (d / "clin_new.csv").write_text("\n".join(new) + "\n", encoding="utf-8")
+    return setup
+
+
+_COMBINED = ("score", "--model", "model_comb.json", "--expression", OK_EXPR, "--out", "../out/scores.csv")
+
+
 def _check_survival_covariate_alias(out: Path) -> None:
     r = _results(out)
     assert r["settings"]["clinical_model"] == ["age"] and r["added_value"]["kind"] == "survival"
@@ -971,6 +995,18 @@ CASES: list[Case] = [
              validate_args(OK_EXPR, "clin_w_zero_events.csv", "--weights", "w", survival=True, outs=JSON_ONLY), (),
              status=0, setup=_clin_w_zero_events, generated=("clin_w_zero_events.csv",),
              check=_check_w_zero_events),
+    # --- combined clinical + panel model file (issue 16, fit --clinical-model / score --clinical) ---
+    arg_case("combined_score_no_clinical", "score with a combined clinical + panel model but no --clinical",
+             _COMBINED, ("is a combined clinical + panel model", "grade, age", "give --clinical FILE"),
+             setup=_combined_model("ok")),
+    arg_case("combined_score_missing_column", "score --clinical: a clinical-model column is not in the file",
+             (*_COMBINED, "--clinical", "clin_new.csv"),
+             ("clin_new.csv", "clinical-model column 'grade' is not in the clinical file", "add the column"),
+             setup=_combined_model("no_grade")),
+    arg_case("combined_score_unseen_level", "score --clinical: a factor level the model never saw",
+             (*_COMBINED, "--clinical", "clin_new.csv"),
+             ("clinical-model column 'grade' has level 'G9'", "never saw", "G1, G2", "recode it"),
+             setup=_combined_model("g9")),
 ]
 
 

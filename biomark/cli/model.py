@@ -44,13 +44,21 @@ def _echo_json(doc: Any) -> None:
 @click.option("--spike-in", metavar="COL", help="qPCR: spike-in column for −ΔCt (instead of the reference markers).")
 @click.option("--ct-cutoff", type=float, default=40.0, show_default=True,
               help="qPCR: Undetermined, empty and higher Ct set to this.")
+@click.option("--clinical-model", metavar="COLS",
+              help="Also fit the clinical model (these clinical columns, e.g. stage,age) and the clinical + panel "
+                   "model, both in the model file; 'biomark score --clinical' applies them (docs/added_value.md).")
+@click.option("--spline", metavar="COLS", help="With --clinical-model: numeric columns as restricted cubic splines "
+              "(4 knots, as rms::rcs).")
+@click.option("--horizon", metavar="T1,T2,...", help="With --clinical-model, survival: times of the stored risk "
+              "[25th/50th/75th percentile of follow-up].")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Model file to write (JSON).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout instead of text.")
 @cohort_options
 def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | None, endpoint: str | None,
         time_col: str | None, event_col: str | None, method: str | None, penalty: str, seed: int,
-        sep: str | None, decimal: str | None, spike_in: str | None, ct_cutoff: float, out: str, quiet: bool, as_json: bool,
+        sep: str | None, decimal: str | None, spike_in: str | None, ct_cutoff: float, clinical_model: str | None,
+        spline: str | None, horizon: str | None, out: str, quiet: bool, as_json: bool,
         cohort_opts: CohortOptions, formats: dict) -> None:
     """Fit a panel's scoring rule on a cohort and write model.json.
 
@@ -77,6 +85,13 @@ def fit(panel_name: str, expression: str, clinical: str | None, outcome: str | N
     from biomark.validation.pywarnings import capture, summarise
 
     embedded = Path(expression).exists() and detect_format(Path(expression)) != "table"  # GEO, cBioPortal: own samples
+    if clinical_model is not None or spline is not None or horizon is not None:
+        from biomark.cli.fit_clinical import fit_combined_cli
+
+        return fit_combined_cli(panel, method, ep, expression, clinical, out_p, clinical_model, spline, horizon,
+                                outcome=outcome, time_col=time_col, event_col=event_col, penalty=penalty, seed=seed,
+                                spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, formats=formats,
+                                cohort_opts=cohort_opts, quiet=quiet, as_json=as_json)
     _check_fit_usage(clinical or (expression if embedded else None), outcome, method, time_col, event_col, panel, ep)
     with capture() as caught:  # scikit-learn's ConvergenceWarnings go into the model's warnings, not on stderr
         run = fit_files(panel, method, ep, expression, clinical, outcome=outcome, time_col=time_col,
@@ -148,6 +163,9 @@ def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
 @click.option("--ct-cutoff", type=float, help="qPCR (with --panel): Undetermined/empty/higher Ct set to this [40].")
 @click.option("--sep", metavar="CHAR", help="Field separator of a text file [sniffed].")
 @click.option("--decimal", type=click.Choice([".", ","]), help="Decimal mark of a text file [sniffed: ',' only with sep ';'].")
+@click.option("--clinical", type=click.Path(dir_okay=False),
+              help="Clinical file for a combined model (fitted by 'biomark fit' with clinical columns): its columns enter "
+                   "the clinical + panel model.")
 @click.option("--trust-model", is_flag=True,
               help="Allow a pickled (joblib) model: unpickling runs code from the file; only for files you trust.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
@@ -155,7 +173,7 @@ def _echo_fit(run: Any, doc: dict[str, Any], out_p: Path) -> None:
 @expression_options
 def score(model_path: str | None, panel_name: str | None, method: str | None, endpoint: str | None, expression: str,
           out: str, chunk_rows: int | None, threshold: float | None, spike_in: str | None, ct_cutoff: float | None,
-          sep: str | None, decimal: str | None, trust_model: bool, quiet: bool, as_json: bool,
+          sep: str | None, decimal: str | None, clinical: str | None, trust_model: bool, quiet: bool, as_json: bool,
           cohort_opts: CohortOptions) -> None:
     """Score every sample of a file with a fitted model (or a panel's rule), streaming in chunks.
 
@@ -205,6 +223,12 @@ def score(model_path: str | None, panel_name: str | None, method: str | None, en
         from biomark.panel import load_panel
 
         panel_obj = load_panel(panel_name)  # an unknown panel fails before the heavy imports
+    if clinical is not None or (model_path is not None and _is_combined(model_path)):
+        from biomark.cli.fit_clinical import score_combined_cli
+
+        return score_combined_cli(model_path, clinical, expression, out_p, chunk_rows=chunk_rows, id_column=id_column,
+                                  assay=assay, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal,
+                                  threshold=threshold, quiet=quiet, as_json=as_json)
     from biomark.scoring import DEFAULT_CHUNK_ROWS, read_model_conversion, score_file
 
     if model_path is not None:
@@ -241,6 +265,12 @@ def _load_model(model_path: str, trust: bool, head: bytes) -> Any:
     from biomark.model import PanelModel
 
     return PanelModel.load(model_path, trust=trust)
+
+
+def _is_combined(path: str) -> bool:
+    from biomark.scoring_clinical import is_combined
+
+    return is_combined(path)
 
 
 def _echo_score(s: Any, src: str, shifted: list[str]) -> None:

@@ -208,6 +208,12 @@ def _figures(r: ValidationData, strict: bool) -> tuple[dict[str, Markup], dict[s
             add("added_roc", lambda: figures_added.added_roc_figure(a))
         if _assessed(a.net_benefit):
             add("added_decision", lambda: figures_added.added_decision_figure(a.net_benefit))
+        if a.km_tertiles is not None:
+            unit = ep.get("time_unit") or ""
+            add("added_km_clinical", lambda: figures_added.added_km_figure(a.km_tertiles.clinical, "Clinical",
+                                                                           "fig-added-km-clinical", unit))
+            add("added_km_full", lambda: figures_added.added_km_figure(a.km_tertiles.full, "Clinical + panel",
+                                                                       "fig-added-km-full", unit))
     return figs, errors
 
 

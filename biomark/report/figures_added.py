@@ -3,10 +3,24 @@ curves, drawn from the numbers of the ``added_value`` section only (nothing is c
 
 from __future__ import annotations
 
-from biomark.report._svg import COLORS, _arr, _fig, _fmt, _same_len, _style, _unit_axes, to_svg
-from biomark.validation.schema_added import AddedValueSection, NetBenefitDifference
+import numpy as np
 
-__all__ = ["added_decision_figure", "added_roc_figure"]
+from biomark.report._svg import (
+    _SINGLE,
+    COLORS,
+    _arr,
+    _fig,
+    _fmt,
+    _same_len,
+    _style,
+    _unit_axes,
+    label,
+    to_svg,
+)
+from biomark.validation.schema_added import AddedValueSection, NetBenefitDifference
+from biomark.validation.schema_horizon import KmByScore
+
+__all__ = ["added_decision_figure", "added_km_figure", "added_roc_figure"]
 
 _CLIN = "#7f7f7f"
 
@@ -55,3 +69,31 @@ def added_decision_figure(nb: NetBenefitDifference) -> str:
         bottom.set_xlabel("Threshold probability")
         fig.tight_layout()
     return to_svg(fig, "fig-added-decision", "Net benefit of both models and their difference")
+
+
+def added_km_figure(k: KmByScore, model: str, fig_id: str, time_unit: str = "") -> str:
+    """Kaplan-Meier curves (log CI bands) of the tertiles of one model's predicted risk (survival)."""
+    with _style():
+        fig = _fig(4.6, 3.6)
+        ax = fig.add_subplot()
+        for i, g in enumerate(k.groups):
+            if not g.time:
+                continue
+            col = _SINGLE[i % len(_SINGLE)]
+            t = np.r_[0.0, _arr(g.time)]
+            s = np.r_[1.0, _arr(g.surv)]
+            _same_len("km tertile", t, s)
+            lo = np.r_[1.0, np.array([np.nan if v is None else float(v) for v in g.lower])]
+            hi = np.r_[1.0, np.array([np.nan if v is None else float(v) for v in g.upper])]
+            if lo.size == t.size and hi.size == t.size:
+                ax.fill_between(t, lo, hi, step="post", color=col, alpha=0.12, linewidth=0)
+            ax.step(t, s, where="post", color=col, linewidth=1.6,
+                    label=f"{label(g.label, 30)} (n = {g.n}, {g.events} events)")
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel(f"Time ({label(time_unit, 20)})" if time_unit else "Time")
+        ax.set_ylabel("Survival probability")
+        ax.grid(True, color=COLORS["grid"], linewidth=0.6)
+        ax.legend(fontsize=7, loc="lower left", frameon=False)
+        ax.set_title(f"{model}: Kaplan–Meier by tertile of risk", fontsize=9)
+        fig.tight_layout()
+    return to_svg(fig, fig_id, f"Kaplan–Meier curves by tertile of the {model.lower()} model's risk")

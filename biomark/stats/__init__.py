@@ -100,6 +100,7 @@ _EXPORTS: dict[str, str] = {
     "categorical_nri": "reclassification",
     "rcs_basis": "spline",
     "nri_idi_at": "reclassification_surv",
+    "nri_idi_at_se": "reclassification_surv_se",
     # errors (BiomarkError is the root of biomark's hierarchy, re-exported by biomark.errors)
     "BiomarkError": "_errors",
     "MonotoneLikelihoodError": "_errors",

@@ -4,8 +4,9 @@ The event is "event by ``t``"; the predicted risks are ``1 - S(t | x)`` of each 
 Kaplan-Meier estimates within the groups whose risk went up or down (NRI, Pencina, D'Agostino & Steyerberg 2011,
 Stat Med 30:11, sec. 4), by inverse probability of censoring weights (IDI, Uno, Tian, Cai, Kohane & Wei 2013,
 Stat Med 32:2430) (the net benefit at ``t`` is
-:func:`biomark.stats.horizon_calibration.net_benefit_at`). Point estimates only: no standard errors (R's ``survIDINRI`` gets them
-by perturbation resampling). The NRI can reward a miscalibrated new model (Pepe et al. 2015).
+:func:`biomark.stats.horizon_calibration.net_benefit_at`). Point estimates here; their bootstrap standard errors are
+:func:`biomark.stats.reclassification_surv_se.nri_idi_at_se` (R's ``survIDINRI`` gets them by perturbation
+resampling). The NRI can reward a miscalibrated new model (Pepe et al. 2015).
 """
 
 from __future__ import annotations

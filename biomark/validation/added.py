@@ -31,6 +31,7 @@ from biomark.stats.horizon import cox_risk_at
 from biomark.stats.horizon_calibration import net_benefit_at
 from biomark.stats.reclassification import categorical_nri, improve_prob
 from biomark.stats.reclassification_surv import nri_idi_at
+from biomark.stats.reclassification_surv_se import nri_idi_at_se
 from biomark.stats.spline import rcs_basis
 from biomark.validation.binary import _curve  # the ROC thinning of the panel's own curve
 from biomark.validation.horizon import default_horizons, usable
@@ -239,11 +240,42 @@ def _survival_parts(time: np.ndarray, event: np.ndarray, Z: pd.DataFrame, A: pd.
                                "method": "Harrell's C, infinitesimal jackknife (survival::concordance(fit1, fit2))"},
             "corrected": _corrected(lambda: optimism_delta_c(time, event, Z, A, B=B, seed=seed, ci=ci), B, "c"),
             "reclassification": _not(later), "net_benefit": _not(later),
-            "at_horizon": _at_horizons(time, event, t, horizons)}
+            "at_horizon": _at_horizons(time, event, t, horizons, B, seed, ci),
+            "km_tertiles": _km_tertiles(time, event, t)}
 
 
-def _at_horizons(time: np.ndarray, event: np.ndarray, t: Any, horizons: Sequence[float] | None) -> Any:
-    """NRI/IDI and net benefit of the two Cox models' risks 1 - S(t | x) (Breslow baseline, Efron) at each horizon."""
+def _km_tertiles(time: np.ndarray, event: np.ndarray, t: Any) -> dict[str, Any]:
+    """Kaplan-Meier by tertiles of each Cox model's linear predictor (monotone in its risk at every t)."""
+    from biomark.validation.horizon import km_groups
+
+    out = {}
+    for key, fit in (("clinical", t.reduced), ("full", t.full)):
+        k = km_groups("tertiles", np.asarray(fit.linear_predictor, float), time, event)
+        for g in k["groups"]:
+            g["label"] = g["label"].replace("score ", "risk ")
+        k["rule"] = "tertiles of the predicted risk"
+        out[key] = k
+    return out
+
+
+def _se_at(time: np.ndarray, event: np.ndarray, r0: np.ndarray, r1: np.ndarray, h: float, B: int, seed: int,
+           ci: float) -> dict[str, Any]:
+    if B <= 0:
+        return _not("bootstrap was 0")
+    try:
+        s = nri_idi_at_se(time, event, r0, r1, h, B=B, seed=seed, ci=ci)
+    except StatsError as exc:
+        return _not(str(exc))
+    out = {k: getattr(s, k) for k in ("se_nri", "p_nri", "se_nri_events", "p_nri_events", "se_nri_nonevents",
+                                       "p_nri_nonevents", "se_idi", "p_idi", "B", "n_failed", "method")}
+    out.update(ci_nri_low=s.ci_nri[0], ci_nri_high=s.ci_nri[1], ci_idi_low=s.ci_idi[0], ci_idi_high=s.ci_idi[1])
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in out.items()}
+
+
+def _at_horizons(time: np.ndarray, event: np.ndarray, t: Any, horizons: Sequence[float] | None, B: int = 0,
+                 seed: int = 0, ci: float = 0.95) -> Any:
+    """NRI/IDI and net benefit of the two Cox models' risks 1 - S(t | x) (Breslow baseline, Efron) at each horizon,
+    with bootstrap SEs of the NRI and IDI (``B`` resamples, ``seed``; none when ``B`` is 0)."""
     hs = list(horizons) if horizons is not None else default_horizons(time)
     kept, dropped = usable(hs, time, event, "")
     if not kept:
@@ -260,7 +292,8 @@ def _at_horizons(time: np.ndarray, event: np.ndarray, t: Any, horizons: Sequence
                                                        "idi_nonevents")},
                     "net_benefit": {"threshold": grid.tolist(), "clinical": nb0.model.tolist(),
                                     "full": nb1.model.tolist(), "diff": (nb1.model - nb0.model).tolist(),
-                                    "treat_all": nb0.treat_all.tolist()}})
+                                    "treat_all": nb0.treat_all.tolist()},
+                    "se": _se_at(time, event, r0[:, k], r1[:, k], h, B, seed, ci)})
     return out
 
 

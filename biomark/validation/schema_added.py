@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from biomark.validation.schema import Curve, NotAssessed
+from biomark.validation.schema_horizon import KmByScore
 
 __all__ = ["AddedValueSection", "DirectionAdjusted"]
 
@@ -126,8 +127,30 @@ class NetBenefitDifference:
 
 
 @dataclass(frozen=True)
+class AtHorizonSE:
+    """Bootstrap SEs of the NRI and IDI at ``t`` (:func:`biomark.stats.nri_idi_at_se`): the samples resampled ``B``
+    times (seeded) with the two models' risks held fixed, SE = SD of the ``B`` estimates, Wald p and interval."""
+
+    se_nri: float
+    p_nri: float | None
+    ci_nri_low: float
+    ci_nri_high: float
+    se_nri_events: float
+    p_nri_events: float | None
+    se_nri_nonevents: float
+    p_nri_nonevents: float | None
+    se_idi: float
+    p_idi: float | None
+    ci_idi_low: float
+    ci_idi_high: float
+    B: int
+    n_failed: int
+    method: str
+
+
+@dataclass(frozen=True)
 class AddedAtHorizon:
-    """Survival: the two Cox models' risks 1 - S(t | x) compared at horizon ``t`` (apparent, no SEs).
+    """Survival: the two Cox models' risks 1 - S(t | x) compared at horizon ``t`` (apparent; ``se``: bootstrap SEs).
 
     NRI: Kaplan-Meier-weighted (Pencina et al. 2011), ``p_up``/``p_down`` the shares whose risk went up/down; IDI:
     inverse probability of censoring weighted (Uno et al. 2013); ``risk_by_t`` = 1 - KM(t); net benefit as
@@ -145,6 +168,15 @@ class AddedAtHorizon:
     idi_events: float
     idi_nonevents: float
     net_benefit: NetBenefitDifference
+    se: AtHorizonSE | NotAssessed | None = field(default=None, metadata=_OMIT)
+
+
+@dataclass(frozen=True)
+class AddedKmTertiles:
+    """Survival: Kaplan-Meier by tertiles of each model's linear predictor (= of its risk at any t)."""
+
+    clinical: KmByScore
+    full: KmByScore
 
 
 @dataclass(frozen=True)
@@ -207,3 +239,4 @@ class AddedValueSection:
     roc_clinical: Curve | None = field(default=None, metadata=_OMIT)
     roc_full: Curve | None = field(default=None, metadata=_OMIT)
     at_horizon: list[AddedAtHorizon] | NotAssessed | None = field(default=None, metadata=_OMIT)
+    km_tertiles: AddedKmTertiles | None = field(default=None, metadata=_OMIT)

@@ -116,3 +116,55 @@ def test_content_security_policy_blocks_an_injected_script(browser: Browser, tmp
     problems = browser.problems(session)
     assert not any(p.startswith("dialog") for p in problems)
     assert any("Content Security Policy" in p for p in problems), problems
+
+
+def _added_value_results() -> dict[str, dict]:
+    """Real validate() results with the "Added value over the clinical model" section, binary and survival."""
+    import numpy as np
+
+    import biomark
+    from biomark.synthetic import simulate
+
+    out = {}
+    for kind, pid, ep in (("binary", "escc_mir339_radiotherapy", "radioresistance"),
+                          ("survival", "hcc_pdl1_survival", "overall_survival")):
+        panel = biomark.load_panel(pid)
+        cohort, _ = simulate(panel, 150, seed=5, endpoint=ep)
+        rng = np.random.default_rng(2)
+        cohort.clinical["stage"] = rng.choice(["I", "II", "III"], len(cohort.clinical))
+        cohort.clinical["age"] = rng.normal(60, 9, len(cohort.clinical)).round(1)
+        r = biomark.validate(panel, cohort, endpoint=ep, cv=(2, 1), bootstrap=10, permutations=0, seed=3,
+                             clinical_model=["stage", "age"], **({"risk_cutoffs": [0.3, 0.6]} if kind == "binary" else {}))
+        out[kind] = r.data
+    return out
+
+
+def test_added_value_section_figures_are_drawn(browser: Browser, tmp_path: Path) -> None:
+    """Every figure of the added-value section is in the page and drawn with a size: the two ROC curves and the
+    decision curves (binary), the two KM-by-tertile panels (survival); the survival NRI/IDI table shows its SEs."""
+    import json
+
+    from biomark.report import _figures, _typed
+
+    expected = {"binary": ["ROC curves of the clinical and the clinical + panel model",
+                           "Net benefit of both models and their difference"],
+                "survival": ["Kaplan–Meier curves by tertile of the clinical model's risk",
+                             "Kaplan–Meier curves by tertile of the clinical + panel model's risk"]}
+    for kind, result in _added_value_results().items():
+        figs, errors = _figures(_typed(result)[0], True)
+        assert errors == {}
+        session = browser.open(_write(tmp_path, f"added_{kind}.html", result), width=1200)
+        browser.drain(0.3)
+        assert browser.problems(session) == []
+        sizes = json.loads(browser.evaluate(session, SVG_SIZES))
+        assert len(sizes) == len(figs)  # every figure the report made is in the page
+        assert all(w > 100 and h > 100 for w, h in sizes), sizes
+        js = ("JSON.stringify([...document.querySelectorAll('#added svg')].map(e => {"
+              "const r = e.getBoundingClientRect(); return [e.getAttribute('aria-label'), r.width, r.height]; }))")
+        section = json.loads(browser.evaluate(session, js))
+        assert [f[0] for f in section] == expected[kind]  # the section's own figures, in order
+        assert all(w > 100 and h > 100 for _, w, h in section), section
+        text = browser.evaluate(session, "document.getElementById('added').innerText")
+        if kind == "survival":
+            assert "bootstrap resamples of the samples" in text and "(SE " in text
+        browser.screenshot(session, tmp_path / f"added_{kind}.png")

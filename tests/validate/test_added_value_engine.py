@@ -95,6 +95,27 @@ def test_survival_fitted_panel_markers_added() -> None:
     assert [h["t"] for h in a["at_horizon"]] == r.data["survival"]["horizon"]["horizons"]  # the horizon section's
     assert a["corrected"]["B"] == 10
     assert a["cv"]["folds"] == 2 and len(a["cv"]["diff_per_repeat"]) == 1
+    # bootstrap SEs of the NRI/IDI at t: the stats function on the section's own risks, same B and seed
+    from biomark.stats import cox, cox_risk_at, nri_idi_at_se
+
+    h = a["at_horizon"][0]
+    o = cohort.survival(None, None, endpoint_id="overall_survival")
+    Z = pd.DataFrame({"grade=G2": (cohort.clinical["grade"] == "G2").astype(float), "age": cohort.clinical["age"]})
+    Z = Z[o.present].reset_index(drop=True)
+    M = cohort.levels(panel)[o.present].reset_index(drop=True)
+    risks = []
+    for X in (Z, pd.concat([Z, M], axis=1)):
+        f = cox(o.time, o.event, X)
+        risks.append(cox_risk_at(o.time, o.event, X.to_numpy(float) @ f.coef, [h["t"]]).risk[:, 0])
+    ref = nri_idi_at_se(o.time, o.event, risks[0], risks[1], h["t"], B=10, seed=2)
+    assert h["se"]["B"] == 10 and h["se"]["method"].startswith("nonparametric bootstrap")
+    assert h["se"]["se_nri"] == pytest.approx(ref.se_nri, rel=1e-6) and h["se"]["se_idi"] == pytest.approx(ref.se_idi,
+                                                                                                          rel=1e-6)
+    assert h["se"]["ci_idi_low"] < h["idi"] < h["se"]["ci_idi_high"]
+    k = a["km_tertiles"]
+    for part in ("clinical", "full"):
+        assert [g["label"] for g in k[part]["groups"]] == ["risk low", "risk middle", "risk high"]
+        assert sum(g["n"] for g in k[part]["groups"]) == a["n"] and min(g["n"] for g in k[part]["groups"]) >= 49
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -231,6 +252,7 @@ def test_engine_survival_at_horizon_matches_r(r_cohort, tmp_path: Path) -> None:
                          cv=(2, 1), bootstrap=0, permutations=0, clinical_model=["stage", "age"], horizons=[5, 10])
     h5, h10 = r.data["added_value"]["at_horizon"]
     assert (h5["t"], h10["t"]) == (5, 10)
+    assert h5["se"] == {"error": "bootstrap was 0"}
     np.testing.assert_allclose([h5["nri"], h5["nri_events"], h5["nri_nonevents"], h5["idi"]],
                                [0.4750923845, 0.1336405934, 0.3414517912, 0.1085011709], atol=1e-7)
     np.testing.assert_allclose([h10["nri"], h10["nri_events"], h10["nri_nonevents"], h10["idi"]],
