@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from biomark.atomic import atomic_path
 from biomark.combined import FORMAT, FORMAT_VERSION, ClinicalPart
-from biomark.errors import BiomarkError, InputError, ModelFileError
+from biomark.errors import InputError, ModelFileError
 
 __all__ = ["CombinedScoreSummary", "is_combined", "read_combined", "score_combined"]
 
@@ -50,11 +50,14 @@ def is_combined(path: str | os.PathLike[str]) -> bool:
     return head.lstrip()[:1] == b"{" and f'"format": "{FORMAT}"'.encode() in head
 
 
-def read_combined(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any] | None, ClinicalPart]:
-    """(panel model, its conversion record, clinical part) of a combined model file; ModelFileError if bad."""
-    from biomark.model import PanelModel
+def read_combined(path: str | os.PathLike[str], *, applied: bool = False
+                  ) -> tuple[Any, dict[str, Any] | None, ClinicalPart]:
+    """(panel model, its conversion record, clinical part) of a combined model file; ModelFileError if bad.
+
+    The panel model is a :class:`~biomark.PanelModel` (``applied=False``) or, for scoring without
+    scikit-learn, a :class:`biomark.model.applied.AppliedModel` holding the same fitted state."""
+    from biomark.model.applied import AppliedModel, fitted_state
     from biomark.model.checks import parse_model_json, read_model_bytes
-    from biomark.model.files import _from_json_dict
 
     src = str(path)
     doc = parse_model_json(read_model_bytes(Path(path)), src)
@@ -65,15 +68,16 @@ def read_combined(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any] | N
                              f"(this biomark reads version {FORMAT_VERSION}); re-fit with 'biomark fit --clinical-model'")
     if not isinstance(doc.get("panel_model"), dict) or not isinstance(doc.get("clinical"), dict):
         raise ModelFileError(f"{src}: a combined model needs 'panel_model' and 'clinical'; re-create the file")
-    try:
-        model = _from_json_dict(PanelModel, doc["panel_model"], f"{src}: panel_model", None)
-    except ModelFileError:
-        raise
-    except BiomarkError as err:
-        raise ModelFileError(f"{src}: panel_model: {err}") from None
-    except (KeyError, TypeError, ValueError, IndexError) as err:
-        raise ModelFileError(f"{src}: malformed panel_model ({type(err).__name__}: {err}); re-create it") from None
-    model._compile()
+    state = fitted_state(doc["panel_model"], f"{src}: panel_model", None)  # NumPy only: no scikit-learn
+    if applied:
+        model: Any = AppliedModel(state.params, state.attrs)
+    else:
+        from biomark.model import PanelModel
+
+        model = PanelModel(panel=state.panel, **state.params)
+        for name, value in state.attrs.items():
+            setattr(model, name, value)
+        model._compile()
     conv = doc["panel_model"].get("conversion")
     return model, conv if isinstance(conv, dict) else None, ClinicalPart.from_json(doc["clinical"], src)
 
@@ -125,7 +129,7 @@ def score_combined(model_path: str | os.PathLike[str], expression: str | os.Path
 
     t0 = time.perf_counter()
     src = str(model_path)
-    model, conversion, part = read_combined(model_path)
+    model, conversion, part = read_combined(model_path, applied=True)
     names = [c.name for c in part.columns]
     if clinical is None:
         raise InputError(f"{src}: is a combined clinical + panel model (clinical columns {', '.join(names)}): give "
