@@ -80,8 +80,9 @@ def test_results_do_not_depend_on_workers_and_repeat():
 def test_untestable_panels_are_listed_with_a_reason():
     x, clin = _cohort(100, 1)
     res = screen(Cohort(x, clin), endpoint_map={EP: "resp"}, power_reps=50)
-    why = dict(res.untestable)
-    assert "hcc_lc3_recurrence" in why and "marker" in why["hcc_lc3_recurrence"]
+    why = {u.panel_id: u for u in res.untestable}
+    assert "hcc_lc3_recurrence" in why and "marker" in why["hcc_lc3_recurrence"].reason
+    assert why["hcc_lc3_recurrence"].category == "markers"
     assert len(res.claims) + len(why) >= 50
 
 
