@@ -43,7 +43,7 @@ from biomark.validation.schema_screen import (
 )
 
 __all__ = ["VERDICTS", "Claim", "MarkerEffect", "ScreenResult", "Untestable", "bh_q", "claim_seed",
-           "parse_smallest_effect", "power_binary", "power_survival", "screen"]
+           "parse_smallest_effect", "power_binary", "power_survival", "screen", "union_panel"]
 SCREENED_KINDS = ("binary", "survival")
 MECHANISTIC = ("mechanistic_in_vitro", "mechanistic_in_vivo")
 
@@ -386,7 +386,7 @@ def screen(cohort: Any, *, panels: Sequence[Any] | None = None, endpoint_map: Ma
     for pl in plans:
         data = _safe(_inputs, cohort, levels, pl)
         if isinstance(data, str):
-            skipped.append(Untestable(pl.panel.id, "not computable", f"{pl.endpoint.id}: {data}"))
+            skipped.append(Untestable(pl.panel.id, "outcome column", f"{pl.endpoint.id}: {data}"))
         else:
             ready.append(pl)
             args.append((pl, data, smallest, alpha, power_reps, seed))
@@ -428,6 +428,24 @@ def _safe_test(plan: _Plan, data: Mapping[str, Any], smallest: Mapping[str, floa
                seed: int) -> dict[str, Any] | str:
     """The claim's test, or the one-line reason it could not be computed."""
     return _safe(_test, plan, data, smallest, alpha, reps, seed)
+
+
+def union_panel(panels: Sequence[Any] | None = None) -> Any:
+    """One panel object holding every marker of ``panels`` (default: the catalog), unvalidated, with no assay.
+
+    For reading a probe-level file through an annotation (``read_any(..., annotation=, panel=)`` looks up
+    the panel's marker names): the screen needs every marker any panel might test. Only the reader uses it.
+    """
+    from biomark.panel.catalog import list_panels
+
+    panels = list(panels) if panels is not None else list_panels()
+    seen: dict[str, Any] = {}
+    for p in panels:
+        for m in p.markers:
+            seen.setdefault(m.id, m)
+    base = panels[0]
+    return base.model_construct(**{**dict(base), "id": "screen_markers", "markers": list(seen.values()),
+                                   "reference_markers": [], "assay": None})
 
 
 def _check_columns(cohort: Any, columns: Sequence[str]) -> None:

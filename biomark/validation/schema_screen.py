@@ -37,7 +37,7 @@ SCREEN_SCHEMA = "biomark.screen/1"
 VERDICTS = ("replicated", "contradicted", "not replicated", "inconclusive")
 # why a panel was not tested, in a word (the reason says the rest):
 UNTESTABLE_CATEGORIES = ("cancer filter", "specimen filter", "markers", "endpoint not mapped",
-                         "endpoint kind", "no direction", "not computable")
+                         "endpoint kind", "no direction", "outcome column", "not computable")
 
 
 @dataclass(frozen=True)
