@@ -25,6 +25,7 @@ own seed, spawned from ``seed`` and the claim's name, so results do not depend o
 from __future__ import annotations
 
 import zlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,7 @@ from biomark.validation.schema_screen import (
 )
 
 __all__ = ["VERDICTS", "Claim", "MarkerEffect", "ScreenResult", "Untestable", "bh_q", "claim_seed",
-           "parse_smallest_effect", "power_binary", "power_survival", "screen", "union_panel"]
+           "parse_smallest_effect", "power_binary", "power_survival", "read_for_screen", "screen", "union_panel"]
 SCREENED_KINDS = ("binary", "survival")
 MECHANISTIC = ("mechanistic_in_vitro", "mechanistic_in_vivo")
 
@@ -307,6 +308,10 @@ def _verdict(right: bool, q: float, power: float, alpha: float) -> str:
     return "not replicated" if power >= 0.8 else "inconclusive"
 
 
+_HINTS = {"markers": "lower --min-markers, or name probe ids with --annotation",
+          "endpoint not mapped": "map endpoints with --endpoint-map ID=COLUMN or --time/--event",
+          "outcome column": "name the column's labels with --positive/--negative",
+          "cancer filter": "widen --cancer", "specimen filter": "widen --specimen"}
 _STRENGTH = ("patient_cohort", "patient_serum_or_plasma", "mechanistic_in_vivo", "mechanistic_in_vitro")
 
 
@@ -401,10 +406,11 @@ def screen(cohort: Any, *, panels: Sequence[Any] | None = None, endpoint_map: Ma
                     key=lambda c: (c.q, c.panel_id, c.endpoint))
     warnings_: list[str] = []
     if not claims:
-        cats = sorted({u.category for u in skipped})
-        warnings_.append(f"no catalog claim is testable in this cohort ({len(skipped)} panel(s) looked at; "
-                         f"reasons: {', '.join(cats) or 'no panel'}); map endpoints with --endpoint-map ID=COLUMN "
-                         "or --time/--event, or lower --min-markers")
+        cats = Counter(u.category for u in skipped)
+        todo = [hint for cat, hint in _HINTS.items() if cat in cats]
+        warnings_.append(f"no catalog claim is testable in this cohort ({len(panels)} panel(s) looked at; "
+                         + ", ".join(f"{cat}: {n}" for cat, n in sorted(cats.items()))
+                         + (f"); to test more: {'; '.join(todo)}" if todo else ")"))
     settings = {"alpha": alpha, "smallest_effect": smallest, "power_reps": power_reps, "seed": seed,
                 "min_markers": min_markers, "cancer": cancer, "specimen": list(specimen or []),
                 "endpoint_map": endpoint_map, "time": time, "event": event, "rule": "signed_z (fixed, not fitted)",
@@ -446,6 +452,25 @@ def union_panel(panels: Sequence[Any] | None = None) -> Any:
     base = panels[0]
     return base.model_construct(**{**dict(base), "id": "screen_markers", "markers": list(seen.values()),
                                    "reference_markers": [], "assay": None})
+
+
+def read_for_screen(expression: Any, clinical: Any = None, panels: Sequence[Any] | None = None,
+                    **kw: Any) -> Any:
+    """:func:`biomark.io.public.read_any` for a screen: with an annotation (``annotation=`` or
+    ``annotation_column=``) the probes are looked up for every marker of ``panels`` (:func:`union_panel`);
+    a file on which the annotation names none of them is read as it is (every panel is then untestable
+    for its markers, which the screen reports) instead of stopping."""
+    from biomark.io.public import read_any
+
+    if not (kw.get("annotation") or kw.get("annotation_column")):
+        return read_any(expression, clinical, **kw)
+    union = union_panel(panels)
+    try:
+        return read_any(expression, clinical, panel=union, **kw)
+    except InputError as err:
+        if f"markers of panel '{union.id}'" not in str(err):
+            raise
+    return read_any(expression, clinical, **kw)
 
 
 def _check_columns(cohort: Any, columns: Sequence[str]) -> None:

@@ -108,7 +108,6 @@ def screen(expression, clinical, panels_dir, cancer, specimens, min_markers, end
           --endpoint-map radioresistance=response --time os_months --event os_status --out screen/
     """
     import biomark.screen as S
-    from biomark.io.public import read_any
 
     emap = _endpoint_map(endpoint_map)
     if bool(time_col) != bool(event_col):
@@ -116,11 +115,7 @@ def screen(expression, clinical, panels_dir, cancer, specimens, min_markers, end
     json_out, html_out, folder = _outputs(out_dir, json_path, report, [expression, clinical])
     smallest = S.parse_smallest_effect(smallest_effect)
     panels = _panels_from(panels_dir)
-    if panels is None and not formats.get("annotation") and not formats.get("annotation_column"):
-        reader_panel = None
-    else:  # probe ids named through an annotation: look up every marker of the panels screened
-        reader_panel = S.union_panel(panels)
-    cohort = read_any(expression, clinical, panel=reader_panel, **cohort_opts.read_kwargs(), **formats)
+    cohort = S.read_for_screen(expression, clinical, panels, **cohort_opts.read_kwargs(), **formats)
     result = S.screen(cohort, panels=panels, endpoint_map=emap, time=time_col, event=event_col, cancer=cancer,
                       specimen=list(specimens) or None, min_markers=min_markers, alpha=alpha,
                       smallest_effect=smallest, power_reps=power_reps, seed=seed, n_jobs=n_jobs,
