@@ -44,6 +44,10 @@ def _one(claim: Claim, panel: Any, cohort: Any, settings: Mapping[str, Any], n_j
          scheduler: Any) -> Any:
     import biomark
 
+    # the cohort's columns under the panel's marker ids (the screen matched aliases; validate reads ids)
+    rename = {m.column: m.marker for m in claim.marker_effects if m.column != m.marker}
+    if rename:
+        cohort = dataclasses.replace(cohort, expression=cohort.expression.rename(columns=rename))
     kw: dict[str, Any] = dict(settings)
     if claim.kind == "survival":
         kw["time"], kw["event"] = claim.column.split(",")

@@ -108,16 +108,17 @@ def test_cli_writes_json_and_report(files, capsys):
     assert rc == 0
     d = json.loads((files / "o.json").read_text())
     assert {c["panel_id"] for c in d["claims"]} == set(TRUTH)
-    assert "Literature screen" in (files / "o.html").read_text()
+    assert "literature screen" in (files / "o.html").read_text()
+    assert (files / "report_npc_circmyc_radioresistance_radioresistance.html").exists()  # claim reports beside it
 
 
 @pytest.mark.parametrize("extra,needle", [
     (["--endpoint-map", f"{EP}=nope"], "clinical column 'nope'"),
-    (["--endpoint-map", "unrelated_endpoint=resp"], "no catalog claim is testable"),
+    (["--endpoint-map", f"{EP}=resp", "--out", "{d}/expr.csv"], "is a file"),
 ])
 def test_cli_bad_input_is_one_error_line(files, capsys, extra, needle):
-    rc = _run(["screen", "--expression", str(files / "expr.csv"), "--clinical", str(files / "clin.csv"), *extra,
-               "--json", str(files / "o.json")])
+    rc = _run(["screen", "--expression", str(files / "expr.csv"), "--clinical", str(files / "clin.csv"),
+               *(a.format(d=files) for a in extra), "--json", str(files / "o.json")])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and err[0].startswith("error:") and needle in err[0]
     assert not (files / "o.json").exists()
