@@ -336,15 +336,17 @@ def _claim(plan: _Plan, res: dict[str, Any], q: float, alpha: float, specimen: S
 
 
 def _conflicts(panels: Sequence[Any], claims: Sequence[Claim]) -> tuple[LedgerConflict, ...]:
-    """The ledger's contradictions (across all specs screened) for the markers of the tested claims."""
+    """The ledger's contradictions (across the catalog and the specs screened) for the markers of the tested claims."""
+    from biomark.panel.catalog import list_panels
     from biomark.panel.ledger import contradictions, ledger
 
+    every = {p.id: p for p in [*list_panels(), *panels]}.values()  # the catalog and the user's specs
     held: dict[str, list[str]] = {}
     for c in claims:
         for mk in c.markers:
             held.setdefault(mk, []).append(f"{c.panel_id}/{c.endpoint}")
     return tuple(LedgerConflict(k.marker, k.axis, k.up, k.down, tuple(held[k.marker]))
-                 for k in contradictions(ledger(panels)) if k.marker in held)
+                 for k in contradictions(ledger(every)) if k.marker in held)
 
 
 def screen(cohort: Any, *, panels: Sequence[Any] | None = None, endpoint_map: Mapping[str, str] | None = None,
