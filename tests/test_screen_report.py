@@ -200,6 +200,17 @@ def test_real_geo_files_run_end_to_end(tmp_path, args):
         assert why["npc_circmyc_radioresistance"]["category"] == "markers"
 
 
+def test_one_real_geo_sample_runs_end_to_end(tmp_path):
+    # GSM11805: one HG-U133A sample, probe ids with no annotation and no outcome: nothing to test, every
+    # panel listed (no catalog marker is a probe id), exit 0 with the warning
+    p = _cli("screen", "--expression", str(GEO / "GSM11805.txt.gz"), "--json", str(tmp_path / "s.json"), "-q")
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.startswith("warning: no catalog claim is testable") and "--annotation" in p.stderr
+    d = json.loads((tmp_path / "s.json").read_text())
+    assert d["claims"] == [] and {u["category"] for u in d["untestable"]} == {"markers"}
+    assert len(d["untestable"]) == len(list_panels())
+
+
 def test_gds507_cancer_filter(tmp_path):
     p = _cli("screen", "--expression", str(GEO / "GDS507.soft.gz"), "--annotation", str(GEO / "GPL97.annot.gz"),
              "--collapse", "mean", "--cancer", "renal", "--endpoint-map", "binary=disease state",
