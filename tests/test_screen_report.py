@@ -54,6 +54,21 @@ def test_json_follows_the_schema_and_reads_back(result):
         jsonschema.validate(bad, shipped_screen_json_schema())
 
 
+def test_an_effect_not_estimable_is_null_in_the_json():
+    import dataclasses
+
+    from biomark.validation.schema_screen import MarkerEffect
+
+    r = screen_result()
+    nan = float("nan")
+    c0 = dataclasses.replace(r.claims[0], marker_effects=(MarkerEffect("m", "m", nan, nan, nan, nan, nan, nan),))
+    d = json.loads(dataclasses.replace(r, claims=(c0, *r.claims[1:])).to_json())  # strict JSON: no NaN token
+    assert d["claims"][0]["marker_effects"][0]["estimate"] is None
+    jsonschema.validate(d, shipped_screen_json_schema())
+    assert parse_screen(d).claims[0].marker_effects[0].effect is None  # JSON null reads back as None
+    assert "not estimable" in render_screen_html(d)
+
+
 def test_effects_are_on_the_literatures_axis(result):
     by = {c.panel_id: c for c in result.claims}
     surv = by["hcc_lc3_recurrence"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from biomark.report._svg import _fig, _style, label, to_svg
+from biomark.report._svg import _fig, _num, _style, label, to_svg
 
 # Okabe-Ito; the verdict is also told by the marker's shape and the legend's text
 VERDICT_STYLE = {
@@ -27,7 +27,8 @@ AXIS_LABEL = {"binary": "AUC − 0.5 (literature's direction)", "survival": "log
 Q_FLOOR = 1e-16  # -log10 q is drawn at most at 16 (a q of 0 is below double precision)
 
 
-def _nlq(q: float) -> float:
+def _nlq(q: float | None) -> float:
+    q = _num(q)
     return -math.log10(max(q, Q_FLOOR)) if math.isfinite(q) else float("nan")
 
 
@@ -47,7 +48,7 @@ def volcano_figure(claims: Sequence[Any], alpha: float = 0.05, n_labels: int = 8
         axes = fig.subplots(1, len(kinds), sharey=True, squeeze=False)[0]
         for ax, kind in zip(axes, kinds, strict=True):
             sub = [c for c in claims if c.kind == kind]
-            xs = np.array([c.effect for c in sub], dtype=float)
+            xs = np.array([_num(c.effect) for c in sub], dtype=float)
             fin = np.abs(xs[np.isfinite(xs)])
             span = (float(fin.max()) if fin.size else 0.0) * 1.25 or (0.5 if kind == "binary" else 1.0)
             ax.set_xlim(-span, span)
@@ -56,14 +57,14 @@ def volcano_figure(claims: Sequence[Any], alpha: float = 0.05, n_labels: int = 8
             ax.axvline(0, color="#333333", linewidth=0.8, zorder=1)
             ax.axhline(_nlq(alpha), color="#555555", linewidth=0.8, linestyle="--", zorder=1)
             for verdict, (col, mk) in VERDICT_STYLE.items():
-                pts = [(c.effect, _nlq(c.q)) for c in sub if c.verdict == verdict and math.isfinite(c.effect)]
+                pts = [(_num(c.effect), _nlq(c.q)) for c in sub if c.verdict == verdict and math.isfinite(_num(c.effect))]
                 if pts:
                     x, y = zip(*pts, strict=True)
                     ax.plot(x, y, linestyle="none", marker=mk, color=col, markersize=6.5, alpha=0.9, zorder=3,
                             label=f"{verdict} ({len(pts)})", markeredgecolor="white", markeredgewidth=0.5)
             for c in sub:
-                if (c.panel_id, c.endpoint) in top and math.isfinite(c.effect):
-                    left = c.effect > 0  # text towards the middle, so it stays inside the axes
+                if (c.panel_id, c.endpoint) in top and math.isfinite(_num(c.effect)):
+                    left = _num(c.effect) > 0  # text towards the middle, so it stays inside the axes
                     ann = ax.annotate(label(c.panel_id, 28), (c.effect, _nlq(c.q)), xytext=(-4 if left else 4, 3),
                                       textcoords="offset points", fontsize=6.5, color="#333333",
                                       ha="right" if left else "left")
@@ -84,8 +85,8 @@ def volcano_figure(claims: Sequence[Any], alpha: float = 0.05, n_labels: int = 8
 def claim_forest_figure(claim: Any, index: int) -> str:
     """Per-marker effects of one claim (each marker alone, in its published direction, with 95 % CI) and the
     panel score's effect at the bottom; the half where the literature's direction lies is shaded."""
-    rows = [(m.marker, m.effect, m.effect_low, m.effect_high, False) for m in claim.marker_effects]
-    rows.append(("panel score", claim.effect, claim.effect_low, claim.effect_high, True))
+    rows = [(m.marker, _num(m.effect), _num(m.effect_low), _num(m.effect_high), False) for m in claim.marker_effects]
+    rows.append(("panel score", _num(claim.effect), _num(claim.effect_low), _num(claim.effect_high), True))
     vals = np.array([v for r in rows for v in r[1:4]], dtype=float)
     vals = vals[np.isfinite(vals)]
     span = float(np.max(np.abs(vals))) * 1.15 if vals.size else 0.5

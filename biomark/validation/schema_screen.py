@@ -141,7 +141,10 @@ class ScreenResult:
         return {v: sum(c.verdict == v for c in self.claims) for v in VERDICTS}
 
     def to_dict(self) -> dict[str, Any]:
-        d = to_plain(self)
+        """Plain, strict-JSON data: a float that is not finite (an effect not estimable) is ``None``."""
+        from biomark.stats._result import _plain
+
+        d = _plain(to_plain(self), inf_as_string=False)
         d["counts"] = self.counts
         return d
 
