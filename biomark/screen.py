@@ -331,7 +331,8 @@ def _claim(plan: _Plan, res: dict[str, Any], q: float, alpha: float, specimen: S
                  evidence=min(direction_levels, key=lambda lv: _STRENGTH.index(lv) if lv in _STRENGTH else 9),
                  mechanistic_only=all(lv in MECHANISTIC for lv in direction_levels),
                  cell_line_only=all(lv == "mechanistic_in_vitro" for lv in direction_levels),
-                 specimen=panel.specimen, specimen_match=match, cancer_type=panel.cancer_type,
+                 specimen=panel.specimen, compartment=panel.compartment, specimen_match=match,
+                 cancer_type=panel.cancer_type,
                  sentence=" ".join(carrying[0].sentence.split()), seed=int(ss.generate_state(1)[0]), **res)
 
 

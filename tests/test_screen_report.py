@@ -83,6 +83,7 @@ def test_effects_are_on_the_literatures_axis(result):
     # cell-line evidence only: every sentence carrying escc_mir340's direction is in vitro work
     assert contra.cell_line_only and contra.evidence == "mechanistic_in_vitro"
     assert not by["npc_circmyc_radioresistance"].cell_line_only
+    assert (contra.specimen, contra.compartment) == ("cell_line", "exosome")  # as the spec says
 
 
 def test_seeds_are_per_claim_and_stable(result):

@@ -98,6 +98,7 @@ class Claim:
     mechanistic_only: bool
     cell_line_only: bool
     specimen: str
+    compartment: str
     specimen_match: str
     cancer_type: str
     sentence: str
