@@ -88,6 +88,8 @@ def _outputs(out_dir: str | None, json_path: str | None, report: str | None,
 @click.option("--n-jobs", type=NJobs(), default=1, show_default=True, help="Parallel workers (results do not depend on it).")
 @click.option("--scheduler", type=SchedulerAddress(),
               help="dask.distributed scheduler address: run the claims (and their reports' resampling) on a cluster.")
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
+              help="Pre-registration plan from 'biomark plan': refuse other settings or changed specs [specs: the plan's].")
 @click.option("--out", "out_dir", metavar="DIR", type=click.Path(file_okay=False),
               help="Write DIR/screen.json, DIR/screen.html and each claim's validation report (created if missing).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results JSON here.")
@@ -98,8 +100,8 @@ def _outputs(out_dir: str | None, json_path: str | None, report: str | None,
 @click.option("--quiet", "-q", is_flag=True, help="No summary.")
 @cohort_options
 def screen(expression, clinical, panels_dir, cancer, specimens, min_markers, endpoint_map, time_col, event_col,
-           smallest_effect, alpha, power_reps, seed, n_jobs, scheduler, out_dir, json_path, report, claim_reports,
-           quiet, cohort_opts, formats) -> None:
+           smallest_effect, alpha, power_reps, seed, n_jobs, scheduler, plan_path, out_dir, json_path, report,
+           claim_reports, quiet, cohort_opts, formats) -> None:
     """Test every catalog claim your cohort can test, as published, with a replication verdict.
 
     \b
@@ -115,11 +117,18 @@ def screen(expression, clinical, panels_dir, cancer, specimens, min_markers, end
     json_out, html_out, folder = _outputs(out_dir, json_path, report, [expression, clinical])
     smallest = S.parse_smallest_effect(smallest_effect)
     panels = _panels_from(panels_dir)
+    api = dict(endpoint_map=emap, time=time_col, event=event_col, cancer=cancer, specimen=list(specimens) or None,
+               min_markers=min_markers, alpha=alpha, smallest_effect=smallest, power_reps=power_reps, seed=seed)
+    if plan_path:  # pre-registration (biomark.plan): left-out options take the plan's values
+        from biomark.cli.plan import SCREEN_PARAMS, fill_from_plan
+        from biomark.plan import check_screen, load_plan
+
+        api["plan"] = load_plan(plan_path)
+        fill_from_plan(api["plan"], api, SCREEN_PARAMS)
+        _, planned = check_screen(api["plan"], api, panels)  # before any file is read
+        panels = panels if panels is not None else planned
     cohort = S.read_for_screen(expression, clinical, panels, **cohort_opts.read_kwargs(), **formats)
-    result = S.screen(cohort, panels=panels, endpoint_map=emap, time=time_col, event=event_col, cancer=cancer,
-                      specimen=list(specimens) or None, min_markers=min_markers, alpha=alpha,
-                      smallest_effect=smallest, power_reps=power_reps, seed=seed, n_jobs=n_jobs,
-                      scheduler=scheduler)
+    result = S.screen(cohort, panels=panels, n_jobs=n_jobs, scheduler=scheduler, **api)
     files: dict[Path, str] = {}
     if html_out is not None and claim_reports and result.claims:
         from biomark.panel.catalog import list_panels
