@@ -927,10 +927,6 @@ CASES: list[Case] = [
              ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--panels", ".", "--endpoint-map",
               "radioresistance=nope", "--json", "../out/screen.json"),
              ("clinical column 'nope'", "its columns are")),
-    arg_case("screen_nothing_testable", "screen: no panel's endpoint is mapped",
-             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--panels", ".", "--endpoint-map",
-              "other_endpoint=radioresistance", "--json", "../out/screen.json"),
-             ("no catalog claim is testable", "--endpoint-map ID=COLUMN")),
     arg_case("screen_map_syntax", "screen: --endpoint-map without '='",
              ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--endpoint-map", "radioresistance",
               "--json", "../out/screen.json"),
@@ -1007,6 +1003,15 @@ CASES: list[Case] = [
              (*_COMBINED, "--clinical", "clin_new.csv"),
              ("clinical-model column 'grade' has level 'G9'", "never saw", "G1, G2", "recode it"),
              setup=_combined_model("g9")),
+    # --- screen report and outputs (issue 19, i19report) ---
+    arg_case("screen_out_is_a_file", "screen: --out names a file, not a folder",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--panels", ".", "--endpoint-map",
+              "radioresistance=radioresistance", "--out", OK_CLIN),
+             ("is a file", "--out")),
+    arg_case("screen_no_output", "screen: neither --out nor --json",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--endpoint-map",
+              "radioresistance=radioresistance"),
+             ("--out DIR", "--json FILE")),
 ]
 
 

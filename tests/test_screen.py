@@ -80,8 +80,9 @@ def test_results_do_not_depend_on_workers_and_repeat():
 def test_untestable_panels_are_listed_with_a_reason():
     x, clin = _cohort(100, 1)
     res = screen(Cohort(x, clin), endpoint_map={EP: "resp"}, power_reps=50)
-    why = dict(res.untestable)
-    assert "hcc_lc3_recurrence" in why and "marker" in why["hcc_lc3_recurrence"]
+    why = {u.panel_id: u for u in res.untestable}
+    assert "hcc_lc3_recurrence" in why and "marker" in why["hcc_lc3_recurrence"].reason
+    assert why["hcc_lc3_recurrence"].category == "markers"
     assert len(res.claims) + len(why) >= 50
 
 
@@ -107,16 +108,17 @@ def test_cli_writes_json_and_report(files, capsys):
     assert rc == 0
     d = json.loads((files / "o.json").read_text())
     assert {c["panel_id"] for c in d["claims"]} == set(TRUTH)
-    assert "Literature screen" in (files / "o.html").read_text()
+    assert "literature screen" in (files / "o.html").read_text()
+    assert (files / "report_npc_circmyc_radioresistance_radioresistance.html").exists()  # claim reports beside it
 
 
 @pytest.mark.parametrize("extra,needle", [
     (["--endpoint-map", f"{EP}=nope"], "clinical column 'nope'"),
-    (["--endpoint-map", "unrelated_endpoint=resp"], "no catalog claim is testable"),
+    (["--endpoint-map", f"{EP}=resp", "--out", "{d}/expr.csv"], "is a file"),
 ])
 def test_cli_bad_input_is_one_error_line(files, capsys, extra, needle):
-    rc = _run(["screen", "--expression", str(files / "expr.csv"), "--clinical", str(files / "clin.csv"), *extra,
-               "--json", str(files / "o.json")])
+    rc = _run(["screen", "--expression", str(files / "expr.csv"), "--clinical", str(files / "clin.csv"),
+               *(a.format(d=files) for a in extra), "--json", str(files / "o.json")])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and err[0].startswith("error:") and needle in err[0]
     assert not (files / "o.json").exists()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import click
 
 from biomark.atomic import write_text_atomic
 from biomark.cli._cohort_options import cohort_options
-from biomark.cli._common import SEED, NJobs, check_output_path, echo_safe
+from biomark.cli._common import SEED, NJobs, SchedulerAddress, check_output_path, echo_safe
 from biomark.cli._format_options import format_options
 from biomark.errors import BiomarkError
 from biomark.panel.schema import Specimen
@@ -42,29 +41,25 @@ def _panels_from(folder: str | None) -> list | None:
     return [load_spec(f) for f in files]
 
 
-def render_report(result) -> str:
-    """A plain, self-contained HTML table of the verdicts and the untestable panels (every string escaped)."""
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(c.verdict)}</td><td>{e(c.panel_id)}</td><td>{e(c.endpoint)}</td><td>{e(c.coverage)}</td>"
-        f"<td>{e(c.statistic)} {c.estimate:.3f} [{c.ci_low:.3f}, {c.ci_high:.3f}]</td><td>{c.q:.3g}</td>"
-        f"<td>{c.power:.2f}</td><td>{e(', '.join(c.evidence_levels))}{' (mechanistic only)' if c.mechanistic_only else ''}"
-        f"</td><td>{e(c.specimen)} ({e(c.specimen_match)})</td><td>{e(c.sentence)}</td></tr>"
-        for c in result.claims)
-    skipped = "".join(f"<tr><td>{e(p)}</td><td>{e(r)}</td></tr>" for p, r in result.untestable)
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>biomark screen</title></head><body>"
-            f"<h1>Literature screen</h1><p>{e(result.summary().splitlines()[0])}</p>{_certified(result)}"
-            "<table border='1'><tr><th>verdict</th><th>panel</th><th>endpoint</th><th>markers</th><th>effect</th>"
-            "<th>q (BH)</th><th>power</th><th>evidence</th><th>specimen</th><th>sentence</th></tr>"
-            f"{rows}</table><h2>Not testable</h2><table border='1'><tr><th>panel</th><th>why</th></tr>{skipped}"
-            "</table></body></html>\n")
+def _outputs(out_dir: str | None, json_path: str | None, report: str | None,
+             inputs: list[str | None]) -> tuple[Path | None, Path | None, Path | None]:
+    """The JSON and HTML paths and the folder of the claim reports, checked before any work."""
+    if out_dir is None and json_path is None:
+        raise click.UsageError("give --out DIR (writes DIR/screen.json and DIR/screen.html) or --json FILE")
+    folder = None
+    if out_dir is not None:
+        from biomark.synthetic.output import check_out_dir
 
-
-def _certified(result) -> str:
-    """The pre-registration line of the report (empty without a plan)."""
-    rec = result.settings.get("plan")
-    return "" if not rec else (f"<p class='certified' id='plan'>Certified: {html.escape(rec['certification'])} "
-                               f"(plan SHA-256 <code>{html.escape(rec['plan_hash'])}</code>)</p>")
+        folder = check_out_dir(out_dir, label="--out ")
+        json_path = json_path or str(folder / "screen.json")
+        report = report or str(folder / "screen.html")
+    for out in (json_path, report):
+        if out and (folder is None or Path(out).parent != folder or folder.exists()):
+            check_output_path(out, inputs)
+    if report and json_path and Path(report).resolve() == Path(json_path).resolve():
+        raise BiomarkError(f"{report}: --report and --json must name different files; choose one path each")
+    return (Path(json_path) if json_path else None, Path(report) if report else None,
+            folder if folder is not None else (Path(report).parent if report else None))
 
 
 @click.command()
@@ -91,34 +86,35 @@ def _certified(result) -> str:
               help="Simulated datasets per claim for its power.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Root seed; each claim gets its own.")
 @click.option("--n-jobs", type=NJobs(), default=1, show_default=True, help="Parallel workers (results do not depend on it).")
+@click.option("--scheduler", type=SchedulerAddress(),
+              help="dask.distributed scheduler address: run the claims (and their reports' resampling) on a cluster.")
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
               help="Pre-registration plan from 'biomark plan': refuse other settings or changed specs [specs: the plan's].")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), required=True, help="Write the results JSON here.")
-@click.option("--report", type=click.Path(dir_okay=False), help="Write an HTML verdict table here.")
+@click.option("--out", "out_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Write DIR/screen.json, DIR/screen.html and each claim's validation report (created if missing).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results JSON here.")
+@click.option("--report", type=click.Path(dir_okay=False), help="Write the screening report (HTML) here.")
+@click.option("--claim-reports/--no-claim-reports", default=True, show_default=True,
+              help="Beside the HTML report, a full validation report (report_<panel>_<endpoint>.html/.json) per "
+                   "claim, linked from it: signed_z as published, 5x2 CV, 50 bootstraps, the claim's seed.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary.")
 @cohort_options
 def screen(expression, clinical, panels_dir, cancer, specimens, min_markers, endpoint_map, time_col, event_col,
-           smallest_effect, alpha, power_reps, seed, n_jobs, plan_path, json_path, report, quiet, cohort_opts,
-           formats) -> None:
+           smallest_effect, alpha, power_reps, seed, n_jobs, scheduler, plan_path, out_dir, json_path, report,
+           claim_reports, quiet, cohort_opts, formats) -> None:
     """Test every catalog claim your cohort can test, as published, with a replication verdict.
 
     \b
     Example:
       biomark screen --expression expr.csv --clinical clinical.csv \\
-          --endpoint-map radioresistance=response --time os_months --event os_status --json screen.json
+          --endpoint-map radioresistance=response --time os_months --event os_status --out screen/
     """
     import biomark.screen as S
-    from biomark.io.public import read_any
 
     emap = _endpoint_map(endpoint_map)
     if bool(time_col) != bool(event_col):
         raise click.UsageError("give --time and --event together")
-    inputs = [expression, clinical]
-    for out in (json_path, report):
-        if out:
-            check_output_path(out, inputs)
-    if report and Path(report).resolve() == Path(json_path).resolve():
-        raise BiomarkError(f"{report}: --report and --json must name different files; choose one path each")
+    json_out, html_out, folder = _outputs(out_dir, json_path, report, [expression, clinical])
     smallest = S.parse_smallest_effect(smallest_effect)
     panels = _panels_from(panels_dir)
     api = dict(endpoint_map=emap, time=time_col, event=event_col, cancer=cancer, specimen=list(specimens) or None,
@@ -129,16 +125,36 @@ def screen(expression, clinical, panels_dir, cancer, specimens, min_markers, end
 
         api["plan"] = load_plan(plan_path)
         fill_from_plan(api["plan"], api, SCREEN_PARAMS)
-        check_screen(api["plan"], api, panels)  # before any file is read
-    cohort = read_any(expression, clinical, **cohort_opts.read_kwargs(), **formats)
-    result = S.screen(cohort, panels=panels, n_jobs=n_jobs, **api)
-    text = result.to_json()
-    page = render_report(result) if report else None
-    write_text_atomic(json_path, text)
-    if page is not None:
-        write_text_atomic(report, page)
+        _, planned = check_screen(api["plan"], api, panels)  # before any file is read
+        panels = panels if panels is not None else planned
+    cohort = S.read_for_screen(expression, clinical, panels, **cohort_opts.read_kwargs(), **formats)
+    result = S.screen(cohort, panels=panels, n_jobs=n_jobs, scheduler=scheduler, **api)
+    files: dict[Path, str] = {}
+    if html_out is not None and claim_reports and result.claims:
+        from biomark.panel.catalog import list_panels
+        from biomark.screen_reports import claim_reports as run_reports
+
+        result, extra, _ = run_reports(result, cohort, panels if panels is not None else list_panels(),
+                                       n_jobs=n_jobs, scheduler=scheduler)
+        files.update({folder / name: text for name, text in extra.items()})
+    if json_out is not None:
+        files[json_out] = result.to_json()
+    if html_out is not None:
+        from biomark.report.screen import render_screen_html
+
+        files[html_out] = render_screen_html(result)
+    if out_dir is not None:
+        Path(out_dir).mkdir(exist_ok=True)
+    for path, text in files.items():  # everything computed first: an error above leaves nothing behind
+        check_output_path(path, [expression, clinical])
+        write_text_atomic(path, text)
+    for w in result.warnings:
+        echo_safe(f"warning: {w}", err=True)
     if not quiet:
         echo_safe(result.summary())
-        for p in (json_path, report):
-            if p:
+        for p in (json_out, html_out):
+            if p is not None:
                 echo_safe(f"wrote {p}")
+        n_rep = sum(c.report is not None for c in result.claims)
+        if n_rep:
+            echo_safe(f"wrote {n_rep} claim report(s) in {folder}")

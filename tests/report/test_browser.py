@@ -168,3 +168,35 @@ def test_added_value_section_figures_are_drawn(browser: Browser, tmp_path: Path)
         if kind == "survival":
             assert "bootstrap resamples of the samples" in text and "(SE " in text
         browser.screenshot(session, tmp_path / f"added_{kind}.png")
+# --- the screening report (issue 19) ---------------------------------------------------------------
+
+
+def test_screen_report_renders_cleanly_and_hostile_names_stay_inert(browser: Browser, tmp_path: Path) -> None:
+    import json
+
+    from biomark.report.screen import write_screen_html
+    from tests.report._screen_fixture import hostile_screen, screen_result
+
+    result = screen_result()
+    page = tmp_path / "screen.html"
+    write_screen_html(result, page, strict=True)
+    session = browser.open(page.resolve().as_uri(), width=1200)
+    browser.drain(0.3)
+    assert browser.problems(session) == []
+    sizes = json.loads(browser.evaluate(session, SVG_SIZES))
+    assert len(sizes) == 1 + len(result.claims)  # the volcano and one forest plot per claim
+    assert all(w > 100 and h > 100 for w, h in sizes), sizes
+    assert browser.evaluate(session, "document.documentElement.scrollWidth") <= 1200
+    _check_png(browser.screenshot(session, tmp_path / "screen.png"), 1200)
+
+    bad = tmp_path / "screen_hostile.html"
+    write_screen_html(hostile_screen(result), bad, strict=True)
+    session = browser.open(bad.resolve().as_uri())
+    browser.drain(0.5)
+    assert browser.problems(session) == []
+    assert browser.evaluate(session, ACTIVE_ELEMENTS) == 0
+    assert browser.evaluate(session, "typeof window.__xss") == "undefined"
+    text = browser.evaluate(session, "document.body.innerText")
+    assert XSS_SCRIPT in text and XSS_IMG in text
+    svg_text = browser.evaluate(session, "[...document.querySelectorAll('svg text')].map(t => t.textContent).join('|')")
+    assert "<script>alert(1)</script>" in svg_text  # drawn as characters inside the figures
