@@ -197,3 +197,15 @@ def test_the_plan_is_an_input_no_output_may_overwrite(work, capsys):
                  "--plan", "plan.json", "--json", "plan.json", "-q"]) == 2
     assert "output path is the same as input file 'plan.json'" in _one_error(capsys)
     assert (work / "plan.json").read_bytes() == before
+
+
+def test_validate_takes_the_panel_from_a_one_panel_plan(work, capsys):
+    d = _plan_file(work)
+    args = ["validate", "--expression", "expression.csv", "--clinical", "clinical.csv", "--plan", "plan.json",
+            "--json", "p.json", "-q"]
+    assert _run(args) == 0  # no --panel: the plan's one panel
+    r = json.loads((work / "p.json").read_text())
+    assert r["panel"]["id"] == PANEL and r["plan"]["plan_hash"] == d["plan_hash"]
+    capsys.readouterr()
+    assert _run(["validate", "--expression", "expression.csv", "--clinical", "clinical.csv", "--json", "q.json"]) == 2
+    assert "--panel" in capsys.readouterr().err and not (work / "q.json").exists()  # neither --panel nor --plan

@@ -6,6 +6,7 @@ import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -53,7 +54,8 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
 
 @click.command()
 @format_options
-@click.option("--panel", "panel_name", required=True, help="Catalog id or path of a panel spec YAML.")
+@click.option("--panel", "panel_name", help="Catalog id or path of a panel spec YAML (with --plan: the plan's panel "
+              "when it plans one).")
 @click.option("--expression", required=True, type=click.Path(),
               help="Expression file (CSV, TSV, Parquet; .gz ok; GEO series matrix or SOFT; a cBioPortal study folder).")
 @click.option("--clinical", type=click.Path(dir_okay=False), help="Clinical file joined on sample id.")
@@ -168,7 +170,9 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
         except ValueError:
             raise click.BadParameter(f"'{horizon}' is not a comma-separated list of numbers, e.g. 12,36,60",
                                      param_hint="--horizon") from None
-    panel = biomark.load_panel(panel_name)
+    if panel_name is None and not plan_path:
+        raise click.UsageError("Missing option '--panel': give a catalog id or a spec YAML (or --plan plan.json)")
+    panel = biomark.load_panel(panel_name) if panel_name is not None else None
     api = dict(endpoint=endpoint, outcome=outcome, time=time_col, event=event_col, covariates=covariates,
                clinical_model=clin_cols, risk_cutoffs=cutoffs,
                spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method,
@@ -181,6 +185,8 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
         from biomark.plan import check_panels, load_plan
 
         api["plan"] = load_plan(plan_path)
+        if panel is None:  # --panel left out: the plan's one panel, loaded and checked against its hash
+            panel = _planned_panel(api["plan"])
         check_panels(api["plan"], [panel])
         fill_from_plan(api["plan"], api, VALIDATE_PARAMS)
     kw = dict(panel=panel, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, **cohort_opts.read_kwargs())
@@ -285,3 +291,13 @@ def demo(out, scenario, n, seed, n_jobs, force, quiet) -> None:
         if against:
             echo_safe(f"  (the scenario simulates {', '.join(against)} against its spec: the flag above is the point)")
         echo_safe(f"wrote {outdir / 'report.html'}, {outdir / 'results.json'} and the simulated data in {outdir}/")
+
+
+def _planned_panel(plan: Any) -> Any:
+    """The one panel a plan names (``validate --plan`` without ``--panel``)."""
+    from biomark.plan import planned_panels
+
+    if len(plan.panels) != 1:
+        raise BiomarkError(f"{plan.source}: plans {len(plan.panels)} panels "
+                           f"({', '.join(e['id'] for e in plan.panels[:5])}); name one with --panel")
+    return planned_panels(plan)[0]
