@@ -521,7 +521,7 @@ def _clin_w_zero_events(d: Path) -> None:
 
 def _check_w_zero_events(out: Path) -> None:
     wt = _results(out)["survival"]["options"]["weighted"]
-    assert "weights must be > 0 for a Cox fit" in wt["error"], wt
+    assert "error" in wt and "event" in wt["error"], wt  # every event has weight 0: no weighted fit
 
 
 def _check_parity(out: Path) -> None:

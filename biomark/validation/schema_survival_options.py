@@ -65,6 +65,7 @@ class WeightedHR:
     hr_ci_low: float
     hr_ci_high: float
     robust_score: float
+    n_zero_weight: int | None = field(default=None, metadata={"omit": True})  # rows of weight 0, left out of the fit
     logrank: WeightedLogrank | NotAssessed | None = field(default=None, metadata={"omit": True})
     km: list[WeightedKMGroup] | None = field(default=None, metadata={"omit": True})
 

@@ -116,11 +116,14 @@ def _stratified(time: np.ndarray, event: np.ndarray, score: np.ndarray, z: np.nd
 
 def _weighted(time: np.ndarray, event: np.ndarray, z: np.ndarray, w: np.ndarray, name: str,
               ci: float) -> dict[str, Any]:
-    try:
-        fit = stats.cox_weighted(time, event, pd.DataFrame({"panel_score_per_sd": z}), w, ci=ci)
+    keep = w > 0  # a weight-0 row adds nothing to the weighted partial likelihood or its sandwich: the fit on
+    try:          # the other rows is the same fit (R's coxph refuses zero weights; the user would subset)
+        fit = stats.cox_weighted(time[keep], event[keep], pd.DataFrame({"panel_score_per_sd": z[keep]}), w[keep],
+                                 ci=ci)
     except stats.StatsError as err:
         return {"error": str(err)}
-    return {"column": name, "coef": float(fit.coef[0]), "robust_se": float(fit.se[0]),
+    zero = {"n_zero_weight": int((~keep).sum())} if not keep.all() else {}
+    return {"column": name, **zero, "coef": float(fit.coef[0]), "robust_se": float(fit.se[0]),
             "naive_se": float(fit.naive_se[0]), "p": float(fit.p[0]), "hr": float(fit.hr[0]),
             "hr_ci_low": float(fit.hr_ci_low[0]), "hr_ci_high": float(fit.hr_ci_high[0]),
             "robust_score": float(fit.robust_score), **_weighted_groups(time, event, z, w, ci)}

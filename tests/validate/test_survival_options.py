@@ -191,3 +191,21 @@ def test_report_shows_the_weighted_logrank_and_robust_km(cohort):
     assert f"{lw['robust_chisq']:.2f}" in html and f"{lw['chisq']:.2f}" in html
     km = r["survival"]["options"]["weighted"]["km"]
     assert "infinitesimal-jackknife CI" in html and f"{km[0]['median']:.2f}" in html
+
+
+def test_zero_weights_are_left_out_of_the_weighted_cox(cohort):
+    """A weight of 0 adds nothing to the weighted partial likelihood or its sandwich, so validate fits the
+    weighted Cox on the other rows (R's coxph refuses zero weights; a user subsets): the section equals
+    cox_weighted on the w > 0 rows, and says how many rows had weight 0."""
+    panel, c = cohort
+    clin = c.clinical.copy()
+    clin.loc[clin.index[:12], "w"] = 0.0
+    r = biomark.validate(panel, replace(c, clinical=clin), weights="w", **FAST).data
+    s, t, e, cl = _score(panel, replace(c, clinical=clin))
+    z = (s - s.mean()) / np.std(s, ddof=1)
+    w = cl["w"].to_numpy(float)
+    keep = w > 0
+    cw = stats.cox_weighted(t[keep], e[keep], pd.DataFrame({"x": z[keep]}), w[keep])
+    wt = r["survival"]["options"]["weighted"]
+    assert wt["n_zero_weight"] == 12
+    assert (wt["coef"], wt["robust_se"]) == pytest.approx((cw.coef[0], cw.se[0]), abs=TOL)
