@@ -283,7 +283,7 @@ def _outcome(cohort: Any, plan: _Plan) -> tuple[np.ndarray, Any]:
         o = cohort.outcome(plan.column, positive_class=plan.endpoint.positive_class)
         return np.flatnonzero(np.asarray(o.present, dtype=bool)), np.asarray(o.y, dtype=float)
     t, e = plan.column.split(",")
-    s = cohort.survival(t, e, endpoint_id=plan.endpoint.id)
+    s = cohort.survival(t, e, endpoint_id=plan.endpoint.id, competing=getattr(plan.endpoint, "competing", None))
     return np.flatnonzero(np.asarray(s.present, dtype=bool)), (np.asarray(s.time, dtype=float),
                                                               np.asarray(s.event, dtype=float))
 

@@ -28,6 +28,7 @@ from biomark._plain import versions
 from biomark.atomic import atomic_write
 from biomark.errors import BiomarkError, ModelFileError
 from biomark.panel import Panel, load_panel, panel_from_data
+from biomark.panel.schema import drop_unset_competing
 
 from ._base import LINEAR_METHODS, METHODS
 from .checks import check_fitted_numbers, parse_model_json, read_model_bytes
@@ -36,6 +37,14 @@ FORMAT = "biomark.panelmodel"
 FORMAT_VERSION = 1
 
 _MODEL_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn")  # what a model file records
+
+
+def _spec(panel: Panel) -> dict[str, Any]:
+    """The spec as the model file records it (a survival endpoint's unset ``competing`` left out)."""
+    d = panel.model_dump(mode="json")
+    for e in d["endpoints"]:
+        drop_unset_competing(e)
+    return d
 
 
 def save(model: Any, path: str | Path, conversion: Mapping[str, Any] | None = None) -> Path:
@@ -72,7 +81,7 @@ def to_json_dict(model: Any) -> dict[str, Any]:
         "params": params,
         "panel": None if panel is None else {
             "id": panel.id, "content_hash": panel.content_hash(), "assay": panel.assay,
-            "spec": panel.model_dump(mode="json"),
+            "spec": _spec(panel),
         },
         "markers": list(model.markers_),
         "feature_names_in": None if not hasattr(model, "feature_names_in_") else [str(c) for c in model.feature_names_in_],

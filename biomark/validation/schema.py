@@ -415,6 +415,7 @@ class SurvivalSection:
     coefficients: list[Coefficient] | None = _opt()
     horizon: HorizonSection | NotAssessed | None = _opt()
     options: SurvivalOptions | None = _opt()
+    competing: CompetingSection | None = _opt()
 
 
 # ------------------------------------------------------------------------------------------- the rest
@@ -629,5 +630,6 @@ def write_json_schema() -> None:
 
 
 from biomark.validation.schema_added import AddedValueSection, DirectionAdjusted  # noqa: E402  (uses NotAssessed, defined above)
+from biomark.validation.schema_competing import CompetingSection  # noqa: E402  (issue 20)
 from biomark.validation.schema_horizon import HorizonSection  # noqa: E402  (kept apart: this module stays small)
 from biomark.validation.schema_survival_options import SurvivalOptions  # noqa: E402  (issue 20)
