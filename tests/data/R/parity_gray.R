@@ -55,3 +55,7 @@ for (i in seq_along(tiny)) {
   x <- tiny[[i]]; tt <- cuminc(x[[1]], x[[2]], x[[3]])$Tests
   cat("tiny", i, "time", x[[1]], "status", x[[2]], "group", x[[3]], "stat", f(tt[, "stat"]), "\n")
 }
+# tiny case 3 for a grid of rho: with the score and the weight (1 - F0(t-))^rho as written in the paper,
+# z(rho)^2 / stat(rho) would be a quadratic form in (1, (5/6)^rho, (5/8)^rho, (5/16)^rho)
+x <- tiny[[3]]
+for (rho in seq(-3, 4, by = 0.5)) cat("tiny 3 rho", rho, "stat", f(cuminc(x[[1]], x[[2]], x[[3]], rho = rho)$Tests[1, "stat"]), "\n")
