@@ -133,6 +133,19 @@ def test_section_equals_the_stats_functions_on_the_same_score(run):
     assert "censored" in sec["note"] and "cause-specific" in sec["note"]
 
 
+def test_results_follow_the_shipped_schema(run):
+    import jsonschema
+
+    from biomark.validation.schema import shipped_json_schema
+
+    d = run[2].to_dict()
+    assert d["endpoint"]["competing"] == COMPETING
+    jsonschema.validate(d, shipped_json_schema())
+    broken = {**d, "survival": {**d["survival"], "competing": {**d["survival"]["competing"], "cif": 3}}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, shipped_json_schema())
+
+
 def test_without_competing_nothing_changes(cohort):
     base, _, c = cohort
     clin = c.clinical.copy()
