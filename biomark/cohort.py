@@ -128,7 +128,7 @@ class Cohort:
         """
         # lazy: biomark.io imports this module (a cycle), preprocess imports scikit-learn (1-4 s measured)
         from biomark.io.assay import reference_markers
-        from biomark.preprocess import assay_levels
+        from biomark.levels import assay_levels
 
         refs = list(self.reference_markers)
         if panel is not None and not refs:  # read_cohort's rule: endogenous references first

@@ -62,16 +62,15 @@ import dataclasses
 import json
 import math
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.special import expit
 
 from biomark.atomic import atomic_path
 from biomark.errors import BiomarkError, InputError
@@ -93,7 +92,8 @@ from biomark.io.output import (
     output_format,
     prepare_ids,
 )
-from biomark.model import PanelModel, linear_score
+from biomark.model import linear_score
+from biomark.model.applied import AppliedModel, expit, fixed_rule_model
 from biomark.panel import Panel, load_panel
 from biomark.panel.names import panel_targets, resolve_markers
 from biomark.scoring_stats import Moments, marker_shift, shift_warnings
@@ -377,7 +377,8 @@ def score_file(
     Parameters
     ----------
     model_or_panel
-        A fitted :class:`~biomark.PanelModel`; or a :class:`~biomark.panel.Panel` / catalog id /
+        A fitted :class:`~biomark.PanelModel` or a model file read by
+        :func:`biomark.model.applied.load_applied` (NumPy only); or a :class:`~biomark.panel.Panel` / catalog id /
         spec path, scored with its ``signed_z`` or ``weights`` rule and the file's own statistics
         (two passes; see the module docstring).
     expression
@@ -472,7 +473,7 @@ def _assay(rec: dict[str, Any], panel: Any, assay: str | None, spike_in: str | N
 
 def _model_or_panel(model_or_panel: Any, method: str | None) -> tuple[Any, Any, str | None]:
     """(fitted model or None, panel, method) from score_file's first argument."""
-    if isinstance(model_or_panel, PanelModel):
+    if _is_model(model_or_panel):
         model = model_or_panel
         if not hasattr(model, "markers_"):
             raise BiomarkError("the model is not fitted; fit it (biomark fit) before scoring")
@@ -485,6 +486,15 @@ def _model_or_panel(model_or_panel: Any, method: str | None) -> tuple[Any, Any, 
         raise InputError(f"panel '{panel.id}' scores with '{method}', which needs a fitted model; run 'biomark fit' "
                          "and score with --model (only signed_z and weights can be applied without one)")
     return None, panel, method
+
+
+def _is_model(obj: Any) -> bool:
+    """A PanelModel (fitted or not) or a model file's :class:`~biomark.model.applied.AppliedModel`; the
+    PanelModel class is looked up only if its module is loaded (a caller holding one has imported it)."""
+    if isinstance(obj, AppliedModel):
+        return True
+    estimator = sys.modules.get("biomark.model.estimator")
+    return estimator is not None and isinstance(obj, estimator.PanelModel)
 
 
 @dataclasses.dataclass
@@ -541,7 +551,7 @@ def _score_pass(scorer: _ModelScorer, plan: _Plan, out: Path) -> _Tally:
 
 
 def _file_model(panel: Any, method: str | None, endpoint: str | None, plan: _Plan, warnings: list[str]) -> Any:
-    """First pass: per-marker count, mean and SD of the levels; a PanelModel fitted to exactly those."""
+    """First pass: per-marker count, mean and SD of the levels; the rule fitted to exactly those."""
     src = plan.lay.src
     found = [m for m in panel.marker_ids if m in plan.col_of]
     with contextlib.closing(plan.reader.chunks()) as chunks:
@@ -551,7 +561,7 @@ def _file_model(panel: Any, method: str | None, endpoint: str | None, plan: _Pla
     d = sd / math.sqrt(2.0)
     two = np.vstack([mean + d, mean - d])
     two[:, cnt == 0] = np.nan
-    model = PanelModel(panel=panel, method=method, endpoint=endpoint).fit(pd.DataFrame(two, columns=found))
+    model = fixed_rule_model(panel, method, endpoint, two, found)  # = PanelModel(...).fit(two), without sklearn
     warnings.extend(f"{src}: {w}" for w in model.warnings_ if "not in the data" not in w)
     warnings.append(f"{src}: no model given: the {method} rule was applied with the file's own per-marker "
                     "means and SDs (first pass over the file); missing values were filled with the file mean")

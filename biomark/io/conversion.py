@@ -1,6 +1,6 @@
 """How the streaming scorer turns a chunk's raw marker columns into levels: the conversion a
 model was fitted with (its ``conversion`` record), applied with
-:func:`biomark.preprocess.assay_levels`, row by row.
+:func:`biomark.levels.assay_levels`, row by row.
 
 Not imported by :mod:`biomark.io` itself (preprocess imports scikit-learn, which
 :func:`biomark.read_cohort` does not need).
@@ -16,12 +16,12 @@ import pandas as pd
 
 from biomark.errors import InputError
 from biomark.io.assay import DEFAULT_CT_CUTOFF, reference_markers
-from biomark.preprocess import ASSAY_RULES, assay_levels
+from biomark.levels import ASSAY_RULES, assay_levels
 
 
 @dataclass(frozen=True)
 class Conversion:
-    """How raw marker columns become levels, chunk by chunk (:func:`biomark.preprocess.assay_levels`)."""
+    """How raw marker columns become levels, chunk by chunk (:func:`biomark.levels.assay_levels`)."""
 
     assay: str
     ct_cutoff: float

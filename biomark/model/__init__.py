@@ -52,9 +52,29 @@ only with ``trust=True`` because unpickling runs code stored in the file.
 
 from __future__ import annotations
 
-from ._base import LINEAR_METHODS, METHODS, PENALTIES, ModelInputError, linear_score
-from .estimator import PanelModel
-from .files import FORMAT, FORMAT_VERSION
+from typing import Any
+
+from ._base import (
+    FORMAT,
+    FORMAT_VERSION,
+    LINEAR_METHODS,
+    METHODS,
+    PENALTIES,
+    ModelInputError,
+    linear_score,
+)
+
+
+def __getattr__(name: str) -> Any:
+    """``PanelModel`` is imported on first use (PEP 562): it is a scikit-learn estimator, and
+    scikit-learn costs 0.5-0.7 s of start-up that ``biomark score`` of a JSON model does not need
+    (:mod:`biomark.model.applied` reads and applies model files with NumPy only)."""
+    if name == "PanelModel":
+        from .estimator import PanelModel
+
+        return PanelModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LINEAR_METHODS", "METHODS", "PENALTIES", "ModelInputError", "PanelModel",
            "linear_score"]

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from biomark import vocabulary
 from biomark.errors import InputError
@@ -20,6 +19,12 @@ LINEAR_METHODS = ("signed_z", "weights", "logistic", "cox")
 #: Rules whose score is fixed by the spec; ``y`` only recalibrates their probability.
 FIXED_RULES = vocabulary.SCORING_RULES
 PENALTIES = (*vocabulary.PENALTIES, None)
+#: The ``format`` and ``format_version`` of a JSON model file (:mod:`.files`, :mod:`.applied`).
+FORMAT = "biomark.panelmodel"
+FORMAT_VERSION = 1
+#: PanelModel's constructor parameters, in order (a test checks them against ``PanelModel.get_params``).
+PARAMS = ("panel", "method", "endpoint", "penalty", "Cs", "l1_ratios", "inner_cv", "estimator", "random_state",
+          "directions", "weights", "weights_on", "positive_class", "impute", "calibrate", "max_iter")
 
 
 class ModelInputError(InputError, ValueError):
@@ -44,6 +49,14 @@ class Training:
     y01: np.ndarray | None = None
     survival: tuple[np.ndarray, np.ndarray] | None = None
     warnings: list[str] = field(default_factory=list)
+
+
+def raw_ct_warning(vals: np.ndarray, warn: list[str]) -> None:
+    """Warn when a qPCR panel is fitted on values that look like raw Ct rather than −ΔCt."""
+    fin = vals[np.isfinite(vals)]
+    if fin.size and fin.min() >= 8 and fin.max() <= 45:
+        warn.append("the values look like raw Ct (all between 8 and 45) but a Ct falls as expression "
+                    "rises: fit on cohort.levels(panel) (−ΔCt), or pass the Cohort itself")
 
 
 def linear_score(columns: Sequence[np.ndarray], w: np.ndarray, b: float) -> np.ndarray:
@@ -91,7 +104,9 @@ def blas_single_thread(X: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=1)
-def _threadpool_controller() -> ThreadpoolController:
+def _threadpool_controller() -> Any:
     """One ThreadpoolController per process: building one scans the loaded libraries (~4 ms), so
     a fresh ``threadpool_limits`` per fit cost more than the small fits it wrapped."""
+    from threadpoolctl import ThreadpoolController
+
     return ThreadpoolController()

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from biomark.cohort import Cohort
 
-from ._base import ModelInputError
+from ._base import ModelInputError, raw_ct_warning
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data
@@ -33,11 +33,7 @@ def frame_matrix(frame: pd.DataFrame) -> np.ndarray:
 
 def _raw_ct_warning(X: pd.DataFrame, ids: list[str], warn: list[str]) -> None:
     """Warn when a qPCR panel is fitted on values that look like raw Ct rather than −ΔCt."""
-    vals = X.loc[:, [c for c in X.columns if c in ids]].to_numpy(dtype=np.float64, na_value=np.nan)
-    fin = vals[np.isfinite(vals)]
-    if fin.size and fin.min() >= 8 and fin.max() <= 45:
-        warn.append("the values look like raw Ct (all between 8 and 45) but a Ct falls as expression "
-                    "rises: fit on cohort.levels(panel) (−ΔCt), or pass the Cohort itself")
+    raw_ct_warning(X.loc[:, [c for c in X.columns if c in ids]].to_numpy(dtype=np.float64, na_value=np.nan), warn)
 
 
 def fit_matrix(est: Any, X: Any, panel: Any, warn: list[str]) -> tuple[np.ndarray, list[str]]:

@@ -26,20 +26,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from biomark._plain import versions
 from biomark.atomic import atomic_write
-from biomark.errors import BiomarkError, ModelFileError
-from biomark.panel import Panel, load_panel, panel_from_data
+from biomark.errors import ModelFileError
 from biomark.panel.schema import drop_unset_competing
 
-from ._base import LINEAR_METHODS, METHODS
-from .checks import check_fitted_numbers, parse_model_json, read_model_bytes
-
-FORMAT = "biomark.panelmodel"
-FORMAT_VERSION = 1
+from . import applied
+from ._base import FORMAT, FORMAT_VERSION
 
 _MODEL_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn")  # what a model file records
 
 
-def _spec(panel: Panel) -> dict[str, Any]:
+def _spec(panel: Any) -> dict[str, Any]:
     """The spec as the model file records it (a survival endpoint's unset ``competing`` left out)."""
     d = panel.model_dump(mode="json")
     for e in d["endpoints"]:
@@ -104,28 +100,16 @@ def to_json_dict(model: Any) -> dict[str, Any]:
 
 
 def load(cls: type, path: str | Path, *, trust: bool = False, panel: Any = None) -> Any:
-    """Read a model written by :func:`save` (see :meth:`PanelModel.load`)."""
-    p = Path(path)
+    """Read a model written by :func:`save` (see :meth:`PanelModel.load`); the JSON is read and checked
+    by :func:`biomark.model.applied.fitted_state`, which ``biomark score`` uses without scikit-learn."""
     src = str(path)
-    raw = read_model_bytes(p)
-    if not raw.strip():
-        raise ModelFileError(f"{src}: is empty; give the model file written by 'biomark fit' or PanelModel.save")
-    if raw.lstrip()[:1] != b"{":
-        if not trust:
-            raise ModelFileError(
-                f"{src}: is not a JSON model but a pickle (joblib) holding a scikit-learn estimator; "
-                "unpickling runs arbitrary code from the file, so biomark loads it only when you pass "
-                "trust=True (CLI: --trust-model) for a file you made yourself or whose author you trust")
+    raw, doc = applied.read_document(path, trust=trust)
+    if doc is None:
         return _load_joblib(cls, raw, src, panel)
-    doc = parse_model_json(raw, src)
-    try:
-        model = _from_json_dict(cls, doc, src, panel)
-    except ModelFileError:
-        raise
-    except BiomarkError as err:
-        raise ModelFileError(f"{src}: {err}") from None
-    except (KeyError, TypeError, ValueError, IndexError) as err:
-        raise ModelFileError(f"{src}: malformed model file ({type(err).__name__}: {err}); re-create it") from None
+    state = applied.fitted_state(doc, src, panel)
+    model = cls(panel=state.panel, **state.params)
+    for name, value in state.attrs.items():
+        setattr(model, name, value)
     model._compile()
     return model
 
@@ -142,90 +126,8 @@ def _load_joblib(cls: type, raw: bytes, src: str, panel: Any) -> Any:
         warnings.warn(f"{src} was saved with scikit-learn {saved}, this is {sklearn.__version__}; "
                       "predictions may differ", UserWarning, stacklevel=4)
     model = obj["model"]
-    _check_panel(model.panel_, panel, src)
+    applied.check_panel(model.panel_, panel, src)
     return model
-
-
-def _from_json_dict(cls: type, doc: Any, src: str, panel: Any) -> Any:
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise ModelFileError(f"{src}: not a biomark model file (no \"format\": \"{FORMAT}\")")
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"{src}: model format version {doc.get('format_version')!r} is not supported by "
-                             f"this biomark (reads version {FORMAT_VERSION}); re-fit the model")
-    check_fitted_numbers(doc, src)
-    spec_panel = None
-    if doc.get("panel"):
-        spec_panel = panel_from_data(doc["panel"]["spec"], f"{src}: panel.spec")
-        if spec_panel.content_hash() != doc["panel"]["content_hash"]:
-            raise ModelFileError(f"{src}: the panel spec inside the file does not match its content hash; "
-                                 "the file was edited: re-create it")
-    _check_panel(spec_panel, panel, src)
-    model = cls(panel=spec_panel, **dict(doc["params"]))
-    model.method_ = doc["method"]
-    model.endpoint_ = doc["endpoint"]
-    model.panel_ = spec_panel
-    model.markers_ = [str(m) for m in doc["markers"]]
-    model.n_features_in_ = len(model.markers_)
-    if doc.get("feature_names_in") is not None:
-        model.feature_names_in_ = np.asarray(doc["feature_names_in"], dtype=object)
-    if doc.get("classes") is not None:
-        model.classes_ = _decode_classes(doc["classes"])
-        model.positive_index_ = int(doc["positive_index"])
-        model.positive_class_ = model.classes_[model.positive_index_]
-    model.medians_ = _array(doc["imputer"]["medians"])
-    model.mean_ = _array(doc["scaler"]["mean"])
-    model.scale_ = _array(doc["scaler"]["scale"])
-    if doc.get("coef") is not None:
-        model.coef_ = _array(doc["coef"])
-        model.intercept_ = float(doc["intercept"])
-    cal = doc.get("calibration")
-    model.calibration_ = None if cal is None else (float(cal["intercept"]), float(cal["slope"]))
-    _read_method_records(model, doc)
-    model.estimator_ = None
-    model.warnings_ = list(doc.get("warnings", []))
-    model.conversion_ = doc.get("conversion")
-    _check_shapes(model, src)
-    return model
-
-
-def _read_method_records(model: Any, doc: Mapping[str, Any]) -> None:
-    b = doc.get("boolean")
-    model.conditions_ = None
-    if b is not None:
-        model.conditions_ = [(model.markers_.index(c["marker"]), c["level"], float(c["cutoff"]))
-                             for c in b["conditions"]]
-        model.combine_ = b["combine"]
-    cx = doc.get("cox")
-    if cx is not None:
-        model.C_ = float(cx["C"])
-        model.n_events_ = int(cx["n_events"])
-    lg = doc.get("logistic")
-    if lg is not None:
-        model.C_ = float(lg["C"])
-        model.l1_ratio_ = float(lg["l1_ratio"])
-
-
-def _check_shapes(model: Any, src: str) -> None:
-    p = len(model.markers_)
-    for name in ("medians_", "mean_", "scale_"):
-        if getattr(model, name).shape != (p,):
-            raise ModelFileError(f"{src}: '{name[:-1]}' has {getattr(model, name).size} values for {p} markers")
-    if model.method_ not in METHODS:
-        raise ModelFileError(f"{src}: unknown method '{model.method_}'")
-    if model.method_ in LINEAR_METHODS and (not hasattr(model, "coef_") or model.coef_.shape != (p,)):
-        raise ModelFileError(f"{src}: coefficients missing or of the wrong length")
-
-
-def _check_panel(saved: Any, given: Any, src: str) -> None:
-    if given is None:
-        return
-    given = given if isinstance(given, Panel) else load_panel(given)
-    if saved is None:
-        raise ModelFileError(f"{src}: the model was fitted without a panel, but panel '{given.id}' was given")
-    if saved.content_hash() != given.content_hash():
-        raise ModelFileError(f"{src}: the model was fitted on panel '{saved.id}' with content hash "
-                             f"{saved.content_hash()[:12]}…, but panel '{given.id}' now hashes to "
-                             f"{given.content_hash()[:12]}…: the spec changed; re-fit the model")
 
 
 def _float(x: Any) -> float | str:
@@ -237,10 +139,6 @@ def _float(x: Any) -> float | str:
 
 def _floats(a: Any) -> list[float | str]:
     return [_float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
-
-
-def _array(values: Any) -> np.ndarray:
-    return np.asarray([float(v) for v in values], dtype=np.float64)
 
 
 def _jsonable(v: Any) -> Any:
@@ -268,12 +166,3 @@ def _encode_classes(classes: np.ndarray) -> dict[str, Any]:
     else:
         kind, vals = "str", [str(v) for v in vals]
     return {"kind": kind, "values": vals, "dtype": str(classes.dtype)}
-
-
-def _decode_classes(d: Mapping[str, Any]) -> np.ndarray:
-    kind = d["kind"]
-    vals = d["values"]
-    if kind == "str":
-        return np.asarray(vals, dtype=d.get("dtype") if str(d.get("dtype", "")).startswith("<U") else object)
-    conv = {"bool": bool, "int": int, "float": float}[kind]
-    return np.asarray([conv(v) for v in vals], dtype=d.get("dtype"))

@@ -12,9 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
-
-from biomark.stats import recalibration
 
 from ._base import ModelInputError, Training
 
@@ -81,6 +78,11 @@ def fit_recalibration(score: np.ndarray, y01: np.ndarray, warn: list[str]) -> tu
     (or the score is constant, or separates the classes so that no finite maximum exists),
     ``b = 0`` and ``a`` is the logit of the training prevalence, and ``warn`` says so.
     """
+    # imported here, not at the top: biomark score applies the rules without SciPy
+    from scipy.special import expit
+
+    from biomark.stats import recalibration
+
     a, b = 0.0, -1.0
     separated = False
     if np.ptp(score) > 0:

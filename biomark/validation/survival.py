@@ -24,6 +24,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from biomark import stats
 from biomark.stats._surv_cox import CoxData
+from biomark.stats.concordance import harrell_c
 from biomark.stats.coxph import cox_coef, newton
 from biomark.validation import horizon as horizon_mod
 from biomark.validation.parallel import pmap, stage_progress, task_seeds
@@ -82,7 +83,7 @@ def _slope(time: np.ndarray, event: np.ndarray, lp: np.ndarray, base: CoxData | 
 def _indices(time: np.ndarray, event: np.ndarray, lp: np.ndarray, slope: bool | float,
              base: CoxData | None = None) -> dict[str, float]:
     """Harrell's C and (``slope`` True) the calibration slope; a float ``slope`` is taken as known."""
-    out = {"c": stats.concordance(time, event, lp, method="harrell").c}
+    out = {"c": harrell_c(time, event, lp)}  # = stats.concordance(...).c, bit for bit, without the SE
     if slope is True:
         out["slope"] = _slope(time, event, lp, base)
     elif slope is not False:
