@@ -139,13 +139,44 @@ def event_codes(e: pd.Series, src: str, event_value: Sequence[str] | None = None
             raise InputError(f"{src}: column '{name}' is coded 1/2 as in R's survival::lung (2 = event); recode "
                              "it to 0 = censored, 1 = event, or pass --event-value 2")
         if nums.notna().all():
+            found = set(nums.tolist())
+            hint = ("; if 2 is a competing event (e.g. death without recurrence), name it in the panel spec's "
+                    "survival endpoint (competing: ...)" if 2.0 in found and found <= {0.0, 1.0, 2.0} else "")
             raise InputError(f"{src}: column '{name}' must be 0 (censored) or 1 (event); found "
-                             + ", ".join(f"{c:g}" for c in sorted(set(nums.tolist())))
-                             + "; recode it, or pass --event-value LABEL[,LABEL] naming the event codes")
+                             + ", ".join(f"{c:g}" for c in sorted(found))
+                             + "; recode it, or pass --event-value LABEL[,LABEL] naming the event codes" + hint)
         raise InputError(f"{src}: column '{name}': cannot tell events from censored samples in label(s) "
                          f"{', '.join(repr(u) for u in unknown[:6])}{' ...' if len(unknown) > 6 else ''}; "
                          "pass --event-value LABEL[,LABEL] naming the event labels (every other label is censored)")
     out[present] = codes
+    return out
+
+
+def competing_codes(e: pd.Series, src: str, competing: str, na_values: Iterable[str] | None = None) -> np.ndarray:
+    """The event column of a competing-risks endpoint as 0.0 (censored), 1.0 (event of interest), 2.0
+    (the competing event ``competing``) or NaN (missing); any other cell is an error naming the column
+    and the codes found.
+
+    Examples
+    --------
+    >>> competing_codes(pd.Series([0, 1, 2, None], name="status"), "clin.csv", "death").tolist()
+    [0.0, 1.0, 2.0, nan]
+    """
+    name = str(e.name)
+    vals = e.to_numpy(dtype=object)
+    out = np.full(vals.size, np.nan)
+    na = na_set(na_values)
+    present = np.array([not _is_na(v, na) for v in vals], dtype=bool)
+    text = [_fold(v) for v in vals[present]]
+    codes = {"0": 0.0, "1": 1.0, "2": 2.0, "0.0": 0.0, "1.0": 1.0, "2.0": 2.0}
+    bad = sorted({str(v).strip() for v, t in zip(vals[present], text, strict=True) if t not in codes})
+    if bad:
+        found = sorted({str(v).strip() for v in vals[present]}, key=lambda x: (len(x), x))
+        raise InputError(f"{src}: column '{name}' must be coded 0 (censored), 1 (event of interest) or 2 "
+                         f"(competing event: {competing}) for a competing-risks endpoint; found codes "
+                         f"{', '.join(found[:12])}{' ...' if len(found) > 12 else ''}; recode the "
+                         f"{'cell' if len(bad) == 1 else 'cells'} {', '.join(repr(b) for b in bad[:6])}")
+    out[present] = [codes[t] for t in text]
     return out
 
 

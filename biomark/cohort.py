@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from biomark.codings import binary_codes, event_codes, na_set, numeric_or_text
+from biomark.codings import binary_codes, competing_codes, event_codes, na_set, numeric_or_text
 from biomark.errors import InputError
 
 
@@ -168,11 +168,14 @@ class Cohort:
                                self.codings.get("negative"), self.codings.get("na_values"))
 
     def survival(self, time: str | None = None, event: str | None = None, *,
-                 endpoint_id: str = "") -> SurvivalOutcome:
+                 endpoint_id: str = "", competing: str | None = None) -> SurvivalOutcome:
         """Survival time (> 0) and 0/1 event of the samples that have both.
 
         Default columns: ``{endpoint_id}_time``, ``time``, ``os_time``, ... and ``{endpoint_id}_event``,
         ``event``, ``status``, ...; R's 1/2 coding of events is refused with a message saying so.
+        With ``competing`` (the endpoint's competing event) the event column is coded 0 (censored) / 1
+        (event of interest) / 2 (competing event): ``status`` keeps the three codes and ``event`` is 1 for
+        the event of interest only (a competing event counts as censored, the cause-specific view).
 
         Examples
         --------
@@ -186,8 +189,12 @@ class Cohort:
                                           "days"], "survival time")
         e = self._clinical_column(event, [f"{endpoint_id}_event", "event", "status", "os_event", "death"],
                                   "event indicator")
+        if competing is not None and self.codings.get("event_value") is not None:
+            raise InputError(f"--event-value does not apply to endpoint '{endpoint_id}', which names a competing "
+                             f"event ({competing}): code its event column 0 (censored), 1 (event), 2 (competing "
+                             "event) and leave out --event-value")
         return _survival_outcome(t, e, self._clinical_source(), self.codings.get("event_value"),
-                                 self.codings.get("na_values"))
+                                 self.codings.get("na_values"), competing)
 
     def _clinical_source(self) -> str:
         """The clinical file's path for messages (the cohort's name when it was not read from files)."""
@@ -257,6 +264,9 @@ class SurvivalOutcome:
         Samples left out because the time or the event was missing.
     dropped
         Reason -> number of samples left out for it.
+    status
+        Competing-risks endpoints only: 0 censored / 1 event of interest / 2 competing event (``event`` is
+        ``status == 1``); None otherwise.
     """
 
     time: np.ndarray
@@ -266,6 +276,7 @@ class SurvivalOutcome:
     event_column: str
     n_dropped: int
     dropped: dict[str, int] = field(default_factory=dict)
+    status: np.ndarray | None = None
 
     def restrict(self, keep: np.ndarray, reason: str) -> SurvivalOutcome:
         """Also leave out the samples where ``keep`` (over all samples) is False, counted under ``reason``."""
@@ -276,7 +287,8 @@ class SurvivalOutcome:
         sub = keep[self.present]
         dropped = {**self.dropped, reason: int(gone.sum())}
         return replace(self, time=self.time[sub], event=self.event[sub], present=present,
-                       n_dropped=int((~present).sum()), dropped=dropped)
+                       n_dropped=int((~present).sum()), dropped=dropped,
+                       status=None if self.status is None else self.status[sub])
 
 
 def _binary_outcome(s: pd.Series, pos: str, src: str, positive: Sequence[str] | None = None,
@@ -318,7 +330,7 @@ def _label(v: Any) -> str:
 
 
 def _survival_outcome(t: pd.Series, e: pd.Series, src: str, event_value: Sequence[str] | None = None,
-                      na_values: Sequence[str] | None = None) -> SurvivalOutcome:
+                      na_values: Sequence[str] | None = None, competing: str | None = None) -> SurvivalOutcome:
     t = numeric_or_text(t, na_values)
     tn = pd.to_numeric(t, errors="coerce")
     bad_t = t.notna() & tn.isna()
@@ -326,7 +338,8 @@ def _survival_outcome(t: pd.Series, e: pd.Series, src: str, event_value: Sequenc
         i = bad_t.to_numpy().nonzero()[0][0]
         raise InputError(f"{src}: column '{t.name}', sample '{t.index[i]}': time {t.iloc[i]!r} is not a number; "
                          f"write the time as a number (in the endpoint's unit) or leave the cell empty")
-    ev = event_codes(e, src, event_value, na_values)
+    status = competing_codes(e, src, competing, na_values) if competing is not None else None
+    ev = event_codes(e, src, event_value, na_values) if status is None else np.where(status == 2, 0.0, status)
     tv = tn.to_numpy(float)
     present = ~np.isnan(tv) & ~np.isnan(ev)
     if (tv[present] <= 0).any():
@@ -334,11 +347,13 @@ def _survival_outcome(t: pd.Series, e: pd.Series, src: str, event_value: Sequenc
         raise InputError(f"{src}: column '{t.name}', sample '{t.index[i]}': survival time {tv[i]:g} is not "
                          "positive; times must be > 0")
     if ev[present].sum() == 0:
-        raise InputError(f"{src}: column '{e.name}': every sample is censored; survival analysis needs events")
+        what = "has no event of interest (code 1)" if status is not None else "every sample is censored"
+        raise InputError(f"{src}: column '{e.name}': {what}; survival analysis needs events")
     dropped = {}
     if np.isnan(tv).any():
         dropped[f"no time in '{t.name}'"] = int(np.isnan(tv).sum())
     if (np.isnan(ev) & ~np.isnan(tv)).any():
         dropped[f"no event in '{e.name}'"] = int((np.isnan(ev) & ~np.isnan(tv)).sum())
     return SurvivalOutcome(time=tv[present], event=ev[present], present=present, time_column=str(t.name),
-                           event_column=str(e.name), n_dropped=int((~present).sum()), dropped=dropped)
+                           event_column=str(e.name), n_dropped=int((~present).sum()), dropped=dropped,
+                           status=None if status is None else status[present].astype(np.int8))

@@ -108,7 +108,7 @@ def fit_files(panel: Panel, method: str, ep: Any, expression: str, clinical: str
     if method == "cox" or clinical is not None or (cohort.clinical is not None and outcome is not None):
         check_codings(cohort.codings, ep, None)  # a coding for another endpoint kind is refused, not ignored
     if method == "cox":
-        so = cohort.survival(time_col, event_col, endpoint_id=ep.id)
+        so = cohort.survival(time_col, event_col, endpoint_id=ep.id, competing=getattr(ep, "competing", None))
         present, why = so.present, so.dropped
         y, ycol = np.column_stack([so.time, so.event]), f"{so.time_column}, {so.event_column}"
     elif clinical is not None or (cohort.clinical is not None and outcome is not None):  # a GEO file's own

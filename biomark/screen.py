@@ -237,7 +237,7 @@ def _inputs(cohort: Any, levels: Any, plan: _Plan) -> dict[str, Any]:
         out: Any = np.asarray(o.y, dtype=float)
     else:
         t, e = plan.column.split(",")
-        s = cohort.survival(t, e, endpoint_id=plan.endpoint.id)
+        s = cohort.survival(t, e, endpoint_id=plan.endpoint.id, competing=getattr(plan.endpoint, "competing", None))
         rows = np.flatnonzero(np.asarray(s.present, dtype=bool))
         out = (np.asarray(s.time, dtype=float), np.asarray(s.event, dtype=float))
     values = {mk: levels[col].to_numpy(dtype=float)[rows] for mk, col in plan.columns.items()}

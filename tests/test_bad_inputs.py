@@ -530,6 +530,44 @@ def _check_parity(out: Path) -> None:
     assert [g["group"] for g in opt["rmst"]["groups"]] == ["low", "high"]
 
 
+# --- competing risks (issue 20): a spec naming a competing event, clinical files coded 0/1/2 --------------
+COMPETING_SPEC = "panel_competing.yaml"
+
+
+def _competing_setup(codes: dict[int, int], *, spec: str = "survival") -> Callable[[Path], None]:
+    """panel_ok.yaml with ``competing:`` on its survival (or binary) endpoint, and clinical_ok.csv with the
+    'death' code of the rows in ``codes`` replaced (row -> code)."""
+    def setup(d: Path) -> None:
+        text = (BAD / PANEL).read_text(encoding="utf-8")
+        anchor = "    event: death\n" if spec == "survival" else "    negative_class: radiosensitive\n"
+        assert text.count(anchor) == 1
+        (d / COMPETING_SPEC).write_text(text.replace(anchor, anchor + "    competing: death without recurrence\n"),
+                                        encoding="utf-8")
+        clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+        for row, code in codes.items():
+            clin.loc[row, "death"] = code
+        clin.to_csv(d / "clin_competing.csv", index=False)
+    return setup
+
+
+def _competing_rows() -> dict[int, int]:
+    """Every third event of clinical_ok.csv becomes a competing event (2)."""
+    clin = pd.read_csv(BAD / OK_CLIN)
+    return {int(i): 2 for i in np.flatnonzero(clin["death"].to_numpy() == 1)[::3]}
+
+
+def _check_competing(out: Path) -> None:
+    r = _results(out)
+    sec = r["survival"]["competing"]
+    assert sec["competing"] == "death without recurrence" and sec["competing_events"] == len(_competing_rows())
+    assert [g["group"] for g in sec["cif"]] == ["low", "high"] and sec["fine_gray"]["n_competing"] > 0
+    assert r["endpoint"]["competing"] == "death without recurrence"
+
+
+def _competing_args(*extra: str, outs: tuple[str, ...] = OUTS) -> tuple[str, ...]:
+    return validate_args(OK_EXPR, "clin_competing.csv", *extra, panel=COMPETING_SPEC, survival=True, outs=outs)
+
+
 CASES: list[Case] = [
     # --- panel specs ------------------------------------------------------------------------------
     spec_case("spec_empty", "empty spec file", ("spec_empty.yaml", "the spec is empty", "docs/panels.md")),
@@ -1012,6 +1050,28 @@ CASES: list[Case] = [
              ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--endpoint-map",
               "radioresistance=radioresistance"),
              ("--out DIR", "--json FILE")),
+    # --- competing risks (issue 20) ---
+    arg_case("competing_ok", "a spec naming a competing event, the event column coded 0/1/2: cumulative incidence "
+             "by score group and the Fine-Gray sHR in survival.competing", _competing_args(outs=JSON_ONLY), (),
+             status=0, setup=_competing_setup(_competing_rows()), generated=(COMPETING_SPEC, "clin_competing.csv"),
+             check=_check_competing),
+    arg_case("competing_code_3", "a competing-risks endpoint whose event column has a code 3",
+             _competing_args(), ("clin_competing.csv: column 'death' must be coded 0 (censored), 1 (event of interest) "
+                                 "or 2 (competing event: death without recurrence)", "found codes 0, 1, 2, 3",
+                                 "recode the cell '3'"),
+             setup=_competing_setup({**_competing_rows(), 5: 3}), generated=(COMPETING_SPEC, "clin_competing.csv")),
+    arg_case("competing_code_2_without_spec", "an event column coded 0/1/2 but no competing event in the spec",
+             validate_args(OK_EXPR, "clin_competing.csv", survival=True),
+             ("column 'death' must be 0 (censored) or 1 (event); found 0, 1, 2",
+              "name it in the panel spec's survival endpoint (competing: ...)"),
+             setup=_competing_setup(_competing_rows()), generated=(COMPETING_SPEC, "clin_competing.csv")),
+    arg_case("competing_event_value", "--event-value with a competing-risks endpoint (its codes are fixed: 0/1/2)",
+             _competing_args("--event-value", "1"), ("--event-value does not apply", "competing event",
+                                                     "leave out --event-value"),
+             setup=_competing_setup(_competing_rows()), generated=(COMPETING_SPEC, "clin_competing.csv")),
+    arg_case("competing_on_binary_endpoint", "'competing:' on a binary endpoint of the spec",
+             ("panels", "check", COMPETING_SPEC), ("endpoints[0]", "competing"),
+             setup=_competing_setup({}, spec="binary"), generated=(COMPETING_SPEC, "clin_competing.csv")),
 ]
 
 

@@ -27,11 +27,20 @@ from sklearn.utils.validation import check_is_fitted
 from biomark._plain import versions
 from biomark.atomic import atomic_write
 from biomark.errors import ModelFileError
+from biomark.panel.schema import drop_unset_competing
 
 from . import applied
 from ._base import FORMAT, FORMAT_VERSION
 
 _MODEL_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn")  # what a model file records
+
+
+def _spec(panel: Any) -> dict[str, Any]:
+    """The spec as the model file records it (a survival endpoint's unset ``competing`` left out)."""
+    d = panel.model_dump(mode="json")
+    for e in d["endpoints"]:
+        drop_unset_competing(e)
+    return d
 
 
 def save(model: Any, path: str | Path, conversion: Mapping[str, Any] | None = None) -> Path:
@@ -68,7 +77,7 @@ def to_json_dict(model: Any) -> dict[str, Any]:
         "params": params,
         "panel": None if panel is None else {
             "id": panel.id, "content_hash": panel.content_hash(), "assay": panel.assay,
-            "spec": panel.model_dump(mode="json"),
+            "spec": _spec(panel),
         },
         "markers": list(model.markers_),
         "feature_names_in": None if not hasattr(model, "feature_names_in_") else [str(c) for c in model.feature_names_in_],

@@ -74,6 +74,8 @@ class SurvivalEndpoint(_Strict):
     description: str | None = None
     event: str = "death"  # what an event is (death, progression, recurrence)
     time_unit: TimeUnit = "months"
+    # the competing event, e.g. "death without recurrence": the event column is then 0 censored / 1 event / 2 competing
+    competing: str | None = Field(default=None, min_length=1)
 
 
 class ChangeEndpoint(_Strict):
@@ -215,18 +217,34 @@ class Panel(_Strict):
         return {k: DIRECTION_SIGN[v] for k, v in self.directions(endpoint_id).items()}
 
     def spec_dict(self) -> dict[str, Any]:
-        """``model_dump(mode="json")`` without ``allow_armless: false`` (added later: a spec without it
-        keeps its content hash and its results JSON)."""
+        """``model_dump(mode="json")`` without ``allow_armless: false`` and a survival endpoint's
+        ``competing: null`` (both added later: a spec without them keeps its content hash and its results JSON)."""
         d = self.model_dump(mode="json")
         _drop_false(d, "allow_armless")
         for m in d["markers"]:
             _drop_false(m, "allow_armless")
+        for e in d["endpoints"]:
+            drop_unset_competing(e)
         return d
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON of the spec (stable across YAML formatting)."""
         blob = json.dumps(self.spec_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def drop_unset_competing(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """Remove ``competing: None`` from a dumped survival endpoint (in place; returned for chaining), so that
+    every record written before the key existed (content hash, results JSON, model file) stays the same.
+
+    Examples
+    --------
+    >>> drop_unset_competing({"kind": "survival", "id": "os", "competing": None})
+    {'kind': 'survival', 'id': 'os'}
+    """
+    if endpoint.get("kind") == "survival" and endpoint.get("competing", 0) is None:
+        endpoint.pop("competing")
+    return endpoint
 
 
 def _drop_false(d: dict[str, Any], key: str) -> None:

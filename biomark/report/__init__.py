@@ -255,6 +255,9 @@ def _survival_figures(s: SurvivalSection, unit: str, add: Callable[[str, Callabl
         add("horizon_decision", lambda: figures_horizon.horizon_decision_figure(s.horizon))
         if s.horizon.km_groups is not None:
             add("km_by_score", lambda: figures_horizon.km_by_score_figure(s.horizon))
+    if s.competing is not None and not _not_assessed(s.competing.cif):
+        from biomark.report import figures_competing
+        add("cif", lambda: figures_competing.cif_figure(s.competing, unit))
 
 
 def _not_assessed(x: Any) -> bool:

@@ -26,9 +26,10 @@ from biomark.codings import codings_of
 from biomark.cohort import Cohort
 from biomark.errors import InputError
 from biomark.panel import Panel, load_panel
+from biomark.panel.schema import drop_unset_competing
 from biomark.stats.direction import DirectionSummary, coefficient_signs, direction_consistency
 from biomark.validation import binary as binary_mod
-from biomark.validation import checks, describe, iecv, pywarnings, survival_options
+from biomark.validation import checks, competing, describe, iecv, pywarnings, survival_options
 from biomark.validation import horizon as horizon_mod
 from biomark.validation import survival as survival_mod
 from biomark.validation.change_dose import direction_inputs
@@ -381,7 +382,7 @@ def _outcome(plan: _Plan, X_all: pd.DataFrame) -> tuple[Any, pd.DataFrame, list[
         describe.check_size(train, o.y)
         extra: list[str] = []
     else:
-        o = train.survival(kw["time"], kw["event"], endpoint_id=ep.id)
+        o = train.survival(kw["time"], kw["event"], endpoint_id=ep.id, competing=ep.competing)
         st["time"], st["event"] = o.time_column, o.event_column
         for c in kw["covariates"]:
             o = o.restrict(describe.has_value(train, c), f"no value in covariate '{c}'")
@@ -422,6 +423,9 @@ def _evaluate(plan: _Plan, progress: Progress) -> _Evaluation:
         plan.estimator, X, o.time, o.event, covariates=cov, times=st["times"], time_unit=ep.time_unit,
         B=kw["bootstrap"], horizons=st.get("horizons"), groups=st.get("groups"), **common)
     warnings += section["horizon"].get("dropped", []) + _options(plan, o, fitted.panel_score(X), section, columns)
+    if o.status is not None:  # the spec names a competing event: cumulative incidence and Fine-Gray (issue 20)
+        section["competing"] = competing.section(o.time, o.status, fitted.panel_score(X), competing=ep.competing,
+                                                 event=ep.event, ci=kw["ci"])
     ev = _Evaluation(X, section, fitted, {"markers": markers, "kind": "survival", "time": o.time,
                                           "event": o.event}, int(o.present.sum()), warnings, info)
     return _added(plan, ev, o.present, {"time": np.asarray(o.time, float), "event": np.asarray(o.event, float)})
@@ -535,7 +539,7 @@ def _assemble(plan: _Plan, ev: _Evaluation, direction: dict[str, Any], ext: Any,
               extra: dict[str, Any] | None = None) -> ValidationResult:
     """Stage 6: the result in the layout of ``biomark.validation/1``."""
     data: dict[str, Any] = {"schema": SCHEMA, "panel": describe.panel_dict(plan.panel),
-                            "endpoint": plan.endpoint.model_dump(mode="json")}
+                            "endpoint": drop_unset_competing(plan.endpoint.model_dump(mode="json"))}
     if ev.section is not None:
         data[plan.endpoint.kind] = ev.section
     if ev.added is not None:

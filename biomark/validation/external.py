@@ -64,7 +64,7 @@ def external(cohorts: Sequence[Cohort], levels: Callable[[Cohort], pd.DataFrame]
         X = levels(c)
         transport.check_markers(c, X, fitted)
         o = (c.outcome(outcome, positive_class=ep.positive_class, candidates=_candidates(ep)) if ep.kind == "binary"
-             else c.survival(time, event, endpoint_id=ep.id))
+             else c.survival(time, event, endpoint_id=ep.id, competing=ep.competing))
         vals.append((c, o, X[o.present]))
     ref = train_X if train_X is not None else levels(cohorts[0])
     ref = ref.reindex(columns=list(fitted.markers_))

@@ -46,7 +46,7 @@ def _clusters(plan: Any, levels: Callable[[Any, Any], pd.DataFrame]) -> tuple[st
     def read(c: Any) -> tuple[Any, pd.DataFrame]:
         o = (c.outcome(kw["outcome"], positive_class=ep.positive_class,
                        candidates=(ep.id, "outcome", "response", "class", "group")) if ep.kind == "binary"
-             else c.survival(kw["time"], kw["event"], endpoint_id=ep.id))
+             else c.survival(kw["time"], kw["event"], endpoint_id=ep.id, competing=ep.competing))
         return o, levels(plan.panel, c)[o.present]
 
     if column is None:

@@ -415,6 +415,7 @@ class SurvivalSection:
     coefficients: list[Coefficient] | None = _opt()
     horizon: HorizonSection | NotAssessed | None = _opt()
     options: SurvivalOptions | None = _opt()
+    competing: CompetingSection | None = _opt()
 
 
 # ------------------------------------------------------------------------------------------- the rest
@@ -633,6 +634,7 @@ def write_json_schema() -> None:
 
 
 from biomark.validation.schema_added import AddedValueSection, DirectionAdjusted  # noqa: E402  (uses NotAssessed, defined above)
+from biomark.validation.schema_competing import CompetingSection  # noqa: E402  (issue 20)
 from biomark.validation.schema_horizon import HorizonSection  # noqa: E402  (kept apart: this module stays small)
 from biomark.validation.schema_plan import PlanRecord  # noqa: E402  (issue 19: pre-registration)
 from biomark.validation.schema_screen import ScreenResult  # noqa: E402,F401  (issue 19: screen.json, its own schema file)
