@@ -215,7 +215,8 @@ def evaluate(
     try:
         out["horizon"], _ = horizon_mod.section(_is_fitted_model(est), score, np.asarray(time, float),
                                                 np.asarray(event, int), horizons, time_unit, ci, groups,
-                                                refit=_refit_scores(est, X, ty), B=B, seed=seed)
+                                                refit=_refit_scores(est, X, ty), B=B, seed=seed,
+                                                n_jobs=n_jobs)
     except stats.StatsError as err:
         out["horizon"] = {"error": str(err)}
     return out, fitted
