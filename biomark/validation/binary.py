@@ -29,6 +29,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
 from biomark import stats
 from biomark.validation import metrics
+from biomark.validation import nomogram as nomogram_mod
 from biomark.validation.parallel import mapper, pmap, stage_progress, task_seeds
 
 Progress = Callable[[str, int, int], None] | None
@@ -295,6 +296,7 @@ def evaluate(
         out["calibration"]["corrected"] = corrected_curve(est, X, y, p_app, B=B, seed=seed,
                                                             n_jobs=n_jobs)
     out.update(_decision_sections(y, oof))
+    out["nomogram"] = nomogram_mod.panel(fitted, X, outcome="binary")
     return out, fitted
 
 

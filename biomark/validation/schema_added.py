@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from biomark.validation.schema import Curve, NotAssessed
+from biomark.validation.schema_nomogram import NomogramSection
 
 __all__ = ["AddedValueSection", "DirectionAdjusted"]
 
@@ -207,3 +208,4 @@ class AddedValueSection:
     roc_clinical: Curve | None = field(default=None, metadata=_OMIT)
     roc_full: Curve | None = field(default=None, metadata=_OMIT)
     at_horizon: list[AddedAtHorizon] | NotAssessed | None = field(default=None, metadata=_OMIT)
+    nomogram: NomogramSection | NotAssessed | None = field(default=None, metadata=_OMIT)

@@ -26,6 +26,7 @@ from biomark import stats
 from biomark.stats._surv_cox import CoxData
 from biomark.stats.coxph import cox_coef, newton
 from biomark.validation import horizon as horizon_mod
+from biomark.validation import nomogram as nomogram_mod
 from biomark.validation.parallel import pmap, stage_progress, task_seeds
 
 
@@ -219,6 +220,10 @@ def evaluate(
                                                 n_jobs=n_jobs)
     except stats.StatsError as err:
         out["horizon"] = {"error": str(err)}
+    hz = out["horizon"]
+    if "error" not in hz:
+        hz["nomogram"] = nomogram_mod.panel(fitted, X, outcome="survival", time=ty[:, 0], event=ty[:, 1].astype(int),
+                                            horizons=hz["horizons"], gamma=hz["recalibration_coef"])
     return out, fitted
 
 
