@@ -190,34 +190,38 @@ def km_group_calibration(
     c = as_float_1d(np.atleast_1d(cuts), "cuts")
     k = c.size - 1
     g = np.clip(np.searchsorted(c, s, side="right") - 1, 0, k - 1)
+    size = np.bincount(g, minlength=k)
     pred = np.full(k, np.nan)
-    km = np.full(k, np.nan)
-    for j in range(k):
-        sel = g == j
-        if sel.sum() >= 2:
-            pred[j] = float(s[sel].mean())
-            val = _km_at(tt[sel], e[sel], u)
-            km[j] = np.nan if (u > tt[sel].max() + 1e-6 and val > 0) else val
-        elif sel.sum() == 1:
-            pred[j] = float(s[sel].mean())
+    for j in np.flatnonzero(size):
+        pred[j] = float(s[g == j].mean())
+    km = _km_at_by_group(tt, e, g, k, u)
+    last = np.full(k, -np.inf)
+    np.maximum.at(last, g, tt)
+    km[(size < 2) | ((u > last + 1e-6) & (km > 0))] = np.nan
     return pred, km, km - pred
 
 
-def _km_at(t: np.ndarray, e: np.ndarray, u: float) -> float:
-    """Kaplan-Meier survival at ``u`` (the last value carried forward): the same products in the same
-    order as :func:`biomark.stats.kaplan_meier` without its variance and CI (this runs twice per group
-    per resample)."""
-    if not e.any():
-        return 1.0
-    order = np.argsort(t, kind="stable")
-    ts, es = t[order], e[order].astype(np.float64)
-    uniq, first = np.unique(ts, return_index=True)
-    k = int(np.searchsorted(uniq, u, side="right"))
-    if k == 0:
-        return 1.0
-    n_risk = (ts.size - first[:k]).astype(np.float64)
-    n_event = np.add.reduceat(es, first)[:k]
-    return float(np.cumprod(1.0 - n_event / n_risk)[-1])
+def _km_at_by_group(t: np.ndarray, e: np.ndarray, g: np.ndarray, k: int, u: float) -> np.ndarray:
+    """Kaplan-Meier survival at ``u`` of each of the ``k`` groups ``g`` (1 for an empty group or one without an
+    event by ``u``), all groups in one pass.
+
+    The factors ``1 - d_i / n_i`` of :func:`biomark.stats.kaplan_meier` at the group's distinct times up to
+    ``u``, multiplied in time order (``multiply.reduceat`` multiplies sequentially, as its ``cumprod`` does;
+    a later time contributes the exact factor 1), so each value has the same bits as the group's own curve.
+    This runs twice per group per resample of :func:`bootstrap_calibration`.
+    """
+    order = np.lexsort((t, g))
+    gs, ts, es = g[order], t[order], e[order].astype(np.float64)
+    new = np.r_[True, (gs[1:] != gs[:-1]) | (ts[1:] != ts[:-1])]
+    first = np.flatnonzero(new)  # first row of each (group, distinct time)
+    end = np.searchsorted(gs, gs[first], side="right")  # one past the group's last row
+    n_risk = (end - first).astype(np.float64)
+    n_event = np.add.reduceat(es, first)
+    factor = np.where(ts[first] <= u, 1.0 - n_event / n_risk, 1.0)
+    out = np.ones(k)
+    starts = np.flatnonzero(np.r_[True, gs[first][1:] != gs[first][:-1]])
+    out[gs[first][starts]] = np.multiply.reduceat(factor, starts)
+    return out
 
 
 def lowess_grid(p: Any, size: int = 50) -> np.ndarray:
