@@ -27,13 +27,16 @@ from pathlib import Path
 def _run(tree: str, args: list[str]) -> float:
     env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()))
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "biomark", *args], check=True, env=env, capture_output=True)
+    # cwd outside every tree: ``python -m`` puts the working directory before PYTHONPATH on sys.path
+    subprocess.run([sys.executable, "-m", "biomark", *args], check=True, env=env, capture_output=True,
+                   cwd=tempfile.gettempdir())
     return time.perf_counter() - t0
 
 
 _CPU = """
 import sys, time
 import biomark
+assert biomark.__file__.startswith(sys.argv[1]), biomark.__file__
 from biomark.synthetic import simulate
 from biomark.validation import horizon as H
 panel = biomark.load_panel("hcc_axl_lc3_prognosis")
@@ -50,7 +53,8 @@ print(time.process_time() - t0, sum(spent))
 
 def _cpu(tree: str) -> tuple[float, float]:
     env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()))
-    out = subprocess.run([sys.executable, "-c", _CPU], check=True, env=env, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", _CPU, str(Path(tree).resolve())], check=True, env=env, capture_output=True, text=True,
+                         cwd=tempfile.gettempdir())
     whole, stage = out.stdout.split()
     return float(whole), float(stage)
 
