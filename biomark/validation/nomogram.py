@@ -89,7 +89,7 @@ def panel(fitted: Any, X: pd.DataFrame, *, outcome: str, time: np.ndarray | None
     omitted = [m for j, m in enumerate(fitted.markers_) if j not in keep]
     if not keep:
         return {"error": "every marker has weight 0: no nomogram"}
-    lev = X[list(fitted.markers_)].to_numpy(float)
+    lev = X[list(fitted.markers_)].to_numpy(float) if isinstance(X, pd.DataFrame) else np.asarray(X, float)
     terms = [NomogramTerm(str(fitted.markers_[j]), "linear", (float(coef[j]),), values=lev[:, j]) for j in keep]
     lp = add + mult * fitted.panel_score(X)
     return _build(terms, add + mult * b, lp, outcome, time, event, horizons, model, omitted)
@@ -104,7 +104,7 @@ def _build(terms: list[NomogramTerm], intercept: float, lp: np.ndarray, outcome:
             t, e = np.asarray(time, float), np.asarray(event, int)
             nm = stats.nomogram(terms, intercept, lp, outcome="survival", horizons=list(horizons),
                                 baseline_cumhaz=_baseline(t, e, lp, horizons))
-    except stats.StatsError as err:
+    except (stats.StatsError, ValueError, FloatingPointError) as err:  # e.g. an axis with no finite value
         return {"error": f"no nomogram: {err}"}
     return _section(nm, model, omitted)
 
