@@ -1,6 +1,7 @@
 """Time biomark's survival statistics against lifelines and scikit-survival; print ratios.
 
-Not a test. Run: ``python benchmarks/bench_survival.py [--quick]``. Each timing is the best of
+Not a test. Run: ``python benchmarks/bench_survival.py [--quick] [--only strata]`` (``--only strata``:
+just the stratified-Cox and RMST rows against R, no lifelines/scikit-survival needed). Each timing is the best of
 ``--repeat`` runs (lifelines at n = 10^6 runs once: it takes ~15 s). Results are printed as a
 markdown table; docs/perf/survival.md holds a measured copy.
 """
@@ -87,9 +88,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="n = 10^5 instead of 10^6 for lifelines")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=("strata",), default=None,
+                    help="strata: only the stratified Cox and RMST rows against R")
     args = ap.parse_args()
     rows = []
     big = 100_000 if args.quick else 1_000_000
+    if args.only == "strata":
+        _print(strata_rows(big, args.repeat))
+        return
 
     # Harrell's C vs lifelines at n = 10^6
     from lifelines.utils import concordance_index
@@ -127,7 +133,10 @@ def main() -> None:
                  ours, theirs))
 
     rows.extend(strata_rows(big, args.repeat))
+    _print(rows)
 
+
+def _print(rows: list) -> None:
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
           f"numpy {np.__version__}")
     print()

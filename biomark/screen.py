@@ -14,11 +14,11 @@ optimism) is tested:
 Benjamini-Hochberg q values are taken across all claims tested. Verdict per claim: *replicated* (right
 direction, q < alpha), *contradicted* (wrong direction, q < alpha), *not replicated* (power >= 80 % to
 detect the smallest effect of interest at this cohort's n and prevalence / event fraction, and not
-replicated), *inconclusive* (less power than that). Power is by simulation of the claim's own test on
-the score's distribution under the smallest effect (binormal equal-variance score with AUC =
-``auc``; exponential survival with HR = ``hr`` per SD and independent exponential censoring giving the
-cohort's event fraction), at the per-claim level ``alpha`` (BH is not applied inside the simulation, so
-the power is an upper bound for the screen's decision rule; said in the result). Each claim has its
+replicated), *inconclusive* (less power than that). Power is simulated from the claim's spec with
+:mod:`biomark.synthetic` (the markers, their published directions, the cohort's marker correlation,
+calibrated so the score reaches the smallest effect; the cohort's n and cases or censoring) and the
+claim's own test at the per-claim level ``alpha``: see :mod:`biomark.screen_power` (BH is not applied
+inside the simulation, so the power is an upper bound for the screen's decision rule). Each claim has its
 own seed, spawned from ``seed`` and the claim's name, so results do not depend on ``n_jobs``.
 """
 
@@ -34,6 +34,7 @@ import numpy as np
 from scipy import stats as sps
 
 from biomark.errors import BiomarkError, InputError
+from biomark.screen_power import METHOD as POWER_METHOD
 
 VERDICTS = ("replicated", "contradicted", "not replicated", "inconclusive")
 SCREENED_KINDS = ("binary", "survival")
@@ -290,6 +291,7 @@ def _outcome(cohort: Any, plan: _Plan) -> tuple[np.ndarray, Any]:
 
 def _test(cohort: Any, levels: Any, plan: _Plan, smallest: Mapping[str, float], alpha: float, reps: int,
           seed: int) -> dict[str, Any]:
+    from biomark.screen_power import claim_power
     from biomark.stats import concordance, cox
 
     rng = np.random.default_rng(claim_seed(seed, plan.panel.id, plan.endpoint.id))
@@ -305,7 +307,8 @@ def _test(cohort: Any, levels: Any, plan: _Plan, smallest: Mapping[str, float], 
         return dict(n=int(y.size), n_cases=n_pos, statistic="auc", estimate=float(r.auc), ci_low=float(r.ci_low),
                     ci_high=float(r.ci_high), concordance=None, p=p, right_direction=bool(r.auc > 0.5),
                     marker_checks=checks,
-                    power=power_binary(n_pos, int(y.size) - n_pos, smallest["auc"], alpha=alpha, reps=reps, rng=rng))
+                    power=claim_power(plan.endpoint, plan.signs, values, n=int(y.size), n_cases=n_pos,
+                                      smallest=smallest, alpha=alpha, reps=reps, rng=rng).power)
     time, event = out
     z = (score - score.mean()) / score.std(ddof=1)
     fit = cox(time, event, {"score": z})
@@ -317,8 +320,8 @@ def _test(cohort: Any, levels: Any, plan: _Plan, smallest: Mapping[str, float], 
     return dict(n=int(time.size), n_cases=int(event.sum()), statistic="hr_per_sd", estimate=hr,
                 ci_low=float(fit.hr_ci_low[0]), ci_high=float(fit.hr_ci_high[0]), concordance=float(c.c),
                 p=float(fit.p[0]), right_direction=bool(hr > 1), marker_checks=checks,
-                power=power_survival(int(time.size), float(event.mean()), smallest["hr"], alpha=alpha, reps=reps,
-                                     rng=rng))
+                power=claim_power(plan.endpoint, plan.signs, values, n=int(time.size), n_cases=int(event.sum()),
+                                  smallest=smallest, alpha=alpha, reps=reps, rng=rng).power)
 
 
 def _verdict(right: bool, q: float, power: float, alpha: float) -> str:
@@ -345,12 +348,14 @@ def screen(cohort: Any, *, panels: Sequence[Any] | None = None, endpoint_map: Ma
            time: str | None = None, event: str | None = None, cancer: str | None = None,
            specimen: Sequence[str] | None = None, min_markers: int | None = None, alpha: float = 0.05,
            smallest_effect: str | Mapping[str, float] | None = None, power_reps: int = 200, seed: int = 0,
-           n_jobs: int = 1) -> ScreenResult:
+           n_jobs: int = 1, plan: Any = None) -> ScreenResult:
     """Test every claim of ``panels`` (default: the catalog) that ``cohort`` can test, as published.
 
     ``endpoint_map`` maps endpoint ids or kinds (``binary``) to clinical columns; ``time`` and ``event``
     name the survival columns (every survival endpoint is tested with them). See the module docstring
-    for the statistics and the verdicts. Raises :class:`~biomark.errors.InputError` when a mapped column
+    for the statistics and the verdicts. ``plan`` (a ``biomark plan`` file, dict or
+    :class:`biomark.plan.Plan`): the specs (default: the plan's) and every planned setting must match it,
+    else :class:`~biomark.errors.InputError`; ``settings["plan"]`` then records it. Raises :class:`~biomark.errors.InputError` when a mapped column
     is not in the clinical table or when no claim is testable.
     """
     from joblib import Parallel, delayed
@@ -358,6 +363,14 @@ def screen(cohort: Any, *, panels: Sequence[Any] | None = None, endpoint_map: Ma
     from biomark.panel.catalog import list_panels
 
     endpoint_map = dict(endpoint_map or {})
+    prereg = None
+    if plan is not None:  # pre-registration (biomark.plan): refuse before any outcome is read
+        from biomark.plan import check_screen
+
+        prereg, panels = check_screen(plan, dict(
+            endpoint_map=endpoint_map, time=time, event=event, cancer=cancer, specimen=specimen,
+            min_markers=min_markers, alpha=alpha, smallest_effect=smallest_effect, power_reps=power_reps,
+            seed=seed), panels)
     smallest = parse_smallest_effect(smallest_effect)
     if not 0 < alpha < 1:
         raise InputError(f"alpha {alpha}: choose a level between 0 and 1, e.g. 0.05")
@@ -381,7 +394,10 @@ def screen(cohort: Any, *, panels: Sequence[Any] | None = None, endpoint_map: Ma
     settings = {"alpha": alpha, "smallest_effect": smallest, "power_reps": power_reps, "seed": seed,
                 "min_markers": min_markers, "cancer": cancer, "specimen": list(specimen or []),
                 "endpoint_map": endpoint_map, "time": time, "event": event, "rule": "signed_z (fixed, not fitted)",
-                "power_note": "power of the claim's own test at level alpha (before BH): an upper bound"}
+                "power_note": "power of the claim's own test at level alpha (before BH): an upper bound",
+                "power_method": POWER_METHOD}
+    if prereg is not None:
+        settings["plan"] = prereg
     return ScreenResult(tuple(claims), tuple(sorted(skipped)), settings)
 
 

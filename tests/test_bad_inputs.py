@@ -346,6 +346,24 @@ def _check_survival_covariate_alias(out: Path) -> None:
     assert isinstance(r["added_value"]["at_horizon"], list) and r["direction"]["adjusted"]["clinical_columns"] == ["age"]
 
 
+def _plan_setup(*, edit_spec: bool = False, tamper: bool = False) -> Callable[[Path], None]:
+    """in/plan.json planning panel_ok.yaml with the FAST settings (issue 19); optionally the spec edited
+    afterwards (as panel_edited.yaml) or the plan's content changed without its hash."""
+    def setup(d: Path) -> None:
+        from biomark.plan import make_plan
+
+        data = make_plan([str(d / PANEL)], {"outcome": "radioresistance", "bootstrap": 0, "permutations": 0,
+                                            "cv": (5, 1), "endpoint_map": {"radioresistance": "radioresistance"}})
+        if tamper:
+            data["settings"]["bootstrap"] = 500
+        (d / "plan.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+        if edit_spec:
+            text = (d / PANEL).read_text(encoding="utf-8")
+            (d / "panel_edited.yaml").write_text(text.replace("title: Test panel", "title: Edited test panel", 1),
+                                                 encoding="utf-8")
+    return setup
+
+
 def _check_folds(k: int, what: str) -> Callable[[Path], None]:
     def check(out: Path) -> None:
         d = _results(out)
@@ -468,6 +486,18 @@ def _clin_parity(name: str, **edit: object) -> Callable[[Path], None]:
             clin.loc[3, col] = val
         clin.to_csv(d / name, index=False)
     return setup
+
+
+def _clin_w_zero_events(d: Path) -> None:
+    """clinical_ok.csv with a weight column w: 0 for every sample with an event (death), 1 otherwise."""
+    clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+    clin["w"] = np.where(clin["death"] == 1, 0.0, 1.0)
+    clin.to_csv(d / "clin_w_zero_events.csv", index=False)
+
+
+def _check_w_zero_events(out: Path) -> None:
+    wt = _results(out)["survival"]["options"]["weighted"]
+    assert "weights must be > 0 for a Cox fit" in wt["error"], wt
 
 
 def _check_parity(out: Path) -> None:
@@ -890,7 +920,80 @@ CASES: list[Case] = [
              validate_args(OK_EXPR, "clin_added2.csv", "--clinical-model", "grade", survival=True),
              ("clinical-model column 'grade'", "G3", "one sample", "merge the level"),
              setup=_clin_added2, generated=("clin_added2.csv",)),
+    # --- pre-registration (issue 19): biomark plan, validate/screen --plan ---
+    arg_case("plan_setting_differs", "validate --plan with a setting other than the plan's (--seed 3)",
+             validate_args(OK_EXPR, OK_CLIN, "--plan", "plan.json", "--seed", "3"),
+             ("setting 'seed' (--seed) differs from the plan", "planned 0, given 3", "leave out --seed",
+              "biomark plan"), setup=_plan_setup()),
+    arg_case("plan_spec_changed", "validate --plan with the panel spec edited after the plan",
+             validate_args(OK_EXPR, OK_CLIN, "--plan", "plan.json", panel="panel_edited.yaml"),
+             ("spec of panel 'badinput_base_panel' changed since the plan", "write a new plan"),
+             setup=_plan_setup(edit_spec=True)),
+    arg_case("plan_tampered", "validate --plan with a plan whose content was edited after 'biomark plan' wrote it",
+             validate_args(OK_EXPR, OK_CLIN, "--plan", "plan.json"),
+             ("plan.json: plan_hash does not match", "write a new plan with 'biomark plan'"),
+             setup=_plan_setup(tamper=True)),
+    arg_case("plan_missing", "validate --plan naming a file that does not exist",
+             validate_args(OK_EXPR, OK_CLIN, "--plan", "no_plan.json"),
+             ("--plan no_plan.json: no such file", "biomark plan --out")),
+    arg_case("screen_plan_setting_differs", "screen --plan with another --alpha than the plan's",
+             ("screen", "--expression", OK_EXPR, "--clinical", OK_CLIN, "--plan", "plan.json", "--alpha", "0.1",
+              "--endpoint-map", "radioresistance=radioresistance", "--json", "../out/screen.json"),
+             ("setting 'alpha' (--alpha) differs from the plan", "planned 0.05, given 0.1"), setup=_plan_setup()),
+    arg_case("plan_output_is_input", "biomark plan --out naming the spec it plans",
+             ("plan", "--panel", PANEL, "--out", PANEL), ("output path is the same as input file",)),
+    # --- external validation, remaining items (issue 18: O:E bootstrap, one-marker ComBat, IECV horizons) ---
+    arg_case("oe_bootstrap_one", "--oe-bootstrap with a single refit",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical", OK_CLIN,
+                           "--oe-bootstrap", "1", survival=True),
+             ("--oe-bootstrap must be 0 (off) or a whole number of refits >= 2",)),
+    arg_case("oe_bootstrap_binary", "--oe-bootstrap with a binary endpoint",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical", OK_CLIN,
+                           "--oe-bootstrap", "20"),
+             ("--oe-bootstrap applies to the O:E at a horizon of a survival endpoint", "leave it out")),
+    arg_case("oe_bootstrap_no_validation", "--oe-bootstrap without a validation cohort or --cluster",
+             validate_args(OK_EXPR, OK_CLIN, "--oe-bootstrap", "20", survival=True),
+             ("--oe-bootstrap needs a cohort to validate on", "--validation-expression", "--cluster COLUMN")),
+    arg_case("combat_one_marker", "--harmonise combat with a one-marker panel: location/scale without empirical "
+             "Bayes shrinkage, with a warning",
+             validate_args(OK_EXPR, OK_CLIN, "--validation-expression", OK_EXPR, "--validation-clinical", OK_CLIN,
+                           "--harmonise", "combat", panel="panel_one_marker.yaml", outs=JSON_ONLY), (),
+             status=0, setup=lambda d: _panel_one_marker(d),
+             generated=("panel_one_marker.yaml",), check=_warned("ComBat with one marker", "without shrinkage")),
+    arg_case("iecv_cluster_followup_short", "--cluster with a survival endpoint whose held-out centre is followed up "
+             "for less than every horizon: its horizons skipped with a warning",
+             validate_args(OK_EXPR, "clin_cluster_short.csv", "--cluster", "centre", survival=True, outs=JSON_ONLY),
+             (), status=0, setup=lambda d: _clin_cluster_short(d), generated=("clin_cluster_short.csv",),
+             check=_warned("internal-external cross-validation, centre 'B' held out: horizon", "was dropped")),
+    # --- issue 20, weighted log-rank and robust KM (branch i20opt) ---
+    arg_case("i20opt_weights_zero_for_events", "--weights zero for every sample with an event: runs; the weighted "
+             "section (Cox, log-rank, KM) is reported as not assessed, saying why",
+             validate_args(OK_EXPR, "clin_w_zero_events.csv", "--weights", "w", survival=True, outs=JSON_ONLY), (),
+             status=0, setup=_clin_w_zero_events, generated=("clin_w_zero_events.csv",),
+             check=_check_w_zero_events),
 ]
+
+
+def _panel_one_marker(d: Path) -> None:
+    """panel_ok.yaml reduced to its first marker (and that marker's evidence)."""
+    import yaml
+
+    spec = yaml.safe_load((BAD / PANEL).read_text(encoding="utf-8"))
+    spec["id"] = "badinput_one_marker_panel"
+    spec["markers"] = spec["markers"][:1]
+    keep = spec["markers"][0]["id"]
+    spec["evidence"] = [e for e in spec["evidence"] if e["markers"] == [keep]]
+    (d / "panel_one_marker.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+
+
+def _clin_cluster_short(d: Path) -> None:
+    """clinical_ok.csv with a 'centre' column: half the samples in A, half in B, B followed up for 2 months."""
+    clin = pd.read_csv(d / OK_CLIN, dtype={"sample_id": str})
+    b = np.arange(len(clin)) % 2 == 1
+    clin["centre"] = np.where(b, "B", "A")
+    clin.loc[b, "death"] = np.where(clin.loc[b, "os_months"] > 2, 0, clin.loc[b, "death"])
+    clin.loc[b, "os_months"] = np.minimum(clin.loc[b, "os_months"], 2.0)
+    clin.to_csv(d / "clin_cluster_short.csv", index=False)
 
 
 def _clin_short(d: Path) -> None:

@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "inspect": ("biomark.cli.inspect", "inspect",
                 "Show what biomark reads from FILE: format, orientation, the panel's markers, clinical columns."),
     "panels": ("biomark.cli.panels", "panels", "The panel catalog: list, show and check panel specs."),
+    "plan": ("biomark.cli.plan", "plan",
+             "Pre-register an analysis: hash the spec(s) and every setting, before any outcome is read."),
     "power": ("biomark.cli.synth", "power",
               "Probability that a validation reaches its goals, by simulation, for each n."),
     "screen": ("biomark.cli.screen", "screen",

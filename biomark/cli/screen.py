@@ -53,11 +53,18 @@ def render_report(result) -> str:
         for c in result.claims)
     skipped = "".join(f"<tr><td>{e(p)}</td><td>{e(r)}</td></tr>" for p, r in result.untestable)
     return ("<!doctype html><html><head><meta charset='utf-8'><title>biomark screen</title></head><body>"
-            f"<h1>Literature screen</h1><p>{e(result.summary().splitlines()[0])}</p>"
+            f"<h1>Literature screen</h1><p>{e(result.summary().splitlines()[0])}</p>{_certified(result)}"
             "<table border='1'><tr><th>verdict</th><th>panel</th><th>endpoint</th><th>markers</th><th>effect</th>"
             "<th>q (BH)</th><th>power</th><th>evidence</th><th>specimen</th><th>sentence</th></tr>"
             f"{rows}</table><h2>Not testable</h2><table border='1'><tr><th>panel</th><th>why</th></tr>{skipped}"
             "</table></body></html>\n")
+
+
+def _certified(result) -> str:
+    """The pre-registration line of the report (empty without a plan)."""
+    rec = result.settings.get("plan")
+    return "" if not rec else (f"<p class='certified' id='plan'>Certified: {html.escape(rec['certification'])} "
+                               f"(plan SHA-256 <code>{html.escape(rec['plan_hash'])}</code>)</p>")
 
 
 @click.command()
@@ -84,12 +91,15 @@ def render_report(result) -> str:
               help="Simulated datasets per claim for its power.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Root seed; each claim gets its own.")
 @click.option("--n-jobs", type=NJobs(), default=1, show_default=True, help="Parallel workers (results do not depend on it).")
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
+              help="Pre-registration plan from 'biomark plan': refuse other settings or changed specs [specs: the plan's].")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), required=True, help="Write the results JSON here.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write an HTML verdict table here.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary.")
 @cohort_options
 def screen(expression, clinical, panels_dir, cancer, specimens, min_markers, endpoint_map, time_col, event_col,
-           smallest_effect, alpha, power_reps, seed, n_jobs, json_path, report, quiet, cohort_opts, formats) -> None:
+           smallest_effect, alpha, power_reps, seed, n_jobs, plan_path, json_path, report, quiet, cohort_opts,
+           formats) -> None:
     """Test every catalog claim your cohort can test, as published, with a replication verdict.
 
     \b
@@ -111,10 +121,17 @@ def screen(expression, clinical, panels_dir, cancer, specimens, min_markers, end
         raise BiomarkError(f"{report}: --report and --json must name different files; choose one path each")
     smallest = S.parse_smallest_effect(smallest_effect)
     panels = _panels_from(panels_dir)
+    api = dict(endpoint_map=emap, time=time_col, event=event_col, cancer=cancer, specimen=list(specimens) or None,
+               min_markers=min_markers, alpha=alpha, smallest_effect=smallest, power_reps=power_reps, seed=seed)
+    if plan_path:  # pre-registration (biomark.plan): left-out options take the plan's values
+        from biomark.cli.plan import SCREEN_PARAMS, fill_from_plan
+        from biomark.plan import check_screen, load_plan
+
+        api["plan"] = load_plan(plan_path)
+        fill_from_plan(api["plan"], api, SCREEN_PARAMS)
+        check_screen(api["plan"], api, panels)  # before any file is read
     cohort = read_any(expression, clinical, **cohort_opts.read_kwargs(), **formats)
-    result = S.screen(cohort, panels=panels, endpoint_map=emap, time=time_col, event=event_col, cancer=cancer,
-                      specimen=list(specimens) or None, min_markers=min_markers, alpha=alpha,
-                      smallest_effect=smallest, power_reps=power_reps, seed=seed, n_jobs=n_jobs)
+    result = S.screen(cohort, panels=panels, n_jobs=n_jobs, **api)
     text = result.to_json()
     page = render_report(result) if report else None
     write_text_atomic(json_path, text)

@@ -100,6 +100,9 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
               help="Validation cohorts onto the training scale: each z-scored on itself, or reference-batch ComBat "
                    "(training cohort frozen as reference).")
 @click.option("--cluster", help="Clinical column of centres/batches: internal-external cross-validation (leave one out).")
+@click.option("--oe-bootstrap", "oe_bootstrap", type=int, default=0, show_default=True, metavar="B",
+              help="Survival, external or --cluster: O:E-at-t CI also counting the training fit's uncertainty "
+                   "(B bootstrap refits of the training fit; 0: validation sampling error only).")
 @click.option("--strata", "strata", metavar="COL",
               help="Survival: clinical column of strata (e.g. centre): stratified Cox HR and C of the panel score.")
 @click.option("--weights", "weights", metavar="COL",
@@ -108,6 +111,9 @@ def _summary(result, quiet: bool, to_stderr: bool) -> None:
               help="Survival: restricted mean survival time to T per score group (median split), difference and ratio.")
 @click.option("--update-model", "update_model", type=click.Path(dir_okay=False),
               help="Write the model updated on the validation cohorts (closed test: recalibration or re-estimation).")
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
+              help="Pre-registration plan from 'biomark plan': refuse other settings or a changed spec; options left "
+                   "out take the plan's values.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write the HTML report here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write results JSON here ('-' prints it to stdout for scripts).")
@@ -117,7 +123,8 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
              risk_cutoffs, spline, method, penalty,
              folds, repeats, bootstrap, bootstrap_method, permutations, times, groups, horizon, seed, n_jobs, scheduler,
              sep, decimal, spike_in, ct_cutoff, validation_expression, validation_clinical, harmonise, cluster,
-             update_model, report, json_path, quiet, strata, weights, rmst_tau, cohort_opts, formats) -> None:
+             update_model, plan_path, report, json_path, quiet, strata, weights, rmst_tau, cohort_opts,
+             formats, oe_bootstrap) -> None:
     """Validate a panel on your cohort: discrimination, calibration, survival, direction consistency.
 
     \b
@@ -162,6 +169,20 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
             raise click.BadParameter(f"'{horizon}' is not a comma-separated list of numbers, e.g. 12,36,60",
                                      param_hint="--horizon") from None
     panel = biomark.load_panel(panel_name)
+    api = dict(endpoint=endpoint, outcome=outcome, time=time_col, event=event_col, covariates=covariates,
+               clinical_model=clin_cols, risk_cutoffs=cutoffs,
+               spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method,
+               penalty=None if penalty == "none" else penalty, cv=(folds, repeats), bootstrap=bootstrap,
+               bootstrap_method=bootstrap_method, permutations=permutations, times=tlist, horizons=hlist, groups=groups,
+               seed=seed, harmonise=harmonise, cluster=cluster, strata=strata, weights=weights, rmst_tau=rmst_tau,
+               oe_bootstrap=oe_bootstrap)
+    if plan_path:  # pre-registration: checked (hash, spec) before any file is read; left-out options from the plan
+        from biomark.cli.plan import VALIDATE_PARAMS, fill_from_plan
+        from biomark.plan import check_panels, load_plan
+
+        api["plan"] = load_plan(plan_path)
+        check_panels(api["plan"], [panel])
+        fill_from_plan(api["plan"], api, VALIDATE_PARAMS)
     kw = dict(panel=panel, spike_in=spike_in, ct_cutoff=ct_cutoff, sep=sep, decimal=decimal, **cohort_opts.read_kwargs())
     cohorts = [read_any(expression, clinical, **kw, **formats)]
     for ve, vc in zip(validation_expression, validation_clinical, strict=True):
@@ -171,12 +192,7 @@ def validate(panel_name, expression, clinical, endpoint, outcome, time_col, even
     bar = ProgressBar(enabled=False if quiet else None)
     try:
         result = biomark.validate(
-            panel, cohorts if len(cohorts) > 1 else cohorts[0], endpoint=endpoint, outcome=outcome, time=time_col,
-            event=event_col, covariates=covariates, clinical_model=clin_cols, risk_cutoffs=cutoffs,
-            spline=[c.strip() for c in (spline or "").split(",") if c.strip()], method=method, penalty=None if penalty == "none" else penalty,
-            cv=(folds, repeats), bootstrap=bootstrap, bootstrap_method=bootstrap_method, permutations=permutations,
-            times=tlist, horizons=hlist, groups=groups, seed=seed, harmonise=harmonise, cluster=cluster, n_jobs=n_jobs,
-            scheduler=scheduler, progress=bar, strata=strata, weights=weights, rmst_tau=rmst_tau,
+            panel, cohorts if len(cohorts) > 1 else cohorts[0], **api, n_jobs=n_jobs, scheduler=scheduler, progress=bar,
             command=shlex.join(["biomark", *sys.argv[1:]]) if sys.argv and Path(sys.argv[0]).name == "biomark" else None,
         )
     finally:

@@ -295,7 +295,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters.update(num=fmt_num, p=fmt_p, ci=fmt_ci, pct=fmt_pct)
     env.filters.update(plain=to_plain)
-    env.tests.update(not_assessed=_not_assessed)
+    env.tests.update(not_assessed=_not_assessed, horizon_metric=lambda k: "_at_" in str(k))  # oe_at_12: per horizon
     env.globals.update(kind_title=_KIND_TITLE, finite=_finite)
     return env
 

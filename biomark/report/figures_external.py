@@ -29,7 +29,7 @@ from biomark.validation.transport_horizon import cohort_estimate as horizon_esti
 
 _Z = 1.959963984540054
 # the reference line of each metric (no effect, or perfect calibration)
-_NULL = {"auc": 0.5, "c": 0.5, "oe": 1.0, "slope": 1.0, "citl": 0.0}
+_NULL = {"auc": 0.5, "c": 0.5, "oe": 1.0, "slope": 1.0, "citl": 0.0, "intercept": 0.0}
 
 
 def _ok(x: Any) -> bool:
@@ -44,9 +44,13 @@ def cohort_estimate(row: Any, metric: str) -> tuple[float, float, float] | None:
         o = row.calibration.oe
         return o.oe, o.ci_low, o.ci_high
     upd = getattr(row, "update", None)
-    if metric in ("slope", "citl") and _ok(upd):
-        est, se = (upd.slope, upd.slope_se) if metric == "slope" else (upd.citl, upd.citl_se)
+    if metric in ("slope", "citl", "intercept") and _ok(upd):
+        est, se = {"slope": (upd.slope, upd.slope_se), "citl": (upd.citl, upd.citl_se),
+                   "intercept": (upd.intercept, upd.intercept_se)}[metric]
         return est, est - _Z * se, est + _Z * se
+    cal = getattr(row, "calibration", None)
+    if metric == "brier" and _ok(cal) and getattr(cal, "brier_se", None) is not None:
+        return cal.brier, cal.brier - _Z * cal.brier_se, cal.brier + _Z * cal.brier_se
     cs = getattr(row, "calibration_slope", None)
     if metric == "slope" and _ok(cs) and cs.se is not None:
         return cs.slope, cs.slope - _Z * cs.se, cs.slope + _Z * cs.se
@@ -163,17 +167,23 @@ def external_figures(r: Any, add: Any) -> None:
         if _ok(diag):
             add("batch-pca", lambda: pca_figure(diag))
     if iv is not None:
-        rows = [(c.cluster, _Est(c.estimates)) for c in iv.clusters or [] if not c.skipped]
+        rows = [(c.cluster, _Est(c.estimates, getattr(c, "horizon", None))) for c in iv.clusters or [] if not c.skipped]
         _forests("iecv", rows, iv.pooled or {}, add)
 
 
 class _Est:
-    """An IECV cluster's estimates read like a cohort row by :func:`cohort_estimate`."""
+    """An IECV cluster's estimates read like a cohort row by :func:`cohort_estimate`.
 
-    def __init__(self, e: dict[str, Any]) -> None:
-        self.e = e
+    A horizon metric (``oe_at_12``) is read from the cluster's ``horizon`` section (its own CI, as for a
+    validation cohort); the others from the estimate and SE (O:E on the log scale).
+    """
+
+    def __init__(self, e: dict[str, Any], horizon: Any = None) -> None:
+        self.e, self.horizon = e, horizon
 
     def get(self, m: str) -> tuple[float, float, float] | None:
+        if "_at_" in m:
+            return horizon_estimate(self, m)
         est, se = self.e.get(m), self.e.get(f"{m}_se")
         if est is None or se is None:
             return None

@@ -84,6 +84,8 @@ _EXPORTS: dict[str, str] = {
     "update_model": "updating",
     # harmonisation (combat.py)
     "combat_reference": "combat",
+    # O:E at t with the training fit's uncertainty (oe_training.py)
+    "oe_with_training_error": "oe_training",
     # fast kernels for resampling loops (kernels.py)
     "auc_mann_whitney": "kernels",
     "brier_score": "kernels",

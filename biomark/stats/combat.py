@@ -23,6 +23,15 @@ reference parameters can be frozen: validation data never move the training data
 batches at once equals adjusting each alone. ``mean_only`` (as sva, forced for a batch of one sample) skips
 the scale: :math:`\\gamma^* = (\\tau^2 \\hat\\gamma + \\bar\\gamma)/(\\tau^2 + 1)`, :math:`\\delta^* = 1`.
 Missing values are not handled (impute first).
+
+**One marker.** The priors are moments across markers, so with a single marker they cannot be estimated;
+``sva::ComBat`` (3.46.0) stops with an error then (``dim(X) must have a positive length``,
+tests/data/R/external_combat_one_marker.Rout). Here the batch estimates are used as they are, without
+shrinkage: the location/scale (L/S) adjustment of Johnson et al. 2007 before its empirical Bayes step,
+:math:`\\gamma^* = \\hat\\gamma`, :math:`\\delta^{*2} = \\hat\\delta^2` (``mean_only``: :math:`\\delta^* = 1`),
+i.e. :math:`x^* = (x - \\bar x_b)/s_b \\cdot \\sigma + \\alpha`; ``empirical_bayes`` is then False (the caller
+reports it). A batch of one sample with one marker is refused (its location would be moved onto the
+reference exactly, taking the sample's own value with it).
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ class ComBatFit(Result):
     delta_star: np.ndarray = field(repr=False)
     mean_only: bool
     iterations: int
+    empirical_bayes: bool = True
 
 
 def _matrix(x, name: str) -> np.ndarray:
@@ -84,6 +94,8 @@ def combat_reference(reference, batch, *, mean_only: bool = False) -> ComBatFit:
         The reference (training) batch and the batch to adjust; no missing values.
     mean_only : bool
         Adjust the location only (as ``sva::ComBat(mean.only = TRUE)``; forced for a batch of one sample).
+        With a single marker there is no empirical Bayes prior: the batch's own location (and scale) are
+        removed without shrinkage (the L/S fallback in the module docstring; ``empirical_bayes=False``).
 
     Returns
     -------
@@ -109,10 +121,14 @@ def combat_reference(reference, batch, *, mean_only: bool = False) -> ComBatFit:
     ref, x = _matrix(reference, "reference"), _matrix(batch, "batch")
     if ref.shape[1] != x.shape[1]:
         raise StatsError(f"reference has {ref.shape[1]} markers and batch {x.shape[1]}; give the same markers")
-    if ref.shape[1] < 2:
-        raise StatsError("ComBat's empirical Bayes priors pool over markers: it needs at least 2 markers")
     if ref.shape[0] < 2 or x.shape[0] < 1:
         raise StatsError("ComBat needs at least 2 reference samples and 1 sample in the batch")
+    if ref.shape[1] == 0:
+        raise StatsError("ComBat needs at least 1 marker")
+    eb = ref.shape[1] >= 2
+    if not eb and x.shape[0] < 2:
+        raise StatsError("with one marker ComBat has no prior to shrink towards, and a batch of one sample would be "
+                         "moved onto the reference mean exactly: it needs at least 2 samples in the batch")
     alpha = ref.mean(axis=0)
     sd = np.sqrt(((ref - alpha) ** 2).mean(axis=0))
     if np.any(sd == 0):
@@ -121,6 +137,14 @@ def combat_reference(reference, batch, *, mean_only: bool = False) -> ComBatFit:
     mean_only = mean_only or x.shape[0] == 1
     g_hat = s.mean(axis=0)
     d_hat = np.ones(s.shape[1]) if mean_only else s.var(axis=0, ddof=1)
+    if not eb:  # one marker: no prior across markers, the L/S adjustment without shrinkage
+        d_hat = np.ones(1) if mean_only else s.var(axis=0, ddof=1)
+        if not np.all(d_hat > 0):
+            raise StatsError("the marker is constant in the batch; ComBat cannot scale it (use mean_only)")
+        adjusted = (s - g_hat) / np.sqrt(d_hat) * sd + alpha
+        return ComBatFit(adjusted=adjusted, ref_mean=alpha, ref_sd=sd, gamma_hat=g_hat, delta_hat=d_hat,
+                         gamma_star=g_hat.copy(), delta_star=d_hat.copy(), mean_only=bool(mean_only), iterations=0,
+                         empirical_bayes=False)
     g_bar, t2 = float(g_hat.mean()), float(g_hat.var(ddof=1))
     if mean_only:
         g_star = (t2 * g_hat + g_bar) / (t2 + 1.0)

@@ -94,7 +94,12 @@ def _parts(t: np.ndarray, e: np.ndarray, x: np.ndarray, strata: Any, efron: bool
             f"strata {lone} have a single subject: a stratum of one contributes nothing to a stratified "
             "Cox model; merge it with a neighbouring stratum or drop it"
         )
-    parts = [CoxData(t[si == j], e[si == j], x[si == j], efron) for j in range(levels.shape[0]) if e[si == j].any()]
+    # one stable sort by stratum and slices (rows keep their order within a stratum: same fits as masks)
+    order = np.argsort(si, kind="stable")
+    bounds = np.r_[0, np.cumsum(sizes)]
+    ts, es, xs = t[order], e[order], x[order]
+    parts = [CoxData(ts[a:b], es[a:b], xs[a:b], efron) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+             if es[a:b].any()]
     return parts, tuple(v.item() if hasattr(v, "item") else v for v in levels)
 
 

@@ -12,6 +12,7 @@ from scipy import stats as _st
 
 from ._compat import renamed
 from ._errors import StatsError
+from ._km_ij import robust_var_log
 from ._result import Result
 from ._surv_utils import as_float_1d, check_time_event
 
@@ -35,7 +36,8 @@ class KaplanMeierCurve(Result):
     """Kaplan-Meier survival curve (``survfit(Surv(time, event) ~ 1)``).
 
     Arrays are indexed by the distinct observed times (events and censorings). ``std_err`` is
-    the standard error of ``surv`` (Greenwood, as ``summary.survfit`` prints it);
+    the standard error of ``surv`` (Greenwood, as ``summary.survfit`` prints it, or the
+    infinitesimal jackknife when ``variance == "robust"``);
     ``lower``/``upper`` are the log-transformed CI ``surv * exp(-/+ z * std_err / surv)``
     (R's default ``conf.type = "log"``), capped at 1; they are nan where ``surv`` is 0, as
     in R. ``median`` is nan when the curve never falls to 0.5 (R prints NA);
@@ -57,6 +59,7 @@ class KaplanMeierCurve(Result):
     n: int
     n_events: int
     conf_type: str = "log"
+    variance: str = "greenwood"
 
     def _index(self, times: Any, extend: bool) -> tuple[np.ndarray, np.ndarray]:
         tq = as_float_1d(np.atleast_1d(times), "times")
@@ -142,9 +145,22 @@ def _weights(weights: Any, n: int) -> np.ndarray:
     return w
 
 
+def _clusters(cluster: Any, n: int) -> np.ndarray:
+    arr = np.asarray(cluster)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise StatsError(f"cluster must be 1-D with length {n}, got shape {arr.shape}")
+    if (arr.dtype.kind == "f" and not np.isfinite(arr).all()) or (
+            arr.dtype == object and any(v is None or (isinstance(v, float) and math.isnan(v)) for v in arr)):
+        raise StatsError("cluster contains missing values; give every row a cluster id")
+    return np.unique(arr, return_inverse=True)[1].reshape(-1)
+
+
+_VARIANCES = ("greenwood", "robust")
+
+
 @renamed(conf_level="ci")
 def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95, conf_type: str = "log",
-                 weights: Any = None) -> KaplanMeierCurve:
+                 weights: Any = None, variance: str = "greenwood", cluster: Any = None) -> KaplanMeierCurve:
     r"""Kaplan-Meier estimate with Greenwood variance and a log, log-log or plain CI.
 
     ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)``; Greenwood
@@ -155,8 +171,11 @@ def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95, conf_type: str = "l
     Median survival and its CI (the times where the lower and upper curves cross 0.5) as
     ``print(survfit(...))``. With case ``weights`` (finite, >= 0) ``n_i`` and ``d_i`` are sums of
     weights, as ``survfit(..., weights = w, robust = FALSE)``; the count fields are then float sums
-    of weights. (For non-integer weights R's default is ``robust = TRUE``, an infinitesimal-jackknife
-    variance, which this does not compute: the surv curve is the same, the CI is Greenwood's.)
+    of weights. ``variance="robust"`` gives the infinitesimal-jackknife (IJ) variance instead of
+    Greenwood's, R's default for non-integer weights (``survfit(..., weights = w, robust = TRUE)``),
+    optionally summed within ``cluster`` (``cluster = id``: repeated samples of one patient):
+    ``var S(t) = S(t)^2 sum_c (sum_{i in c} w_i U_i(t))^2`` with ``U_i`` the derivative of log S(t)
+    in the weight of row i (:mod:`._km_ij`); the CI then uses ``se(log S) = std_err / S``, as survfit.
 
     Parameters
     ----------
@@ -164,6 +183,10 @@ def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95, conf_type: str = "l
         Follow-up times (> 0) and 0/1 event indicators.
     ci : float
         Confidence level. conf_type : {"log", "log-log", "plain"}. weights : array-like, optional.
+    variance : {"greenwood", "robust"}
+        Greenwood's variance (default) or the infinitesimal jackknife (``robust = TRUE``).
+    cluster : array-like, optional
+        Cluster ids for the robust variance (needs ``variance="robust"``).
 
     Returns
     -------
@@ -182,14 +205,22 @@ def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95, conf_type: str = "l
     ([0.6, 0.6, 0.3, 0.3], 4.0)
     >>> km.at([2.5]).surv.tolist()
     [0.6]
+    >>> rob = kaplan_meier([2, 2, 3, 4, 5], [1, 1, 0, 1, 0], weights=[1, 2, 1, 1, 1], variance="robust")
+    >>> rob.std_err.round(4).tolist()
+    [0.2357, 0.2357, 0.2125, 0.2125]
     """
     if not 0 < ci < 1:
         raise StatsError(f"ci must be in (0, 1), got {ci!r}")
     if conf_type not in _CONF_TYPES:
         raise StatsError(f"conf_type must be one of {_CONF_TYPES}, got {conf_type!r}")
+    if variance not in _VARIANCES:
+        raise StatsError(f"variance must be one of {_VARIANCES}, got {variance!r}")
+    if cluster is not None and variance != "robust":
+        raise StatsError("cluster= is used by the robust variance only; pass variance='robust' with it")
     t, e = check_time_event(time, event, min_events=0)
     n = t.shape[0]
     w = np.ones(n) if weights is None else _weights(weights, n)
+    cl = (np.arange(n) if cluster is None else _clusters(cluster, n)) if variance == "robust" else None
     order = np.argsort(t, kind="stable")
     ts, es, ws = t[order], e[order].astype(np.float64), w[order]
     uniq, first = np.unique(ts, return_index=True)
@@ -200,6 +231,8 @@ def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95, conf_type: str = "l
         surv = np.cumprod(np.where(n_risk > 0, 1.0 - n_event / n_risk, 1.0))
         inc = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
     se_log = np.sqrt(np.cumsum(inc))
+    if cl is not None:
+        se_log = np.sqrt(robust_var_log(ts, es, ws, cl[order], first, n_risk, n_event))
     z = _st.norm.ppf(0.5 + ci / 2.0)
     lower, upper = _bands(surv, se_log, z, conf_type)
     with np.errstate(invalid="ignore"):
@@ -221,4 +254,5 @@ def kaplan_meier(time: Any, event: Any, *, ci: float = 0.95, conf_type: str = "l
         n=int(n),
         n_events=int(e.sum()),
         conf_type=conf_type,
+        variance=variance,
     )

@@ -70,6 +70,52 @@ def _o_e_v(t: np.ndarray, e: np.ndarray, gi: np.ndarray, k: int, rho: float = 0.
     return (w[:, None] * dd).sum(axis=0), expected, var
 
 
+def _o_e_v_weighted(t: np.ndarray, e: np.ndarray, gi: np.ndarray, k: int,
+                    w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Case-weighted O, E and the Breslow score-test covariance in one stratum: at each event time
+    ``E_g += D N_g / N`` and ``V_gh += D (N_g / N)(delta_gh - N_h / N)`` with weighted N, N_g, D."""
+    uniq, tinv = np.unique(t, return_inverse=True)
+    tinv = tinv.reshape(-1)
+    at = np.zeros((uniq.shape[0], k))
+    np.add.at(at, (tinv, gi), w)
+    dt = np.zeros((uniq.shape[0], k))
+    np.add.at(dt, (tinv[e == 1], gi[e == 1]), w[e == 1])
+    n_risk_g = np.cumsum(at[::-1], axis=0)[::-1]
+    keep = (dt.sum(axis=1) > 0) & (n_risk_g.sum(axis=1) > 0)
+    nr, dd = n_risk_g[keep], dt[keep]
+    n_tot, d_tot = nr.sum(axis=1), dd.sum(axis=1)
+    frac = nr / n_tot[:, None]
+    expected = (frac * d_tot[:, None]).sum(axis=0)
+    var = np.diag((d_tot[:, None] * frac).sum(axis=0)) - (frac * d_tot[:, None]).T @ frac
+    return dd.sum(axis=0), expected, var
+
+
+def _check_weighted(w: np.ndarray, e: np.ndarray, gi: np.ndarray, levels: np.ndarray) -> None:
+    """A weighted log-rank needs an event of positive weight and positive total weight in every group."""
+    if not (w * e).sum() > 0:
+        raise StatsError("every event has weight 0: the weighted log-rank has no events to compare; "
+                         "give the events positive weights")
+    empty = [v.item() if hasattr(v, "item") else v for v in levels[np.bincount(gi, weights=w, minlength=len(levels)) <= 0]]
+    if empty:
+        raise StatsError(f"group(s) {empty} have total weight 0 and cannot be compared; give them positive "
+                         "weights or leave them out")
+
+
+def _robust_var(t: np.ndarray, e: np.ndarray, gi: np.ndarray, k: int, w: np.ndarray, cluster: Any) -> np.ndarray:
+    """Robust covariance of O - E: ``D'D`` with D the weighted Breslow score residuals at beta = 0 of the k
+    group indicators, summed within clusters (the robust score test of ``coxph(..., weights = w)``)."""
+    from .cox_robust import _cluster_sum
+    from .cox_weighted import _WeightedCoxData
+
+    keep = w > 0  # a row of weight 0 adds nothing to the risk sets or the residuals
+    cl = None if cluster is None else np.asarray(cluster)[keep]
+    data = _WeightedCoxData(t[keep], e[keep].astype(np.float64), np.eye(k)[gi[keep]], False, w[keep])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = data.residuals(np.zeros(k))
+    dmat, _ = _cluster_sum(res, cl, data.order, int(keep.sum()))
+    return dmat.T @ dmat
+
+
 def _trend_scores(scores: Sequence[float] | None, levels: np.ndarray) -> np.ndarray:
     k = levels.shape[0]
     if scores is not None:
@@ -106,6 +152,9 @@ def logrank(
     trend: bool = False,
     scores: Sequence[float] | None = None,
     rho: float = 0.0,
+    weights: Any = None,
+    robust: bool = False,
+    cluster: Any = None,
 ) -> LogrankResult:
     r"""Log-rank test for k groups, as ``survival::survdiff(Surv(time, event) ~ group)``.
 
@@ -125,6 +174,18 @@ def logrank(
     Peto-Peto modification of the Gehan-Wilcoxon test, which weights early differences more.
     The reported ``observed`` and ``expected`` are then the weighted sums, as survdiff prints them.
 
+    With case ``weights`` (finite, >= 0; survdiff has none) ``n_g``, ``n`` and ``d`` are sums of
+    weights and the covariance is that of the score test of a weighted Cox model with Breslow ties and
+    one indicator per group 2..k, ``V_gh = sum_t d (n_g/n)(delta_gh - n_h/n)``: the test equals
+    ``summary(coxph(Surv(time, event) ~ factor(group) [+ strata(s)], weights = w, ties =
+    "breslow"))$sctest`` (and, for ``trend``, the same with the numeric score as the covariate). It has
+    no ``d (n - d)/(n - 1)`` hypergeometric factor, so with unit weights and tied times it is slightly
+    smaller than survdiff's statistic (equal without ties). ``rho`` must then be 0. That variance
+    treats the weights as frequencies (the statistic doubles when they do); for sampling or
+    inverse-probability weights pass ``robust=True``: ``variance`` is then ``D'D`` with D the weighted
+    score residuals of the group indicators at beta = 0, summed within ``cluster`` if given, and the
+    test is coxph's robust score test (``summary(fit)$robscore``; not with ``strata``).
+
     Examples
     --------
     >>> r = logrank([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 1], ["a", "a", "a", "b", "b", "b"])
@@ -135,17 +196,35 @@ def logrank(
     n = t.shape[0]
     if not (isinstance(rho, (int, float)) and math.isfinite(rho) and rho >= 0):
         raise StatsError(f"rho must be a finite number >= 0 (0 = log-rank, 1 = Peto-Peto), got {rho!r}")
+    wts = None
+    if (robust or cluster is not None) and weights is None:
+        weights = np.ones(n)
+    if cluster is not None and not robust:
+        raise StatsError("cluster= is used by the robust variance only; pass robust=True with it")
+    if robust and strata is not None:
+        raise StatsError("the robust weighted log-rank is not available with strata; leave out strata or robust")
+    if weights is not None:
+        from .km import _weights
+        wts = _weights(weights, n)
+        if rho != 0:
+            raise StatsError("rho must be 0 with case weights (the weighted test is the Cox score test); "
+                             "leave out rho or weights")
     levels, gi = _codes(group, n, "group")
     k = levels.shape[0]
     if k < 2:
         raise StatsError(f"log-rank test needs at least 2 groups, found {k}")
+    if wts is not None:
+        _check_weighted(wts, e, gi, levels)
     s_idx = np.zeros(n, dtype=np.int64) if strata is None else _codes(strata, n, "strata")[1]
     n_strata = int(s_idx.max()) + 1
     obs, exp_, var = np.zeros(k), np.zeros(k), np.zeros((k, k))
     for s in range(n_strata):
         m = s_idx == s
-        o_s, e_s, v_s = _o_e_v(t[m], e[m], gi[m], k, float(rho))
+        o_s, e_s, v_s = (_o_e_v(t[m], e[m], gi[m], k, float(rho)) if wts is None
+                         else _o_e_v_weighted(t[m], e[m], gi[m], k, wts[m]))
         obs, exp_, var = obs + o_s, exp_ + e_s, var + v_s
+    if robust:
+        var = _robust_var(t, e, gi, k, wts, cluster)
     chisq, df = _chisq(obs - exp_, var, exp_, _trend_scores(scores, levels) if trend else None)
     return LogrankResult(
         chisq=chisq,

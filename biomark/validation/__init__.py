@@ -159,6 +159,7 @@ def validate(
     seed: int = 0,
     harmonise: str = "none",
     cluster: str | None = None,
+    oe_bootstrap: int = 0,
     strata: str | None = None,
     weights: str | None = None,
     rmst_tau: float | None = None,
@@ -166,6 +167,7 @@ def validate(
     scheduler: Any = None,
     progress: Progress = None,
     command: str | None = None,
+    plan: Any = None,
 ) -> ValidationResult:
     """Fit and validate ``panel`` on ``cohort`` and check every marker's direction against the spec.
 
@@ -211,6 +213,11 @@ def validate(
     cluster
         A clinical column of centres or batches: internal-external cross-validation leaves one out in turn
         (with several cohorts and no ``cluster``, each cohort is a cluster); see :mod:`biomark.validation.iecv`.
+    oe_bootstrap
+        Survival, with validation cohorts or ``cluster``: refit the training fit on this many bootstrap
+        resamples of its rows so that the CI of O:E at each horizon also counts the training fit's
+        uncertainty (:mod:`biomark.validation.transport_horizon`); 0 (default): the validation cohort's
+        sampling error only.
     strata, weights, rmst_tau
         Survival only (section ``survival.options``, :mod:`biomark.validation.survival_options`): a clinical
         column of strata (stratified Cox HR and stratified C of the panel score), a clinical column of case
@@ -219,6 +226,10 @@ def validate(
     seed, n_jobs, scheduler, progress, command
         Every random choice derives from ``seed`` (identical results for any ``n_jobs``); ``scheduler``: a
         dask.distributed address or Client; ``progress(stage, done, total)``; the command line to record.
+    plan
+        A pre-registration plan (path, dict or :class:`biomark.plan.Plan`, from ``biomark plan``): refused
+        (:class:`InputError` naming the first difference) unless the spec's hash and every planned setting
+        match; the result then records it (section ``plan``, :mod:`biomark.plan`).
 
     Returns
     -------
@@ -236,6 +247,11 @@ def validate(
     'biomark.validation/1'
     """
     args = dict(locals())
+    prereg = None
+    if args["plan"] is not None:  # pre-registration: refuse before any outcome is read
+        from biomark.plan import check_validate
+
+        prereg = check_validate(args["plan"], args)
     plan = _plan(args)
     with pywarnings.capture() as caught:  # convergence warnings go into the result, not on stderr
         with backend(scheduler):
@@ -243,7 +259,7 @@ def validate(
         direction = _directions(plan, ev)
         ext = _external(plan, ev, direction) if len(plan.cohorts) > 1 and ev.section is not None else None
         extra = {"transport": checks.transport_checks(plan.panel, plan.endpoint, plan.cohorts, direction),
-                 "iecv": iecv.iecv(plan, ev, _marker_matrix) if ev.section is not None else None}
+                 "iecv": iecv.iecv(plan, ev, _marker_matrix) if ev.section is not None else None, "plan": prereg}
     ev.warnings.extend(pywarnings.summarise(caught))
     result = _assemble(plan, ev, direction, ext, extra)
     object.__setattr__(result, "updated_model", ext.updated_model if ext is not None else None)
@@ -312,7 +328,26 @@ def _plan(a: dict[str, Any]) -> _Plan:
             settings[key] = float(a[key]) if key == "rmst_tau" else a[key]
     if a["groups"] is not None:
         settings["groups"] = horizon_mod.parse_groups(a["groups"])
+    if a["harmonise"] != "none":  # recorded only when given, as above: results of earlier runs are unchanged
+        settings["harmonise"] = a["harmonise"]
+    if a["cluster"] is not None:
+        settings["cluster"] = a["cluster"]
+    if a["oe_bootstrap"]:
+        _check_oe_bootstrap(a["oe_bootstrap"], ep, len(cohorts), a["cluster"])
+        settings["oe_bootstrap"] = int(a["oe_bootstrap"])
     return _Plan(panel, cohorts, ep, method, est, settings, a)
+
+
+def _check_oe_bootstrap(b: Any, ep: Any, n_cohorts: int, cluster: str | None) -> None:
+    """``oe_bootstrap``: 0, or at least 2 refits of a survival endpoint that is validated elsewhere."""
+    if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or b < 2:
+        raise InputError(f"--oe-bootstrap must be 0 (off) or a whole number of refits >= 2 (200 is usual), not {b!r}")
+    if ep.kind != "survival":
+        raise InputError(f"--oe-bootstrap applies to the O:E at a horizon of a survival endpoint; endpoint '{ep.id}' "
+                         f"is {ep.kind}: leave it out")
+    if n_cohorts < 2 and cluster is None:
+        raise InputError("--oe-bootstrap needs a cohort to validate on: give --validation-expression/"
+                         "--validation-clinical or --cluster COLUMN, or leave it out")
 
 
 def _check_codings(codings: dict[str, Any], ep: Any, time_unit: str | None) -> None:
@@ -491,7 +526,7 @@ def _external(plan: _Plan, ev: _Evaluation, direction: dict[str, Any]) -> Extern
     train_outcome = {"time": dk["time"], "event": dk["event"]} if dk.get("kind") == "survival" else None
     out = external(plan.cohorts, lambda c: _marker_matrix(plan.panel, c), plan.endpoint, ev.fitted, data,
                    kw["outcome"], kw["time"], kw["event"], kw["ci"], train_X=ev.X, harmonise=kw["harmonise"],
-                   seed=kw["seed"], train_outcome=train_outcome)
+                   seed=kw["seed"], train_outcome=train_outcome, oe_bootstrap=kw["oe_bootstrap"])
     ev.warnings.extend(out.warnings or [])
     return out
 

@@ -49,11 +49,13 @@ class ExternalOutcome:
 def external(cohorts: Sequence[Cohort], levels: Callable[[Cohort], pd.DataFrame], ep: Any, fitted: Any,
              data: dict[str, Any], outcome: str | None, time: str | None, event: str | None,
              ci: float, *, train_X: pd.DataFrame | None = None, harmonise: str = "none",
-             seed: int = 0, train_outcome: dict[str, np.ndarray] | None = None) -> ExternalOutcome:
+             seed: int = 0, train_outcome: dict[str, np.ndarray] | None = None,
+             oe_bootstrap: int = 0) -> ExternalOutcome:
     """Rows per cohort (the first is the training cohort), the pooled estimates and the typed section.
 
     ``train_outcome`` (survival): the training rows' ``time`` and ``event`` (aligned with ``train_X``), from
-    which the absolute risks at the training horizons are predicted for each validation cohort.
+    which the absolute risks at the training horizons are predicted for each validation cohort;
+    ``oe_bootstrap``: refits of the training fit for the O:E CI with its uncertainty (:func:`train_horizons`).
     """
     if ep.kind not in ("binary", "survival"):
         return ExternalOutcome([], None, None)
@@ -67,29 +69,62 @@ def external(cohorts: Sequence[Cohort], levels: Callable[[Cohort], pd.DataFrame]
     ref = train_X if train_X is not None else levels(cohorts[0])
     ref = ref.reindex(columns=list(fitted.markers_))
     before = [x.reindex(columns=ref.columns) for _, _, x in vals]
-    after = harm.harmonise(harmonise, ref, [(c.name, x) for (c, _, _), x in zip(vals, before, strict=True)])
+    notes: list[str] = []
+    after = harm.harmonise(harmonise, ref, [(c.name, x) for (c, _, _), x in zip(vals, before, strict=True)], notes)
     vals = [(c, o, x) for (c, o, _), x in zip(vals, after, strict=True)]
     hs = {"method": harmonise, "reference": cohorts[0].name, "assumption": harm.ASSUMPTION[harmonise]}
     names = [cohorts[0].name] + [c.name for c, _, _ in vals]
     hs["diagnostics"] = harm.diagnostics(names, [ref, *before], [ref, *after])
+    if notes:
+        hs["fallback"] = notes[0]
     if ep.kind == "binary":
-        return _binary(cohorts, vals, fitted, data["binary"], ci, seed, hs)
-    train = _train_horizons(fitted, data["survival"], train_X, train_outcome)
-    return _survival(cohorts, vals, fitted, data["survival"], ci, hs, train)
+        out = _binary(cohorts, vals, fitted, data["binary"], ci, seed, hs)
+    else:
+        train = train_horizons(fitted, data["survival"], train_X, train_outcome, boot=oe_bootstrap, seed=seed)
+        out = _survival(cohorts, vals, fitted, data["survival"], ci, hs, train)
+    out.warnings = notes + (out.warnings or [])
+    return out
 
 
-def _train_horizons(fitted: Any, sv: dict[str, Any], train_X: pd.DataFrame | None,
-                    o: dict[str, np.ndarray] | None) -> dict[str, Any] | None:
-    """The training rows and horizons the validation cohorts' absolute risks come from (None: not available)."""
+def train_horizons(fitted: Any, sv: dict[str, Any], train_X: pd.DataFrame | None,
+                   o: dict[str, np.ndarray] | None, boot: int = 0, seed: int = 0) -> dict[str, Any] | None:
+    """The training rows and horizons the validation cohorts' absolute risks come from (None: not available).
+
+    ``boot`` > 0: also ``boot_models``, the model refitted (a clone of ``fitted``, preprocessing included) on
+    ``boot`` bootstrap resamples of the training rows drawn from ``seed``, each with its resampled rows' score,
+    time and event; a resample the model cannot be fitted on is left out (the section counts the refits used).
+    """
     hz = sv.get("horizon")
     if o is None or train_X is None or not isinstance(hz, dict):
         return None
     if "error" in hz:  # every training horizon dropped: each validation cohort says so
         return {"horizons": [], "unit": sv.get("time_unit") or ""}
-    return {"time": np.asarray(o["time"], float), "event": np.asarray(o["event"], int),
-            "score": np.asarray(fitted.panel_score(train_X), float),
-            "fitted_cox": getattr(fitted, "method_", None) == "cox", "horizons": list(hz["horizons"]),
-            "unit": hz.get("time_unit") or sv.get("time_unit") or ""}
+    out = {"time": np.asarray(o["time"], float), "event": np.asarray(o["event"], int),
+           "score": np.asarray(fitted.panel_score(train_X), float),
+           "fitted_cox": getattr(fitted, "method_", None) == "cox", "horizons": list(hz["horizons"]),
+           "unit": hz.get("time_unit") or sv.get("time_unit") or ""}
+    if boot:
+        out["boot_models"] = _boot_models(fitted, train_X, out["time"], out["event"], boot, seed)
+    return out
+
+
+def _boot_models(fitted: Any, X: pd.DataFrame, time: np.ndarray, event: np.ndarray, B: int,
+                 seed: int) -> list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]]:
+    """(refit, its score of the resampled rows, their time, their event) for B bootstrap resamples."""
+    from sklearn.base import clone
+
+    rng = np.random.default_rng([int(seed), 18, 1])  # one stream for the O:E bootstrap, apart from the others
+    n, out = len(time), []
+    for _ in range(B):
+        i = rng.integers(0, n, n)
+        Xb, tb, eb = X.iloc[i], time[i], event[i]
+        try:
+            m = clone(fitted)
+            m = m.fit(Xb, np.column_stack([tb, eb])) if getattr(fitted, "method_", None) == "cox" else m.fit(Xb)
+            out.append((m, np.asarray(m.panel_score(Xb), float), tb, eb))
+        except (stats.StatsError, ValueError):
+            continue
+    return out
 
 
 def _binary(cohorts, vals, fitted, b, ci, seed, hs) -> ExternalOutcome:

@@ -12,6 +12,8 @@ z-scores learned on one platform do not carry to another. Three choices (``harmo
   training cohort is the reference batch, its parameters are frozen, each validation cohort is adjusted
   onto it alone; the training data never move. Same assumption, with empirical Bayes shrinkage across
   markers. Missing values are filled with the cohort's own median before adjusting (and left filled).
+  With a single marker there is nothing to pool across: each cohort's own location and scale are removed
+  without shrinkage (:data:`ONE_MARKER`, reported as a warning; ``sva::ComBat`` stops with an error then).
 
 Diagnostics: per-batch marker means before and after, and the first two principal components (centred
 and scaled on the training cohort, loadings from it) of every sample (the first 2000 per batch), before
@@ -39,8 +41,17 @@ ASSUMPTION = {
 }
 
 
-def harmonise(method: str, train: pd.DataFrame, others: list[tuple[str, pd.DataFrame]]) -> list[pd.DataFrame]:
-    """The validation matrices on the training scale (``train`` and its parameters are never changed)."""
+ONE_MARKER = ("ComBat with one marker: no empirical Bayes prior can be estimated across markers (sva::ComBat stops "
+              "with an error), so each cohort's own mean and SD of the marker were removed without shrinkage "
+              "(location/scale adjustment onto the training cohort, Johnson et al. 2007 before the EB step)")
+
+
+def harmonise(method: str, train: pd.DataFrame, others: list[tuple[str, pd.DataFrame]],
+              warnings: list[str] | None = None) -> list[pd.DataFrame]:
+    """The validation matrices on the training scale (``train`` and its parameters are never changed).
+
+    ``warnings``: a list the one-marker ComBat fallback's warning is appended to (once).
+    """
     if method not in METHODS:
         raise InputError(f"harmonise must be one of {', '.join(METHODS)}, not {method!r}")
     if method == "none":
@@ -63,6 +74,8 @@ def harmonise(method: str, train: pd.DataFrame, others: list[tuple[str, pd.DataF
             fit = stats.combat_reference(ref.to_numpy(float), filled.to_numpy(float))
         except stats.StatsError as err:
             raise InputError(f"{name}: ComBat: {err}") from None
+        if not fit.empirical_bayes and warnings is not None and ONE_MARKER not in warnings:
+            warnings.append(ONE_MARKER)
         out.append(pd.DataFrame(fit.adjusted, index=x.index, columns=cols))
     return out
 

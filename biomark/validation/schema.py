@@ -536,6 +536,9 @@ class Settings:
     strata: str | None = _opt()
     weights: str | None = _opt()
     rmst_tau: float | None = _opt()
+    harmonise: str | None = _opt()  # recorded when not "none" (issue 18); absent: values used as measured
+    cluster: str | None = _opt()  # the --cluster column of internal-external CV, when given
+    oe_bootstrap: int | None = _opt()  # refits of the training fit for the O:E-at-t CI, when given
 
 
 @dataclass(frozen=True)
@@ -590,6 +593,7 @@ class ValidationData:
     transport: list[TransportCheck] | None = _opt()
     external: ExternalSection | None = _opt()
     iecv: IECVSection | None = _opt()
+    plan: PlanRecord | None = _opt()
 
 
 def parse(data: dict[str, Any], *, strict: bool = True) -> ValidationData:
@@ -632,4 +636,5 @@ def write_json_schema() -> None:
 from biomark.validation.schema_added import AddedValueSection, DirectionAdjusted  # noqa: E402  (uses NotAssessed, defined above)
 from biomark.validation.schema_horizon import HorizonSection  # noqa: E402  (kept apart: this module stays small)
 from biomark.validation.schema_nomogram import NomogramSection  # noqa: E402  (issue 17, item 6)
+from biomark.validation.schema_plan import PlanRecord  # noqa: E402  (issue 19: pre-registration)
 from biomark.validation.schema_survival_options import SurvivalOptions  # noqa: E402  (issue 20)

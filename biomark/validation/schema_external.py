@@ -28,7 +28,7 @@ from biomark.validation.schema import (
 
 __all__ = ["BatchDiagnostics", "ExternalBinaryCohort", "ExternalCalibration", "ExternalSection",
            "ExternalHorizon", "ExternalHorizonPoint", "ExternalSurvivalCohort", "HarmonisationSection", "IECVCluster", "IECVSection", "ModelUpdateSection",
-           "OERatio", "PCAPoints", "PooledMetric", "TransportCheck", "UpdateStep"]
+           "OEBootstrap", "OERatio", "PCAPoints", "PooledMetric", "TransportCheck", "UpdateStep"]
 
 
 
@@ -52,6 +52,7 @@ class ExternalCalibration(Embeds):
     citl_se: float
     slope_se: float
     oe: OERatio
+    brier_se: float | None = _opt()
     smooth: SmoothCurve | None = _opt()
     binned: BinnedCurve | None = _opt()
     curve_error: str | None = _opt()
@@ -131,6 +132,21 @@ class ExternalHorizonPoint:
     auc_upper: float
     n_cases: int
     n_controls: int
+    # with oe_bootstrap: SE(log E) of the training fit, the combined SE(log O:E) and its CI
+    oe_se_log_training: float | None = _opt()
+    oe_se_log_total: float | None = _opt()
+    oe_lower_total: float | None = _opt()
+    oe_upper_total: float | None = _opt()
+
+
+@dataclass(frozen=True)
+class OEBootstrap:
+    """How the training fit's uncertainty entered the O:E CI (:func:`biomark.stats.oe_with_training_error`)."""
+
+    requested: int
+    n_boot: int
+    method: str
+    error: str | None = _opt()
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,7 @@ class ExternalHorizon:
     recalibration_coef: float | None
     dropped: list[str]
     points: list[ExternalHorizonPoint]
+    oe_bootstrap: OEBootstrap | None = _opt()
 
 
 @dataclass(frozen=True)
@@ -197,6 +214,7 @@ class HarmonisationSection:
     reference: str
     assumption: str
     diagnostics: BatchDiagnostics | NotAssessed | None = _opt()
+    fallback: str | None = _opt()  # ComBat with one marker: location/scale without empirical Bayes shrinkage
 
 
 @dataclass(frozen=True)
@@ -219,6 +237,8 @@ class IECVCluster:
     n_events: int
     estimates: dict[str, float | None]
     skipped: str | None = _opt()
+    calibration: ExternalCalibration | NotAssessed | None = _opt()  # binary: the val.prob set (no curves)
+    horizon: ExternalHorizon | NotAssessed | None = _opt()  # survival: risks at t from the other clusters' fit
 
 
 @dataclass(frozen=True)

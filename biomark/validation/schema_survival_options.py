@@ -5,9 +5,35 @@ and the RMST of its score groups, present only when ``validate`` was given ``str
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from biomark.validation.schema import NotAssessed
+
+
+@dataclass(frozen=True)
+class WeightedLogrank:
+    """Case-weighted log-rank of the two score groups: the Breslow Cox score test with weights, with the
+    model-based variance (``chisq``, ``p``; weights as frequencies) and the robust one (scale-free)."""
+
+    chisq: float
+    df: int
+    p: float
+    robust_chisq: float
+    robust_p: float
+    split: str
+
+
+@dataclass(frozen=True)
+class WeightedKMGroup:
+    """Weighted Kaplan-Meier median of one score group with its robust (infinitesimal-jackknife) CI."""
+
+    group: str
+    n: int
+    weight: float
+    events: float
+    median: float | None
+    median_lower: float | None
+    median_upper: float | None
 
 
 @dataclass(frozen=True)
@@ -39,6 +65,8 @@ class WeightedHR:
     hr_ci_low: float
     hr_ci_high: float
     robust_score: float
+    logrank: WeightedLogrank | NotAssessed | None = field(default=None, metadata={"omit": True})
+    km: list[WeightedKMGroup] | None = field(default=None, metadata={"omit": True})
 
 
 @dataclass(frozen=True)

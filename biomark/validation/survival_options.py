@@ -4,7 +4,10 @@
   separate baseline hazard per stratum (:func:`biomark.stats.cox_stratified`, R ``coxph(... +
   strata(g))``) and Harrell's C over pairs within strata (:func:`biomark.stats.concordance_stratified`).
 * ``weights``: a clinical column of case weights (>= 0). The HR per SD from a weighted Cox model with
-  the robust (sandwich) SE (:func:`biomark.stats.cox_weighted`, R ``coxph(..., weights = w)``).
+  the robust (sandwich) SE (:func:`biomark.stats.cox_weighted`, R ``coxph(..., weights = w)``); the
+  weighted log-rank of the median split (``logrank(weights=)``, model-based and robust score tests of
+  ``coxph(..., weights = w, ties = "breslow")``) and the weighted KM median of each half with the
+  infinitesimal-jackknife CI (``kaplan_meier(weights=, variance="robust")``, R ``survfit(robust = TRUE)``).
 * ``rmst_tau``: the restricted mean survival time up to ``tau`` in the two groups of the survival
   section's Kaplan-Meier curves (the panel score split at its median), with the difference and ratio
   high vs low and their CIs (:func:`biomark.stats.rmst`, survRM2's definitions).
@@ -120,7 +123,36 @@ def _weighted(time: np.ndarray, event: np.ndarray, z: np.ndarray, w: np.ndarray,
     return {"column": name, "coef": float(fit.coef[0]), "robust_se": float(fit.se[0]),
             "naive_se": float(fit.naive_se[0]), "p": float(fit.p[0]), "hr": float(fit.hr[0]),
             "hr_ci_low": float(fit.hr_ci_low[0]), "hr_ci_high": float(fit.hr_ci_high[0]),
-            "robust_score": float(fit.robust_score)}
+            "robust_score": float(fit.robust_score), **_weighted_groups(time, event, z, w, ci)}
+
+
+def _weighted_groups(time: np.ndarray, event: np.ndarray, score: np.ndarray, w: np.ndarray,
+                     ci: float) -> dict[str, Any]:
+    """With case weights, the median split of the survival section compared by the weighted log-rank
+    (:func:`biomark.stats.logrank` ``weights=``: the Breslow Cox score test, model-based and robust) and
+    the weighted KM median
+    per group with the infinitesimal-jackknife (robust) CI (``kaplan_meier(variance="robust")``)."""
+    high = median_groups(score)
+    out: dict[str, Any] = {}
+    try:
+        lr = stats.logrank(time, event, high, weights=w)
+        rob = stats.logrank(time, event, high, weights=w, robust=True)
+        out["logrank"] = {"chisq": float(lr.chisq), "df": int(lr.df), "p": float(lr.p),
+                          "robust_chisq": float(rob.chisq), "robust_p": float(rob.p),
+                          "split": "median of the panel score"}
+    except stats.StatsError as err:
+        out["logrank"] = {"error": str(err)}
+    groups = []
+    for k, name in ((0, "low"), (1, "high")):
+        m = high == k
+        if not m.any():
+            continue
+        km = stats.kaplan_meier(time[m], event[m], weights=w[m], variance="robust", ci=ci)
+        groups.append({"group": name, "n": int(m.sum()), "weight": float(w[m].sum()),
+                       "events": float((w[m] * event[m]).sum()), "median": km.median,
+                       "median_lower": km.median_lower, "median_upper": km.median_upper})
+    out["km"] = groups
+    return out
 
 
 def _rmst(time: np.ndarray, event: np.ndarray, score: np.ndarray, tau: float, ci: float) -> dict[str, Any]:

@@ -5,12 +5,12 @@ harmonisation, :mod:`biomark.validation.harmonise`).
 
 * Binary: AUC with its DeLong CI; the ``rms::val.prob`` set (calibration intercept and slope,
   calibration-in-the-large, Brier, Emax/Eavg/E90, Spiegelhalter, the lowess and grouped curves) with the SEs
-  of the logistic recalibration (:func:`biomark.stats.update_model`); O:E = Σy / Σp with SE(log O:E) =
+  of the logistic recalibration (:func:`biomark.stats.update_model`), the Brier score's SE (:func:`brier_se`); O:E = Σy / Σp with SE(log O:E) =
   √((1 − O/n)/O) (Debray et al. 2017); net benefit; the three model updates and the closed test's choice
   (Vergouwe et al. 2017).
 * Survival: Harrell's C with its SE; for a fitted Cox model the calibration slope (the coefficient of its
-  linear predictor in a Cox model on the cohort, Van Houwelingen 2000). Risks at a horizon (O:E and Brier
-  at t, AUC(t)) need the horizon analysis and are written as not assessed.
+  linear predictor in a Cox model on the cohort, Van Houwelingen 2000); risks at each horizon (O:E and
+  Brier at t, AUC(t)) from the training fit (:mod:`biomark.validation.transport_horizon`).
 * Pooled over the validation cohorts by REML with the Hartung–Knapp–Sidik–Jonkman adjustment and a
   prediction interval (:func:`biomark.stats.random_effects`): AUC and C on the logit scale, O:E on the log
   scale, calibration slope and calibration-in-the-large as they are (Debray 2017; Snell 2018); at each
@@ -32,12 +32,13 @@ from biomark.errors import InputError
 from biomark.model.data import score_matrix
 from biomark.validation import transport_horizon as th
 
-HORIZON = ("risks at a horizon need the training cohort's times and events (external(train_outcome=...)); "
-           "internal-external cross-validation reports C and the calibration slope only")
+HORIZON = ("risks at a horizon need the training rows' times and events (external(train_outcome=...)) and the "
+           "training cohort's horizons (its 'Risk at the horizon' section)")
 _EPS = 1e-12
 _GRID = np.round(np.arange(0.01, 1.0, 0.01), 2)
 METRIC_LABELS = {"auc": "AUC (logit scale)", "oe": "O:E (log scale)", "slope": "calibration slope",
-                 "citl": "calibration-in-the-large", "c": "Harrell's C (logit scale)"}
+                 "citl": "calibration-in-the-large", "c": "Harrell's C (logit scale)",
+                 "intercept": "calibration intercept (logistic recalibration)", "brier": "Brier score"}
 
 
 def _na(reason: str) -> dict[str, str]:
@@ -70,6 +71,16 @@ def oe_ratio(y: np.ndarray, p: np.ndarray, ci: float) -> dict[str, Any]:
             "observed": int(o), "expected": e}
 
 
+def brier_se(y: np.ndarray, p: np.ndarray) -> float:
+    """SE of the Brier score as the mean of ``(p - y)^2``: the sample SD (n − 1) of the squared errors over √n.
+
+    The Brier score is a mean of independent terms given the predictions (Bradley, Schwartz & Hashino 2008,
+    Weather and Forecasting 23:992); used to pool it across settings as it is.
+    """
+    e = (np.asarray(p, float) - np.asarray(y, float)) ** 2
+    return float(np.std(e, ddof=1) / np.sqrt(e.size))
+
+
 def _calibration(y: np.ndarray, p: np.ndarray, upd: Any, ci: float, seed: int, curves: bool = True) -> dict[str, Any]:
     try:
         cal = stats.calibration(y, p, extreme="drop").to_dict()
@@ -77,6 +88,7 @@ def _calibration(y: np.ndarray, p: np.ndarray, upd: Any, ci: float, seed: int, c
         return _na(str(err))
     cal["citl_se"] = upd.citl_se if upd is not None else None
     cal["slope_se"] = upd.slope_se if upd is not None else None
+    cal["brier_se"] = brier_se(y, p)
     cal["oe"] = oe_ratio(y, p, ci)
     if not curves:
         return cal
@@ -147,7 +159,8 @@ def survival_cohort(name: str, time: np.ndarray, event: np.ndarray, fitted: Any,
         return row
     s = fitted.panel_score(X)
     if train is not None:
-        row["horizon"], w = th.horizon_cohort(name, time, event, s, train, ci)
+        boot = [(s_b, t_b, e_b, np.asarray(m.panel_score(X), float)) for m, s_b, t_b, e_b in train.get("boot_models", ())]
+        row["horizon"], w = th.horizon_cohort(name, time, event, s, train, ci, boot=boot or None)
         if warnings is not None:
             warnings.extend(w)
     h = stats.concordance(time, event, s, method="harrell")
@@ -174,7 +187,9 @@ def _estimates(row: dict[str, Any], kind: str) -> dict[str, tuple[float, float] 
         return {"auc": (row["auc"]["auc"], row["auc"]["se"]) if ok(row.get("auc")) else None,
                 "oe": (cal["oe"]["oe"], cal["oe"]["se_log"]) if ok(cal) else None,
                 "slope": (upd["slope"], upd["slope_se"]) if ok(upd) else None,
-                "citl": (upd["citl"], upd["citl_se"]) if ok(upd) else None}
+                "citl": (upd["citl"], upd["citl_se"]) if ok(upd) else None,
+                "intercept": (upd["intercept"], upd["intercept_se"]) if ok(upd) else None,
+                "brier": (cal["brier"], cal["brier_se"]) if ok(cal) and cal.get("brier_se") is not None else None}
     cs = row.get("calibration_slope")
     return {"c": (row["harrell"]["c"], row["harrell"]["se"]) if ok(row.get("harrell")) else None,
             "slope": (cs["slope"], cs["se"]) if ok(cs) else None, **th.estimates(row)}
@@ -182,7 +197,7 @@ def _estimates(row: dict[str, Any], kind: str) -> dict[str, tuple[float, float] 
 
 _POOLERS: dict[str, Callable[..., Any]] = {
     "auc": stats.pool_c_statistic, "c": stats.pool_c_statistic, "oe": stats.pool_oe, "slope": stats.pool_slope,
-    "citl": stats.pool_slope, "brier": stats.pool_slope}
+    "citl": stats.pool_slope, "brier": stats.pool_slope, "intercept": stats.pool_slope}
 
 
 def pool_rows(rows: list[dict[str, Any]], kind: str, ci: float, unit: str = "") -> dict[str, Any]:

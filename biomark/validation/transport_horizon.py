@@ -13,6 +13,13 @@ are the stats functions applied to those risks in the validation cohort:
 
 A horizon a cohort cannot estimate (at or beyond its last follow-up, no event by then, no one still
 at risk after it) is dropped for that cohort with a warning naming the cohort.
+
+With ``oe_bootstrap=B`` (validate's option) the O:E CI also counts the training fit's uncertainty
+(:func:`biomark.stats.oe_with_training_error`): the model is refitted on B bootstrap resamples of the
+training rows (with its baseline hazard, or the fixed rule's recalibration), each predicts this cohort,
+and Var(log O:E) = Var_KM(log O) + Var_boot(log E); the points gain ``oe_se_log_training``,
+``oe_se_log_total``, ``oe_lower_total`` and ``oe_upper_total``. Pooling still uses the validation-only SE:
+the training error is shared by every cohort validated against the same fit, not independent between them.
 """
 
 from __future__ import annotations
@@ -49,12 +56,49 @@ def _point(time: np.ndarray, event: np.ndarray, risk: Any, k: int, h: float, auc
             "auc_upper": float(auc.upper[k]), "n_cases": int(auc.n_cases[k]), "n_controls": int(auc.n_controls[k])}
 
 
+def boot_expected(train: dict[str, Any], boot: list[tuple[np.ndarray, ...]], kept: list[float]) -> np.ndarray:
+    """Mean predicted risk of the validation rows at each horizon under each bootstrap refit (B' x H).
+
+    ``boot``: per refit (training score, time, event of the resampled rows, the refit's score of the validation
+    rows). A refit whose resample cannot predict a horizon (follow-up too short, no event) is left out.
+    """
+    out = []
+    for s_b, t_b, e_b, new_b in boot:
+        try:
+            r_b = horizon_mod.absolute_risk(train["fitted_cox"], s_b, t_b, e_b, kept, score_new=new_b)[0]
+        except stats.StatsError:
+            continue
+        out.append(r_b.risk.mean(axis=0))
+    return np.array(out).reshape(len(out), len(kept))
+
+
+def _with_training_error(points: list[dict[str, Any]], e_boot: np.ndarray, requested: int,
+                         ci: float) -> dict[str, Any]:
+    """Add the combined O:E CI to each point; the section's ``oe_bootstrap`` note."""
+    ok = [k for k, p in enumerate(points) if p["oe_se_log"] is not None]
+    note = {"requested": requested, "n_boot": int(e_boot.shape[0]),
+            "method": "nonparametric bootstrap of the training fit (refitted on resampled training rows, baseline "
+                      "hazard included): Var(log O:E) = Var_KM(log O) + Var_boot(log E)"}
+    if not ok:
+        return note
+    try:
+        r = stats.oe_with_training_error([points[k]["oe"] for k in ok], [points[k]["oe_se_log"] for k in ok],
+                                         e_boot[:, ok], ci=ci)
+    except stats.StatsError as err:
+        return {**note, "error": str(err)}
+    for j, k in enumerate(ok):
+        points[k].update(oe_se_log_training=float(r.se_log_training[j]), oe_se_log_total=float(r.se_log[j]),
+                         oe_lower_total=float(r.lower[j]), oe_upper_total=float(r.upper[j]))
+    return note
+
+
 def horizon_cohort(name: str, time: np.ndarray, event: np.ndarray, score_new: np.ndarray, train: dict[str, Any],
-                   ci: float) -> tuple[dict[str, Any], list[str]]:
+                   ci: float, boot: list[tuple[np.ndarray, ...]] | None = None) -> tuple[dict[str, Any], list[str]]:
     """The ``horizon`` section of one validation cohort and its warnings (horizons dropped, named by cohort).
 
     ``train``: ``time``, ``event``, ``score`` (the training rows), ``fitted_cox`` (a fitted Cox panel model, or a
-    fixed rule to recalibrate), ``horizons`` (the training cohort's) and ``unit``.
+    fixed rule to recalibrate), ``horizons`` (the training cohort's) and ``unit``. ``boot`` (optional): the
+    bootstrap refits of :func:`boot_expected`, for the O:E CI with the training fit's uncertainty.
     """
     hs = train.get("horizons") or []
     if not hs:
@@ -74,9 +118,17 @@ def horizon_cohort(name: str, time: np.ndarray, event: np.ndarray, score_new: np
         points = [_point(time, event, risk, k, h, auc, brier, ci) for k, h in enumerate(kept)]
     except stats.StatsError as err:
         return {"error": f"cohort '{name}': {err}"}, warnings
-    return {"horizons": kept, "time_unit": train["unit"], "risk_source": source + " (fitted on the training cohort "
-            "only; nothing refitted on this cohort)", "recalibration_coef": gamma, "dropped": warnings,
-            "points": points}, warnings
+    out = {"horizons": kept, "time_unit": train["unit"], "risk_source": source + " (fitted on the training cohort "
+           "only; nothing refitted on this cohort)", "recalibration_coef": gamma, "dropped": warnings,
+           "points": points}
+    if boot:
+        e_boot = boot_expected(train, boot, kept)
+        out["oe_bootstrap"] = _with_training_error(points, e_boot, len(boot), ci)
+        if out["oe_bootstrap"]["n_boot"] < len(boot):
+            warnings.append(f"validation cohort '{name}': {len(boot) - out['oe_bootstrap']['n_boot']} of {len(boot)} "
+                            "bootstrap refits of the training fit could not predict every horizon and were left out "
+                            "of the O:E CI")
+    return out, warnings
 
 
 def estimates(row: dict[str, Any]) -> dict[str, tuple[float, float] | None]:

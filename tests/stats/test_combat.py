@@ -63,9 +63,31 @@ def test_frozen_batches_are_independent() -> None:
     np.testing.assert_allclose(alone, _adjusted()[B == "siteB"], atol=0)
 
 
+# tests/data/R/external_combat_one_marker.Rout: sva 3.46.0 stops for one marker ("dim(X) must have a positive
+# length", with or without mean.only); the L/S fallback computed there by hand with R's mean/var on m1
+R_ONE = {"siteB": [6.6675131412, 8.3657695318, 7.9617893024, 8.7886389007, 7.3945951014],
+         "siteC": [8.7135801515, 8.1321854913, 8.5039903211, 8.3461642960, 7.7941412855]}
+R_ONE_MEAN_ONLY = {"siteB": [5.2083490000, 8.8333790000, 7.9710590000, 9.7360190000, 6.7603490000],
+                   "siteC": [8.7691665000, 8.1452465000, 8.5442465000, 8.3748765000, 7.7824765000]}
+
+
+@pytest.mark.parametrize("b", ["siteB", "siteC"])
+def test_one_marker_falls_back_to_location_scale_without_shrinkage(b) -> None:
+    fit = combat_reference(REF[:, :1], X[B == b][:, :1])
+    assert fit.empirical_bayes is False and fit.iterations == 0
+    np.testing.assert_allclose(fit.adjusted[:5, 0], R_ONE[b], atol=1e-8)
+    # by the formula: the batch's own mean and SD (n - 1) replaced by the reference's mean and SD (1/n, as sva)
+    x, r = X[B == b][:, 0], REF[:, 0]
+    np.testing.assert_allclose(fit.adjusted[:, 0], (x - x.mean()) / x.std(ddof=1) * r.std(ddof=0) + r.mean(), atol=1e-12)
+    mo = combat_reference(REF[:, :1], X[B == b][:, :1], mean_only=True)
+    np.testing.assert_allclose(mo.adjusted[:5, 0], R_ONE_MEAN_ONLY[b], atol=1e-8)
+    # with 2+ markers the EB estimates are shrunk: the same marker's adjusted values differ from the fallback
+    assert np.abs(combat_reference(REF, X[B == b]).adjusted[:, 0] - fit.adjusted[:, 0]).max() > 1e-3
+
+
 def test_refuses_bad_input() -> None:
-    with pytest.raises(StatsError, match="at least 2 markers"):
-        combat_reference(REF[:, :1], X[B == "siteB"][:, :1])
+    with pytest.raises(StatsError, match="at least 2 samples in the batch"):
+        combat_reference(REF[:, :1], X[B == "siteB"][:1, :1])
     with pytest.raises(StatsError, match="missing"):
         combat_reference(REF, np.full((3, 6), np.nan))
     with pytest.raises(StatsError, match="same markers"):

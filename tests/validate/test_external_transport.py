@@ -162,6 +162,10 @@ def test_standardise_gives_each_cohort_its_own_z_scores():
     assert b["calibration"]["oe"]["oe"] == pytest.approx(a["calibration"]["oe"]["oe"], rel=1e-9)
     r = biomark.validate(PANEL, [cs[0], shifted], harmonise="standardise", **FAST)
     assert "z-scored on itself" in r.data["external"]["harmonisation"]["assumption"]
+    assert r.data["settings"]["harmonise"] == "standardise" and "cluster" not in r.data["settings"]
+    assert r.sections.settings.harmonise == "standardise"
+    plain = biomark.validate(PANEL, [cs[0], shifted], **FAST).data["settings"]
+    assert "harmonise" not in plain and "cluster" not in plain  # defaults are not written: old results unchanged
 
 
 def test_cluster_column_and_skips():
@@ -174,6 +178,7 @@ def test_cluster_column_and_skips():
     assert iv["clusters"][2]["skipped"] == "fewer than 10 samples (8)"
     assert any("cluster 'C' (centre) skipped" in w for w in r.data["warnings"])
     assert iv["pooled"]["auc"]["k"] == 2
+    assert r.data["settings"]["cluster"] == "centre" and r.sections.settings.cluster == "centre"
     clin["centre"] = "A"
     with pytest.raises(InputError, match="one level only"):
         biomark.validate(PANEL, replace(c, clinical=clin), cluster="centre", **FAST)
@@ -282,3 +287,21 @@ def test_iecv_survival_pools_c():
     c = stats.concordance(o.time, o.event, m.panel_score(cs[0].levels(panel)[o.present]), method="harrell")
     assert iv["clusters"][0]["estimates"]["c"] == pytest.approx(c.c, abs=1e-12)
     assert iv["pooled"]["c"]["k"] == 3 and "error" in iv["pooled"]["slope"]  # no slope for a fixed rule
+
+
+def test_combat_with_one_marker_falls_back_with_a_warning():
+    """sva::ComBat stops for one marker; biomark removes each cohort's own location/scale and says so."""
+    panel = biomark.load_panel(ROOT / "synthetic" / "panels" / "synth_npc_circmyc_radioresistance.yaml")
+    cs = [simulate(panel, 80, seed=s, endpoint="radioresistance", effect=0.8, name=f"c{s}")[0] for s in (1, 2)]
+    cs[1] = _shift(cs[1])
+    r = biomark.validate(panel, cs, endpoint="radioresistance", cv=(3, 1), bootstrap=0, permutations=0, seed=1,
+                         harmonise="combat")
+    hs = r.data["external"]["harmonisation"]
+    assert "no empirical Bayes prior" in hs["fallback"] and hs["diagnostics"]["error"]  # no PCA with one marker
+    assert sum("ComBat with one marker" in w for w in r.data["warnings"]) == 1
+    assert r.sections.external.harmonisation.fallback == hs["fallback"]
+    # the standardise path gives the same values here (one marker, no shrinkage), up to the SD divisor of the
+    # training scale (1/n in ComBat, n - 1 in standardise): the AUC is the same, calibration close
+    s = biomark.validate(panel, cs, endpoint="radioresistance", cv=(3, 1), bootstrap=0, permutations=0, seed=1,
+                         harmonise="standardise").data["external"]["cohorts"][0]
+    assert r.data["external"]["cohorts"][0]["auc"]["auc"] == pytest.approx(s["auc"]["auc"], abs=1e-12)

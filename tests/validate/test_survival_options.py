@@ -52,6 +52,10 @@ def _score(panel, c):
     return (s, clin[f"{EP}_time"].to_numpy(float), clin[f"{EP}_event"].to_numpy(float), clin)
 
 
+def _none(v):
+    return None if v != v else v
+
+
 def test_options_equal_the_stats_functions_on_the_same_score(run):
     panel, c, r = run
     s, t, e, clin = _score(panel, c)
@@ -72,6 +76,20 @@ def test_options_equal_the_stats_functions_on_the_same_score(run):
     assert (wt["coef"], wt["robust_se"], wt["naive_se"], wt["hr_ci_low"]) == pytest.approx(
         (cw.coef[0], cw.se[0], cw.naive_se[0], cw.hr_ci_low[0]), abs=TOL)
     assert wt["robust_se"] != pytest.approx(wt["naive_se"], rel=1e-3)  # the robust SE is the one reported
+    high = (s > np.median(s)).astype(int)
+    w = clin["w"].to_numpy(float)
+    lw = stats.logrank(t, e, high, weights=w)  # weighted log-rank (R: coxph(weights=, ties="breslow") sctest)
+    assert (wt["logrank"]["chisq"], wt["logrank"]["p"]) == pytest.approx((lw.chisq, lw.p), abs=TOL)
+    lr = stats.logrank(t, e, high, weights=w, robust=True)
+    assert (wt["logrank"]["robust_chisq"], wt["logrank"]["robust_p"]) == pytest.approx((lr.chisq, lr.p), abs=TOL)
+    assert abs(wt["logrank"]["chisq"] - r["survival"]["logrank_median"]["chisq"]) > 1e-6  # not the unweighted one
+    for g, k in zip(wt["km"], (0, 1), strict=True):
+        m = high == k
+        km = stats.kaplan_meier(t[m], e[m], weights=w[m], variance="robust")
+        assert g["group"] == ("low", "high")[k] and g["n"] == int(m.sum())
+        assert g["weight"] == pytest.approx(w[m].sum(), abs=TOL)
+        assert (g["median"], g["median_lower"], g["median_upper"]) == (
+            _none(km.median), _none(km.median_lower), _none(km.median_upper))
     high = (s > np.median(s)).astype(int)
     rm = stats.rmst(t, e, 12.0, group=high)
     got = opt["rmst"]
@@ -160,3 +178,16 @@ def test_report_shows_the_options_and_escapes_the_column_names(cohort):
     g = r["survival"]["options"]["rmst"]["groups"]
     assert f"{g[0]['rmst']:.2f}" in html and "Restricted mean survival time to 12" in html
     assert 'id="survival-options"' not in render_html(biomark.validate(panel, c, **FAST))
+
+
+def test_report_shows_the_weighted_logrank_and_robust_km(cohort):
+    from biomark.report import render_html
+
+    panel, c = cohort
+    r = biomark.validate(panel, c, weights="w", **FAST)
+    html = render_html(r)
+    lw = r["survival"]["options"]["weighted"]["logrank"]
+    assert "Weighted log-rank, high vs low score" in html
+    assert f"{lw['robust_chisq']:.2f}" in html and f"{lw['chisq']:.2f}" in html
+    km = r["survival"]["options"]["weighted"]["km"]
+    assert "infinitesimal-jackknife CI" in html and f"{km[0]['median']:.2f}" in html
