@@ -28,7 +28,7 @@ import jinja2
 from markupsafe import Markup
 
 from biomark.atomic import atomic_write
-from biomark.report import figures, figures_external, figures_horizon
+from biomark.report import figures, figures_external, figures_horizon, figures_nomogram
 from biomark.validation.schema import (
     BinarySection,
     Direction,
@@ -214,6 +214,8 @@ def _figures(r: ValidationData, strict: bool) -> tuple[dict[str, Markup], dict[s
                                                                            "fig-added-km-clinical", unit))
             add("added_km_full", lambda: figures_added.added_km_figure(a.km_tertiles.full, "Clinical + panel",
                                                                        "fig-added-km-full", unit))
+        if _assessed(a.nomogram):
+            add("added_nomogram", lambda: figures_nomogram.nomogram_figure(a.nomogram, "fig-added-nomogram"))
     return figs, errors
 
 
@@ -230,6 +232,8 @@ def _binary_figures(b: BinarySection, add: Callable[[str, Callable[[], str]], No
         add("calibration", lambda: figures.calibration_figure(b.calibration))
     if _assessed(b.decision_curve):
         add("decision", lambda: figures.decision_curve_figure(b.decision_curve, b.prevalence))
+    if _assessed(b.nomogram):
+        add("nomogram", lambda: figures_nomogram.nomogram_figure(b.nomogram))
     if b.cv is not None and b.cv.auc_per_repeat:
         auc_b = (b.bootstrap.metrics or {}).get("auc") if b.bootstrap is not None else None
         add("cv", lambda: figures.cv_figure(b.cv.auc_per_repeat, auc_b.apparent if auc_b else None,
@@ -255,6 +259,8 @@ def _survival_figures(s: SurvivalSection, unit: str, add: Callable[[str, Callabl
         add("horizon_decision", lambda: figures_horizon.horizon_decision_figure(s.horizon))
         if s.horizon.km_groups is not None:
             add("km_by_score", lambda: figures_horizon.km_by_score_figure(s.horizon))
+        if _assessed(s.horizon.nomogram):
+            add("nomogram", lambda: figures_nomogram.nomogram_figure(s.horizon.nomogram))
     if s.competing is not None and not _not_assessed(s.competing.cif):
         from biomark.report import figures_competing
         add("cif", lambda: figures_competing.cif_figure(s.competing, unit))

@@ -67,6 +67,8 @@ _EXPORTS: dict[str, str] = {
     "km_group_calibration": "calibrate_boot",
     "lowess_grid": "calibrate_boot",
     "lowess_calibration_error": "calibrate_boot",
+    "nomogram": "nomogram",
+    "NomogramTerm": "nomogram",
     # direction consistency and meta-analysis (direction.py, meta.py)
     "direction_consistency": "direction",
     "hedges_g": "direction",

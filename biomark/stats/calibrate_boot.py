@@ -11,7 +11,6 @@ import numpy as np
 from ._errors import StatsError
 from ._result import Result
 from ._surv_utils import as_float_1d, check_time_event
-from .km import kaplan_meier
 
 __all__ = ["BootCalibration", "bootstrap_calibration", "km_cuts", "km_group_calibration", "lowess_grid",
            "lowess_calibration_error"]
@@ -53,6 +52,7 @@ def bootstrap_calibration(
     *,
     B: int,
     seed: int,
+    mapper: Callable[[Callable[..., Any], list[tuple]], list[Any]] | None = None,
 ) -> BootCalibration:
     r"""Harrell's bootstrap optimism of a calibration index, as ``rms::predab.resample`` computes it.
 
@@ -68,7 +68,10 @@ def bootstrap_calibration(
     the mean taken, element by element, over the resamples where both are finite (rms sets the others
     aside and counts the rest in ``n``). Resample ``b`` draws its rows from its own seed (the ``b``-th
     child of ``numpy.random.SeedSequence(seed)``), so the result does not depend on how the resamples
-    are run.
+    are run: ``mapper(fn, args)``, if given, must return ``[fn(*a) for a in args]`` in order (e.g. a
+    parallel map; ``predict`` and ``measure`` must then be picklable), and the resamples go to it in
+    fixed chunks of :data:`CHUNK`, summed in resample order afterwards, so any mapper gives the same
+    numbers bit for bit.
 
     References
     ----------
@@ -90,19 +93,15 @@ def bootstrap_calibration(
     train_sum = np.zeros(apparent.shape)
     test_sum = np.zeros(apparent.shape)
     count = np.zeros(apparent.shape, int)
+    children = np.random.SeedSequence(seed).spawn(B)
+    tasks = [(predict, measure, n, children[i:i + CHUNK]) for i in range(0, B, CHUNK)]
+    chunks = (mapper or _sequential)(_replicates, tasks)
     failed = 0
-    for child in np.random.SeedSequence(seed).spawn(B):
-        idx = np.random.default_rng(child).integers(0, n, n)
-        try:
-            p = predict(idx)
-        except StatsError:
-            p = None
-        if p is None:
+    for rep in (r for chunk in chunks for r in chunk):
+        if rep is None:
             failed += 1
             continue
-        p = _checked(p, n)
-        tr = np.asarray(measure(idx, p[idx]), float)
-        te = np.asarray(measure(everyone, p), float)
+        tr, te = rep
         ok = np.isfinite(tr) & np.isfinite(te)
         train_sum[ok] += tr[ok]
         test_sum[ok] += te[ok]
@@ -113,6 +112,34 @@ def bootstrap_calibration(
     optimism = training - test
     return BootCalibration(apparent=apparent, training=training, test=test, optimism=optimism,
                            corrected=apparent - optimism, n=count, B=int(B), n_failed=failed)
+
+
+CHUNK = 10
+"""Resamples per task handed to the ``mapper`` of :func:`bootstrap_calibration`."""
+
+
+def _sequential(fn: Callable[..., Any], args: list[tuple]) -> list[Any]:
+    return [fn(*a) for a in args]
+
+
+def _replicates(predict: Callable[[np.ndarray], np.ndarray | None],
+                measure: Callable[[np.ndarray, np.ndarray], np.ndarray], n: int,
+                children: list[np.random.SeedSequence]) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """(training, test) index of each resample drawn from ``children`` (None when its model fails)."""
+    everyone = np.arange(n)
+    out: list[tuple[np.ndarray, np.ndarray] | None] = []
+    for child in children:
+        idx = np.random.default_rng(child).integers(0, n, n)
+        try:
+            p = predict(idx)
+        except StatsError:
+            p = None
+        if p is None:
+            out.append(None)
+            continue
+        p = _checked(p, n)
+        out.append((np.asarray(measure(idx, p[idx]), float), np.asarray(measure(everyone, p), float)))
+    return out
 
 
 def _checked(p: Any, n: int) -> np.ndarray:
@@ -163,17 +190,38 @@ def km_group_calibration(
     c = as_float_1d(np.atleast_1d(cuts), "cuts")
     k = c.size - 1
     g = np.clip(np.searchsorted(c, s, side="right") - 1, 0, k - 1)
+    size = np.bincount(g, minlength=k)
     pred = np.full(k, np.nan)
-    km = np.full(k, np.nan)
-    for j in range(k):
-        sel = g == j
-        if sel.sum() >= 2:
-            pred[j] = float(s[sel].mean())
-            val = 1.0 if not e[sel].any() else float(kaplan_meier(tt[sel], e[sel]).at([u], extend=True).surv[0])
-            km[j] = np.nan if (u > tt[sel].max() + 1e-6 and val > 0) else val
-        elif sel.sum() == 1:
-            pred[j] = float(s[sel].mean())
+    for j in np.flatnonzero(size):
+        pred[j] = float(s[g == j].mean())
+    km = _km_at_by_group(tt, e, g, k, u)
+    last = np.full(k, -np.inf)
+    np.maximum.at(last, g, tt)
+    km[(size < 2) | ((u > last + 1e-6) & (km > 0))] = np.nan
     return pred, km, km - pred
+
+
+def _km_at_by_group(t: np.ndarray, e: np.ndarray, g: np.ndarray, k: int, u: float) -> np.ndarray:
+    """Kaplan-Meier survival at ``u`` of each of the ``k`` groups ``g`` (1 for an empty group or one without an
+    event by ``u``), all groups in one pass.
+
+    The factors ``1 - d_i / n_i`` of :func:`biomark.stats.kaplan_meier` at the group's distinct times up to
+    ``u``, multiplied in time order (``multiply.reduceat`` multiplies sequentially, as its ``cumprod`` does;
+    a later time contributes the exact factor 1), so each value has the same bits as the group's own curve.
+    This runs twice per group per resample of :func:`bootstrap_calibration`.
+    """
+    order = np.lexsort((t, g))
+    gs, ts, es = g[order], t[order], e[order].astype(np.float64)
+    new = np.r_[True, (gs[1:] != gs[:-1]) | (ts[1:] != ts[:-1])]
+    first = np.flatnonzero(new)  # first row of each (group, distinct time)
+    end = np.searchsorted(gs, gs[first], side="right")  # one past the group's last row
+    n_risk = (end - first).astype(np.float64)
+    n_event = np.add.reduceat(es, first)
+    factor = np.where(ts[first] <= u, 1.0 - n_event / n_risk, 1.0)
+    out = np.ones(k)
+    starts = np.flatnonzero(np.r_[True, gs[first][1:] != gs[first][:-1]])
+    out[gs[first][starts]] = np.multiply.reduceat(factor, starts)
+    return out
 
 
 def lowess_grid(p: Any, size: int = 50) -> np.ndarray:

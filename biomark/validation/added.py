@@ -33,6 +33,7 @@ from biomark.stats.reclassification import categorical_nri, improve_prob
 from biomark.stats.reclassification_surv import nri_idi_at
 from biomark.stats.reclassification_surv_se import nri_idi_at_se
 from biomark.stats.spline import rcs_basis
+from biomark.validation import nomogram as nomogram_mod
 from biomark.validation.binary import _curve  # the ROC thinning of the panel's own curve
 from biomark.validation.horizon import default_horizons, usable
 
@@ -377,7 +378,20 @@ def evaluate_added(cohort: Cohort, names: Sequence[str], rows: np.ndarray, outco
                **parts, "directions": dirs, "verdict": verdict, "caveats": CAVEATS}
     section.setdefault("categorical", None)
     section["spline_knots"] = info["knots"] or None
+    section["nomogram"] = _nomogram(t.full, Z, A, info, kind, out_ok, horizons)
     return section, warnings
+
+
+def _nomogram(fit: Any, Z: pd.DataFrame, A: pd.DataFrame, info: dict[str, Any], kind: str,
+              out: dict[str, np.ndarray], horizons: Sequence[float] | None) -> dict[str, Any]:
+    """The clinical + panel model's nomogram (survival: S(t) at the usable horizons)."""
+    if kind == "binary":
+        return nomogram_mod.full_model(fit, Z, A, info, outcome="binary")
+    kept, _ = usable(list(horizons or []), out["time"], out["event"], "")
+    if not kept:
+        return _not("no usable horizon for the nomogram's S(t)")
+    return nomogram_mod.full_model(fit, Z, A, info, outcome="survival", time=out["time"], event=out["event"],
+                                   horizons=kept)
 
 
 _EXPECTED = {"up": 1, "risk": 1, "down": -1, "protective": -1}

@@ -29,7 +29,8 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
 from biomark import stats
 from biomark.validation import metrics
-from biomark.validation.parallel import pmap, stage_progress, task_seeds
+from biomark.validation import nomogram as nomogram_mod
+from biomark.validation.parallel import mapper, pmap, stage_progress, task_seeds
 
 Progress = Callable[[str, int, int], None] | None
 
@@ -292,18 +293,21 @@ def evaluate(
     if on_score and "error" in out["calibration"]:
         out["calibration"] = {"error": _SEPARATED if _separated(fitted) else _CLAMPED}
     if B > 0 and "error" not in out["calibration"] and not _clamped(fitted) and np.ptp(p_app) > 0:
-        out["calibration"]["corrected"] = corrected_curve(est, X, y, p_app, B=B, seed=seed)
+        out["calibration"]["corrected"] = corrected_curve(est, X, y, p_app, B=B, seed=seed,
+                                                            n_jobs=n_jobs)
     out.update(_decision_sections(y, oof))
+    out["nomogram"] = nomogram_mod.panel(fitted, X, outcome="binary")
     return out, fitted
 
 
 def corrected_curve(est: Any, X: pd.DataFrame, y: np.ndarray, p_app: np.ndarray, *, B: int,
-                    seed: int) -> dict[str, Any]:
+                    seed: int, n_jobs: int = 1) -> dict[str, Any]:
     """Apparent and bootstrap-corrected smoothed calibration curve, as ``rms::calibrate(lrm, B)``.
 
     Lowess (``iter = 0``) of y on the apparent probabilities at 50 points from the 5th smallest to the 5th
     largest; in each resample the whole model is refitted and the optimism of ``smoothed - predicted`` is its
-    value on the resample minus that on the original rows (:func:`biomark.stats.bootstrap_calibration`).
+    value on the resample minus that on the original rows (:func:`biomark.stats.bootstrap_calibration`),
+    the resamples run by :func:`biomark.validation.parallel.pmap` with ``n_jobs`` (same numbers for any).
     """
     grid = stats.lowess_grid(p_app)
 
@@ -316,7 +320,8 @@ def corrected_curve(est: Any, X: pd.DataFrame, y: np.ndarray, p_app: np.ndarray,
             return None
 
     res = stats.bootstrap_calibration(
-        y.size, predict, lambda rows, p: stats.lowess_calibration_error(y[rows], p, grid), B=B, seed=seed)
+        y.size, predict, lambda rows, p: stats.lowess_calibration_error(y[rows], p, grid), B=B, seed=seed,
+        mapper=mapper(n_jobs))
     return {"x": grid.tolist(), "apparent": (res.apparent + grid).tolist(),
             "corrected": (res.apparent + grid - res.optimism).tolist(), "B": B, "n_failed": res.n_failed,
             "method": "rms::calibrate(lrm, B): lowess (iter = 0) of the outcome on the apparent probabilities, "

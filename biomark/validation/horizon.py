@@ -17,6 +17,7 @@ import numpy as np
 
 from biomark import stats
 from biomark.errors import InputError
+from biomark.validation.parallel import mapper
 
 THRESHOLDS = np.round(np.arange(0.02, 0.61, 0.02), 2)
 N_GROUPS = 10
@@ -190,11 +191,13 @@ def section(
     refit: Callable[[np.ndarray], np.ndarray | None] | None = None,
     B: int = 0,
     seed: int = 0,
+    n_jobs: int = 1,
 ) -> tuple[dict[str, Any], list[str]]:
     """The ``horizon`` section and the warnings for dropped horizons (``groups``: KM by groups of the score).
 
     ``refit(idx)``: the panel score of every row from the whole model refitted on the rows ``idx``; with
-    ``B > 0`` it gives the bootstrap-corrected calibration at each horizon (:func:`corrected_calibration`).
+    ``B > 0`` it gives the bootstrap-corrected calibration at each horizon (:func:`corrected_calibration`),
+    its resamples run by :func:`biomark.validation.parallel.pmap` with ``n_jobs`` (same numbers for any).
     """
     given = horizons is not None
     hs = check_horizons(horizons) if given else default_horizons(time)
@@ -207,7 +210,7 @@ def section(
     points = [_point(time, event, risk, k, h, auc, brier) for k, h in enumerate(kept)]
     if refit is not None and B > 0:
         for p, corr in zip(points, corrected_calibration(fitted_cox, refit, risk.surv, time, event, kept,
-                                                          B=B, seed=seed), strict=True):
+                                                          B=B, seed=seed, n_jobs=n_jobs), strict=True):
             p["corrected"] = corr
     return {
         "horizons": kept,
@@ -244,6 +247,7 @@ def corrected_calibration(
     B: int,
     seed: int,
     groups: int | None = None,
+    n_jobs: int = 1,
 ) -> list[dict[str, Any]]:
     """Observed vs predicted risk by groups at each horizon, apparent and bootstrap-corrected.
 
@@ -253,7 +257,9 @@ def corrected_calibration(
     its value on the resample minus its value on the original rows. Corrected observed risk is
     ``1 - (KM(t) - optimism)``. The IPCW Brier score and IPA at ``t`` (:func:`biomark.stats.brier_at`) are
     corrected from the same resamples (Harrell's optimism; the censoring weights are re-estimated on the
-    rows each index is computed on). ``groups``: default :func:`n_corrected_groups`.
+    rows each index is computed on). ``groups``: default :func:`n_corrected_groups`. The resamples run
+    through :func:`biomark.validation.parallel.pmap` with ``n_jobs`` workers (one seed per resample: the
+    same numbers for any ``n_jobs``).
     """
     n, g = time.size, groups or n_corrected_groups(event)
     cuts = [stats.km_cuts(surv[:, k], g) for k in range(len(horizons))]
@@ -282,7 +288,7 @@ def corrected_calibration(
         return np.concatenate([acc, *[stats.km_group_calibration(time[rows], event[rows], s[:, k], h, cuts[k])[2]
                                       for k, h in enumerate(horizons)]])
 
-    res = stats.bootstrap_calibration(n, predict, measure, B=B, seed=seed)
+    res = stats.bootstrap_calibration(n, predict, measure, B=B, seed=seed, mapper=mapper(n_jobs))
     out, start = [], 2 * H
     for k, h in enumerate(horizons):
         pred, km, _ = stats.km_group_calibration(time, event, surv[:, k], h, cuts[k])

@@ -67,6 +67,12 @@ def stage_progress(progress: Callable[[str, int, int], None] | None, label: str)
     return lambda done, total: progress(label, done, total)
 
 
+def mapper(n_jobs: int, progress: Callable[[int, int], None] | None = None) -> Callable[[Callable[..., Any], Sequence[tuple]], list[Any]]:
+    """``mapper(fn, args)``: :func:`pmap` with these ``n_jobs``, for the statistics that take a map
+    (e.g. :func:`biomark.stats.bootstrap_calibration`)."""
+    return lambda fn, args: pmap(fn, args, n_jobs=n_jobs, progress=progress)
+
+
 def _ignore_sigint() -> None:
     """Worker initializer: leave SIGINT to the parent process, and end with the parent.
 

@@ -249,6 +249,7 @@ class BinarySection:
     thresholds: list[ThresholdMetrics]
     bootstrap: Bootstrap | None = _opt()
     permutation: Permutation | None = _opt()
+    nomogram: NomogramSection | NotAssessed | None = _opt()
 
 
 # ------------------------------------------------------------------------------------------- survival
@@ -636,6 +637,7 @@ def write_json_schema() -> None:
 from biomark.validation.schema_added import AddedValueSection, DirectionAdjusted  # noqa: E402  (uses NotAssessed, defined above)
 from biomark.validation.schema_competing import CompetingSection  # noqa: E402  (issue 20)
 from biomark.validation.schema_horizon import HorizonSection  # noqa: E402  (kept apart: this module stays small)
+from biomark.validation.schema_nomogram import NomogramSection  # noqa: E402  (issue 17, item 6)
 from biomark.validation.schema_plan import PlanRecord  # noqa: E402  (issue 19: pre-registration)
 from biomark.validation.schema_screen import ScreenResult  # noqa: E402,F401  (issue 19: screen.json, its own schema file)
 from biomark.validation.schema_survival_options import SurvivalOptions  # noqa: E402  (issue 20)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from biomark.validation.schema import Curve, NotAssessed
 from biomark.validation.schema_horizon import KmByScore
+from biomark.validation.schema_nomogram import NomogramSection
 
 __all__ = ["AddedValueSection", "DirectionAdjusted"]
 
@@ -240,3 +241,4 @@ class AddedValueSection:
     roc_full: Curve | None = field(default=None, metadata=_OMIT)
     at_horizon: list[AddedAtHorizon] | NotAssessed | None = field(default=None, metadata=_OMIT)
     km_tertiles: AddedKmTertiles | None = field(default=None, metadata=_OMIT)
+    nomogram: NomogramSection | NotAssessed | None = field(default=None, metadata=_OMIT)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from biomark.validation.schema import _opt
+from biomark.validation.schema import NotAssessed, _opt
+from biomark.validation.schema_nomogram import NomogramSection
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class HorizonSection:
     dropped: list[str]
     points: list[HorizonPoint]
     km_groups: KmByScore | None = _opt()
+    nomogram: NomogramSection | NotAssessed | None = _opt()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from biomark.stats._surv_cox import CoxData
 from biomark.stats.concordance import harrell_c
 from biomark.stats.coxph import cox_coef, newton
 from biomark.validation import horizon as horizon_mod
+from biomark.validation import nomogram as nomogram_mod
 from biomark.validation.parallel import pmap, stage_progress, task_seeds
 
 
@@ -216,9 +217,14 @@ def evaluate(
     try:
         out["horizon"], _ = horizon_mod.section(_is_fitted_model(est), score, np.asarray(time, float),
                                                 np.asarray(event, int), horizons, time_unit, ci, groups,
-                                                refit=_refit_scores(est, X, ty), B=B, seed=seed)
+                                                refit=_refit_scores(est, X, ty), B=B, seed=seed,
+                                                n_jobs=n_jobs)
     except stats.StatsError as err:
         out["horizon"] = {"error": str(err)}
+    hz = out["horizon"]
+    if "error" not in hz:
+        hz["nomogram"] = nomogram_mod.panel(fitted, X, outcome="survival", time=ty[:, 0], event=ty[:, 1].astype(int),
+                                            horizons=hz["horizons"], gamma=hz["recalibration_coef"])
     return out, fitted
 
 

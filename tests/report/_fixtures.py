@@ -246,6 +246,7 @@ def binary_result() -> dict[str, Any]:
                                      "--expression data/escc_expression.csv --clinical data/escc_clinical.csv "
                                      "--outcome response --report report.html --seed 7"),
     }
+    d["binary"]["nomogram"] = _nomogram("binary")
     return d
 
 
@@ -269,6 +270,27 @@ def _horizon(rng: np.random.Generator, n: int) -> dict[str, Any]:
     t_c = rng.uniform(20, 72, size=n)
     time, event = np.minimum(t_ev, t_c), (t_ev <= t_c).astype(int)
     return json.loads(json.dumps(section(False, score, time, event, [12, 24, 36], "months", 0.95, "tertiles")[0]))
+
+
+def _nomogram(outcome: str, horizon: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The nomogram section as the engine builds it (issue 17, item 6), on three simulated markers."""
+    from biomark.stats.nomogram import NomogramTerm
+    from biomark.validation.nomogram import _build
+
+    rng = np.random.default_rng(17)  # its own stream: the other fixture numbers do not move
+    n = 150
+    x = rng.normal([8.0, 5.0, 11.0], [1.2, 0.8, 1.5], size=(n, 3))
+    coef = np.array([-0.55, 0.42, 0.18])
+    terms = [NomogramTerm(MARKERS[j], "linear", (float(coef[j]),), values=x[:, j]) for j in range(3)]
+    lp = x @ coef - float(np.mean(x @ coef))
+    if outcome == "binary":
+        return json.loads(json.dumps(_build(terms, -float(np.mean(x @ coef)), lp, "binary", None, None, (),
+                                            "the fitted logistic panel model", [MARKERS[3]])))
+    t = rng.exponential(1.0 / (0.03 * np.exp(lp)))
+    c = rng.uniform(20, 72, size=n)
+    time, event = np.minimum(t, c), (t <= c).astype(int)
+    return json.loads(json.dumps(_build(terms, -float(np.mean(x @ coef)), lp, "survival", time, event,
+                                        horizon["horizons"], "the fitted Cox panel model", [])))
 
 
 def survival_result() -> dict[str, Any]:
@@ -329,6 +351,7 @@ def survival_result() -> dict[str, Any]:
         ],
         "reproducibility": _repro(11, None),
     }
+    d["survival"]["horizon"]["nomogram"] = _nomogram("survival", d["survival"]["horizon"])
     return d
 
 

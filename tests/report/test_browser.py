@@ -22,6 +22,8 @@ pytestmark = pytest.mark.browser
 
 SVG_SIZES = ("JSON.stringify([...document.querySelectorAll('svg')].map(e => {"
              "const r = e.getBoundingClientRect(); return [r.width, r.height]; }))")
+NOMOGRAM = ("JSON.stringify([...document.querySelectorAll('svg[aria-label^=\"Nomogram\"]')].map(e => {"
+            "const r = e.getBoundingClientRect(); return [r.width, r.height, e.querySelectorAll('text').length]; }))")
 ACTIVE_ELEMENTS = "document.querySelectorAll('script, img, iframe, object, embed, image[href^=\"x\"]').length"
 
 
@@ -56,7 +58,8 @@ def _check_png(data: bytes, width: int) -> tuple[int, int]:
     return img.size
 
 
-@pytest.mark.parametrize("kind,n_figs", [("binary", 7), ("survival", 9)])  # survival: 4 of "Risk at the horizon"
+# survival: 5 of "Risk at the horizon" (the nomogram one of them); binary: the nomogram beside calibration
+@pytest.mark.parametrize("kind,n_figs", [("binary", 8), ("survival", 10)])
 def test_report_renders_cleanly(browser: Browser, tmp_path: Path, kind: str, n_figs: int) -> None:
     result = binary_result() if kind == "binary" else survival_result()
     session = browser.open(_write(tmp_path, f"{kind}.html", result), width=1200)
@@ -68,6 +71,10 @@ def test_report_renders_cleanly(browser: Browser, tmp_path: Path, kind: str, n_f
     sizes = json.loads(sizes)
     assert len(sizes) == n_figs
     assert all(w > 100 and h > 100 for w, h in sizes), sizes
+    # the nomogram (issue 17): drawn, with an axis per predictor and the probability / S(t) axes
+    nomo = json.loads(browser.evaluate(session, NOMOGRAM))
+    assert len(nomo) == 1 and nomo[0][0] > 300 and nomo[0][1] > 150, nomo
+    assert nomo[0][2] > 20  # tick labels (svg.fonttype none: real text)
     # nothing overflows the page sideways
     assert browser.evaluate(session, "document.documentElement.scrollWidth") <= 1200
     png = tmp_path / f"{kind}.png"

@@ -72,8 +72,8 @@ def _section_ids(html: str) -> set[str]:
     return set(re.findall(r'<section id="([a-z_-]+)"', html))
 
 
-BINARY_FIGS = 7  # direction, distributions, correlation, roc, calibration, decision, cv
-SURVIVAL_FIGS = 9  # direction, correlation, km, hr, time_auc, and the 4 of "Risk at the horizon"
+BINARY_FIGS = 8  # direction, distributions, correlation, roc, calibration, nomogram, decision, cv
+SURVIVAL_FIGS = 10  # direction, correlation, km, hr, time_auc, and the 5 of "Risk at the horizon" (nomogram included)
 
 
 @pytest.fixture(scope="module")
