@@ -153,10 +153,11 @@ def test_added_value_section_figures_are_drawn(browser: Browser, tmp_path: Path)
 
     from biomark.report import _figures, _typed
 
+    nomo = "Nomogram: points per predictor, total points, linear predictor and predicted risk"
     expected = {"binary": ["ROC curves of the clinical and the clinical + panel model",
-                           "Net benefit of both models and their difference"],
+                           "Net benefit of both models and their difference", nomo],
                 "survival": ["Kaplan–Meier curves by tertile of the clinical model's risk",
-                             "Kaplan–Meier curves by tertile of the clinical + panel model's risk"]}
+                             "Kaplan–Meier curves by tertile of the clinical + panel model's risk", nomo]}
     for kind, result in _added_value_results().items():
         figs, errors = _figures(_typed(result)[0], True)
         assert errors == {}

@@ -44,7 +44,7 @@ def test_competing_block_renders_and_escapes(browser, tmp_path: Path) -> None:  
     assert browser.problems(session) == []
     assert browser.evaluate(session, ACTIVE_ELEMENTS) == 0
     sizes = json.loads(browser.evaluate(session, SVG_SIZES))
-    assert len(sizes) == 10, sizes  # the survival fixture's 9 and the cumulative incidence
+    assert len(sizes) == 11, sizes  # the survival fixture's 10 (its nomogram included) and the cumulative incidence
     assert all(w > 100 and h > 100 for w, h in sizes), sizes
     assert browser.evaluate(session, "document.documentElement.scrollWidth") <= 1200
     text = browser.evaluate(session, "document.body.innerText")
