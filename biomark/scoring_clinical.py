@@ -9,8 +9,10 @@ expression file's order::
     sample_id, panel_score, linear_predictor, probability (binary) | risk_at_<t> (survival, per stored horizon),
     lp_clinical, n_missing
 
-``linear_predictor`` is the clinical + panel model's ``b0 + sum_j b_j z_j + b_s panel_score`` (logistic) or
-``sum_j b_j z_j + b_s panel_score`` (Cox); ``probability = expit(linear_predictor)``;
+``linear_predictor`` is the clinical + panel model's ``b0 + sum_j b_j z_j + sum_m b_m x_m`` for a fitted method
+(``x_m`` the markers' converted levels, which ``score_file(keep_levels=True)`` passes on; a missing one is refused:
+the model was fitted on complete cases and does not impute) or ``b0 + sum_j b_j z_j + b_s panel_score`` for a fixed
+rule (no ``b0`` for Cox); ``probability = expit(linear_predictor)``;
 ``risk_at_<t> = 1 - exp(-H0(t) exp(linear_predictor - center))`` with the stored Breslow baseline. A clinical column
 absent from the file, a factor level the model never saw, a missing or non-numeric clinical value and a sample
 without a clinical row are refused (one error line naming column, level or sample).
