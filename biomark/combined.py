@@ -1,20 +1,27 @@
 """The clinical part of a combined clinical + panel model file (``biomark fit --clinical-model``).
 
-A combined model file (``"format": "biomark.combinedmodel"``, version 1) holds two parts:
+A combined model file (``"format": "biomark.combinedmodel"``, version 2) holds two parts:
 
 * ``panel_model``: the fitted :class:`~biomark.PanelModel` as its own JSON model document (the one ``biomark fit``
   writes without ``--clinical-model``), with its ``conversion`` record; ``biomark score`` applies it unchanged and
   its score is the term ``panel_score``.
 * the clinical part, :class:`ClinicalPart`: each clinical column (``numeric``; ``categorical`` with its levels in
   sorted order, dummy-coded against the first, the reference; ``spline``: ``rms::rcs(x, 4)`` with the stored
-  knots), and two models fitted on the same complete cases: the clinical model and the clinical + panel model
-  (``panel_score`` added). Logistic (an intercept and one coefficient per design column, as ``glm``) for a binary
+  knots), and two models fitted on the same complete cases: the clinical model and the clinical + panel model.
+  The clinical + panel model is the one ``validate --clinical-model`` fits in its ``added_value`` section: for a
+  fitted method (``logistic``, ``cox``) the panel's markers are added beside the clinical columns, each as its own
+  term, on the expression scale of the panel model's conversion (raw levels, not standardised; ``added_terms``
+  names them); for a fixed rule its score is added as the one term ``panel_score``. Logistic (an intercept and one coefficient per design column, as ``glm``) for a binary
   endpoint; Cox for survival, with the Breslow baseline (Efron's ties) at the stored horizons so that the risk at
   ``t`` is ``1 - exp(-H0(t) exp(eta - center))`` exactly as :func:`biomark.stats.cox_risk_at` (and
   ``survfit(coxph, newdata)``) gives it on the training rows.
 
 This module needs numpy and pandas only (no scikit-learn): ``biomark score`` uses it to apply a stored model.
 Floats are written with ``repr`` (JSON), so a loaded model reproduces its predictions bit for bit.
+
+Version 1 files (written before the markers were stored; their clinical + panel model always has the one term
+``panel_score``, for fitted methods too) are still read and applied as written: their ``added_terms`` is taken to
+be ``["panel_score"]``.
 """
 
 from __future__ import annotations
@@ -29,10 +36,11 @@ import pandas as pd
 
 from biomark.errors import InputError, ModelFileError
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "ClinicalColumn", "ClinicalPart", "PartModel", "clinical_matrix"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "READ_VERSIONS", "ClinicalColumn", "ClinicalPart", "PartModel", "clinical_matrix"]
 
 FORMAT = "biomark.combinedmodel"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READ_VERSIONS = (1, 2)
 PANEL_TERM = "panel_score"
 _KINDS = ("numeric", "categorical", "spline")
 
@@ -72,6 +80,8 @@ class ClinicalPart:
     """The clinical columns, the two fitted models and what they were fitted on.
 
     ``kind`` is ``"binary"`` (logistic) or ``"survival"`` (Cox; ``horizons`` are the times of the stored baseline).
+    ``markers``: the panel markers that are terms of the clinical + panel model (a fitted method), in order; empty
+    when the panel enters as its score (``panel_score``; a fixed rule, and every version 1 file).
     """
 
     kind: str
@@ -82,9 +92,19 @@ class ClinicalPart:
     n: int = 0
     n_events: int = 0
     n_dropped: int = 0
+    markers: tuple[str, ...] = ()
 
-    def linear_predictors(self, clin: pd.DataFrame, panel_score: np.ndarray, src: str) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def added_terms(self) -> list[str]:
+        """The terms the clinical + panel model adds to the clinical model: the markers, or ``panel_score``."""
+        return list(self.markers) or [PANEL_TERM]
+
+    def linear_predictors(self, clin: pd.DataFrame, panel_score: np.ndarray, src: str,
+                          levels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(clinical, clinical + panel) linear predictors of the rows of ``clin`` (aligned with ``panel_score``).
+
+        ``levels``: with stored ``markers``, the ``(n, len(markers))`` marker levels of the same rows (converted as
+        the panel model converts them); a missing level is an InputError naming the sample and the marker.
 
         Examples
         --------
@@ -95,8 +115,20 @@ class ClinicalPart:
         """
         Z, names = clinical_matrix(self.columns, clin, src)
         lp0 = _lp(self.clinical, Z, names)
-        full = np.column_stack([Z, np.asarray(panel_score, float)])
-        return lp0, _lp(self.full, full, [*names, PANEL_TERM])
+        if self.markers:
+            if levels is None:
+                raise ValueError("this model's clinical + panel part has marker terms: pass their levels")
+            X = np.asarray(levels, float).reshape(Z.shape[0], len(self.markers))
+            bad = ~np.isfinite(X)
+            if bad.any():
+                i, j = (int(v[0]) for v in np.nonzero(bad))
+                raise InputError(f"sample '{clin.index[i]}' has no value of marker '{self.markers[j]}' "
+                                 f"({int(bad.any(axis=1).sum())} sample(s) in all); the clinical + panel model "
+                                 "enters each marker as a term and was fitted on complete cases, so it does not "
+                                 "impute: measure it or leave those samples out")
+        else:
+            X = np.asarray(panel_score, float)[:, None]
+        return lp0, _lp(self.full, np.column_stack([Z, X]), [*names, *self.added_terms])
 
     def risks(self, part: PartModel, lp: np.ndarray) -> np.ndarray:
         """Survival: ``(n, K)`` risks ``1 - exp(-H0(t_k) exp(lp - center))`` at the stored horizons."""
@@ -106,23 +138,31 @@ class ClinicalPart:
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (floats as is: json writes their ``repr``)."""
         return {"kind": self.kind, "horizons": list(self.horizons), "n": self.n, "n_events": self.n_events,
-                "n_dropped": self.n_dropped,
+                "n_dropped": self.n_dropped, "added": "markers" if self.markers else "panel_score",
+                "added_terms": self.added_terms,
                 "columns": [{"name": c.name, "kind": c.kind, "levels": list(c.levels), "knots": list(c.knots),
                              "reference": c.levels[0] if c.kind == "categorical" else None} for c in self.columns],
                 "clinical_model": _part_json(self.clinical), "full_model": _part_json(self.full)}
 
     @classmethod
-    def from_json(cls, doc: Mapping[str, Any], src: str) -> ClinicalPart:
-        """Read :meth:`to_json`'s data back, checking kinds, numbers and shapes (ModelFileError naming the key)."""
+    def from_json(cls, doc: Mapping[str, Any], src: str, version: int = FORMAT_VERSION) -> ClinicalPart:
+        """Read :meth:`to_json`'s data back, checking kinds, numbers and shapes (ModelFileError naming the key).
+
+        ``version`` 1: no ``added_terms`` (the panel entered as ``panel_score``)."""
         try:
             kind = doc["kind"]
             if kind not in ("binary", "survival"):
                 raise ModelFileError(f"{src}: clinical.kind must be 'binary' or 'survival', not {kind!r}")
             cols = tuple(_column(c, f"{src}: clinical.columns[{i}]") for i, c in enumerate(doc["columns"]))
             horizons = tuple(_num(h, f"{src}: clinical.horizons") for h in doc["horizons"])
+            added = [PANEL_TERM] if version == 1 else [str(t) for t in doc["added_terms"]]
+            if version != 1 and doc["added"] != ("panel_score" if added == [PANEL_TERM] else "markers"):
+                raise ModelFileError(f"{src}: clinical.added ({doc['added']!r}) does not match clinical.added_terms "
+                                     f"({', '.join(added)}); re-create the file with 'biomark fit --clinical-model'")
             part = cls(kind, cols, _part(doc["clinical_model"], f"{src}: clinical.clinical_model"),
                        _part(doc["full_model"], f"{src}: clinical.full_model"), horizons,
-                       int(doc.get("n", 0)), int(doc.get("n_events", 0)), int(doc.get("n_dropped", 0)))
+                       int(doc.get("n", 0)), int(doc.get("n_events", 0)), int(doc.get("n_dropped", 0)),
+                       () if added == [PANEL_TERM] else tuple(added))
         except ModelFileError:
             raise
         except (KeyError, TypeError, ValueError, IndexError) as err:
@@ -133,7 +173,8 @@ class ClinicalPart:
 
     def _check(self, src: str) -> None:
         names = [t for c in self.columns for t in c.terms]
-        if list(self.clinical.terms) != names or list(self.full.terms) != [*names, PANEL_TERM]:
+        if (list(self.clinical.terms) != names or list(self.full.terms) != [*names, *self.added_terms]
+                or len(set(self.full.terms)) != len(self.full.terms)):
             raise ModelFileError(f"{src}: the clinical model's terms do not match its columns; re-create the file")
         for what, m in (("clinical_model", self.clinical), ("full_model", self.full)):
             if len(m.coef) != len(m.terms):

@@ -2,9 +2,13 @@
 
 :func:`fit_combined_files` reads the cohort, fits the panel's :class:`~biomark.PanelModel` as
 :func:`biomark.fitting.fit_files` does, and on the samples with the outcome and every clinical-model column fits
-two unpenalised models the same way as ``validate --clinical-model`` (:mod:`biomark.validation.added`): the clinical
-model (the columns, factors dummy-coded against their first sorted level, ``--spline`` columns as ``rms::rcs(x, 4)``)
-and the clinical + panel model (the fitted panel model's score, ``panel_score``, added). Logistic
+two unpenalised models exactly as ``validate --clinical-model`` fits them in its ``added_value`` section
+(:mod:`biomark.validation.added`; the same design, complete-case rows, collinearity check and
+:func:`biomark.stats.added_value.nested_lr_test`): the clinical model (the columns, factors dummy-coded against their
+first sorted level, ``--spline`` columns as ``rms::rcs(x, 4)``) and the clinical + panel model. For a fitted method
+(``logistic``, ``cox``) that adds the panel's markers, each a term, as their levels on the conversion's expression
+scale (raw, not standardised, as validate enters them; a sample with a missing marker is left out, no imputation);
+for a fixed rule it adds the panel model's score, ``panel_score``. Logistic
 (:func:`biomark.stats.added_value.logistic`, as ``glm``) for a binary endpoint, Cox
 (:func:`biomark.stats.cox`, Efron ties, as ``coxph``) for survival, with the Breslow baseline of each Cox fit at the
 horizons (:func:`biomark.stats.cox_risk_at`). :meth:`CombinedRun.save` writes one JSON file holding both parts
@@ -157,23 +161,37 @@ def fit_combined_files(panel: Panel, method: str, ep: Any, expression: str, clin
     Z, (columns, notes) = _design(cohort, names, present, spline)
     Z = Z.reset_index(drop=True)
     s = np.asarray(model.panel_score(lv), float)
-    ok = Z.notna().all(axis=1).to_numpy() & np.isfinite(s)
+    joint = method in ("logistic", "cox")  # validate adds the markers of a fitted method, the score of a fixed rule
+    if joint and list(model.markers_) != list(lv.columns):  # pragma: no cover - PanelModel keeps every column
+        raise InputError(f"{expression}: the panel model kept markers {list(model.markers_)} of {list(lv.columns)}")
+    A = lv.reset_index(drop=True) if joint else pd.DataFrame({PANEL_TERM: s})
+    ok = Z.notna().all(axis=1).to_numpy() & A.notna().all(axis=1).to_numpy()
     warnings = list(notes)
     if (~ok).sum():
-        warnings.append(f"clinical model: {int((~ok).sum())} sample(s) without a value in the clinical-model "
-                        "columns were left out of both models (complete case)")
+        what = "the clinical-model columns or a marker" if joint else "the clinical-model columns"
+        warnings.append(f"clinical model: {int((~ok).sum())} sample(s) without a value in {what} were left out of "
+                        "both models (complete case)")
     Zc = Z[ok].reset_index(drop=True)
     for c in Zc.columns:
         if Zc[c].nunique() < 2:
             raise InputError(f"{cohort.name}: clinical-model column '{c.split('=')[0].rstrip(chr(39))}' is constant "
                              "in the complete cases: drop it from --clinical-model")
-    full = pd.concat([Zc, pd.DataFrame({PANEL_TERM: s[ok]})], axis=1)
+    Ac = A[ok].reset_index(drop=True)
+    full = pd.concat([Zc, Ac], axis=1)
     from biomark.stats import StatsError
+    from biomark.stats.added_value import nested_lr_test
+    from biomark.validation.added import _check_collinear
 
+    if joint:
+        _check_collinear(Zc, Ac, names, "panel markers")
     try:
         if ep.kind == "binary":
             yy = outc["y"][ok]
-            f0, f1 = logistic(yy, Zc), logistic(yy, full)
+            if joint:  # validate's own call: the coefficients of its added_value section, bit for bit
+                tt = nested_lr_test(Zc, Ac, y=yy)
+                f0, f1 = tt.reduced, tt.full
+            else:
+                f0, f1 = logistic(yy, Zc), logistic(yy, full)
             p0 = PartModel(tuple(f0.terms[1:]), tuple(map(float, f0.coef[1:])), float(f0.coef[0]))
             p1 = PartModel(tuple(f1.terms[1:]), tuple(map(float, f1.coef[1:])), float(f1.coef[0]))
             hs: tuple[float, ...] = ()
@@ -185,7 +203,11 @@ def fit_combined_files(panel: Panel, method: str, ep: Any, expression: str, clin
                 stats_check_horizons(hs, t)
             except StatsError as exc:
                 raise InputError(f"--horizon: {exc}") from None
-            f0, f1 = cox(t, e, Zc), cox(t, e, full)
+            if joint:
+                tt = nested_lr_test(Zc, Ac, time=t, event=e, model="cox")
+                f0, f1 = tt.reduced, tt.full
+            else:
+                f0, f1 = cox(t, e, Zc), cox(t, e, full)
             parts = []
             for f, X in ((f0, Zc), (f1, full)):
                 lp = _lp(X.to_numpy(float), f.coef)
@@ -196,7 +218,8 @@ def fit_combined_files(panel: Panel, method: str, ep: Any, expression: str, clin
             n_events = int(e.sum())
     except StatsError as exc:
         raise InputError(f"the clinical model ({', '.join(names)}) cannot be fitted: {exc}") from None
-    part = ClinicalPart(ep.kind, columns, p0, p1, hs, int(ok.sum()), n_events, int((~ok).sum()))
+    part = ClinicalPart(ep.kind, columns, p0, p1, hs, int(ok.sum()), n_events, int((~ok).sum()),
+                        tuple(map(str, Ac.columns)) if joint else ())
     return CombinedRun(run, part, warnings)
 
 

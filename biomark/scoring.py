@@ -371,6 +371,7 @@ def score_file(
     decimal: str | None = None,
     conversion: dict[str, Any] | None = None,
     block_size: int | None = None,
+    keep_levels: bool = False,
 ) -> ScoreSummary:
     """Score every sample (row) of ``expression`` and write ``out``, streaming in chunks.
 
@@ -404,6 +405,9 @@ def score_file(
         in the model file.
     block_size
         Bytes per CSV read block (default: sized from ``chunk_rows``).
+    keep_levels
+        Also write each marker's converted level (before imputation) as column ``level:<marker>``
+        (what a combined clinical + panel model with marker terms needs).
 
     Examples
     --------
@@ -426,7 +430,7 @@ def score_file(
     if model is None:
         model = plan.reader.run(lambda _: _file_model(panel, method, endpoint, plan, warnings))
     scorer = _ModelScorer(model, threshold)
-    tally = plan.reader.run(lambda _: _score_pass(scorer, plan, out_p))
+    tally = plan.reader.run(lambda _: _score_pass(scorer, plan, out_p, keep_levels))
     return _summary(plan, model, panel, scorer, tally, reference, warnings, out_p, time.perf_counter() - t0)
 
 
@@ -516,11 +520,12 @@ class _Tally:
         return {markers[j]: int(v) for j, v in enumerate(self.missing_by) if v}
 
 
-def _score_pass(scorer: _ModelScorer, plan: _Plan, out: Path) -> _Tally:
+def _score_pass(scorer: _ModelScorer, plan: _Plan, out: Path, keep_levels: bool = False) -> _Tally:
     fields = [pa.field("sample_id", pa.string()), pa.field("score", pa.float64())]
     if scorer.has_probability:
         fields.append(pa.field("probability", pa.float64()))
-    schema = pa.schema([*fields, pa.field("risk_group", pa.string()), pa.field("n_missing", pa.int32())])
+    kept = [pa.field(f"level:{m}", pa.float64()) for m in scorer.markers] if keep_levels else []
+    schema = pa.schema([*fields, pa.field("risk_group", pa.string()), pa.field("n_missing", pa.int32()), *kept])
     tally = _Tally(missing_by=np.zeros(len(scorer.markers), dtype=np.int64), moments=Moments(len(scorer.markers)))
     high_s, low_s = pa.scalar("high"), pa.scalar("low")
     lay = plan.lay
@@ -541,7 +546,8 @@ def _score_pass(scorer: _ModelScorer, plan: _Plan, out: Path) -> _Tally:
             tally.high += int(np.count_nonzero(high))
             tally.neutralised += k
             arrays = [safe_ids, pa.array(score), *([pa.array(prob)] if prob is not None else []),
-                      pc.if_else(pa.array(high), high_s, low_s), pa.array(n_missing)]
+                      pc.if_else(pa.array(high), high_s, low_s), pa.array(n_missing),
+                      *([pa.array(c) for c in levels] if keep_levels else [])]
             writer.write(pa.Table.from_arrays(arrays, schema=schema))
             tally.n += chunk.n
             tally.chunks += 1

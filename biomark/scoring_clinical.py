@@ -9,8 +9,10 @@ expression file's order::
     sample_id, panel_score, linear_predictor, probability (binary) | risk_at_<t> (survival, per stored horizon),
     lp_clinical, n_missing
 
-``linear_predictor`` is the clinical + panel model's ``b0 + sum_j b_j z_j + b_s panel_score`` (logistic) or
-``sum_j b_j z_j + b_s panel_score`` (Cox); ``probability = expit(linear_predictor)``;
+``linear_predictor`` is the clinical + panel model's ``b0 + sum_j b_j z_j + sum_m b_m x_m`` for a fitted method
+(``x_m`` the markers' converted levels, which ``score_file(keep_levels=True)`` passes on; a missing one is refused:
+the model was fitted on complete cases and does not impute) or ``b0 + sum_j b_j z_j + b_s panel_score`` for a fixed
+rule (no ``b0`` for Cox); ``probability = expit(linear_predictor)``;
 ``risk_at_<t> = 1 - exp(-H0(t) exp(linear_predictor - center))`` with the stored Breslow baseline. A clinical column
 absent from the file, a factor level the model never saw, a missing or non-numeric clinical value and a sample
 without a clinical row are refused (one error line naming column, level or sample).
@@ -34,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from biomark.atomic import atomic_path
-from biomark.combined import FORMAT, FORMAT_VERSION, ClinicalPart
+from biomark.combined import FORMAT, READ_VERSIONS, ClinicalPart
 from biomark.errors import InputError, ModelFileError
 
 __all__ = ["CombinedScoreSummary", "is_combined", "read_combined", "score_combined"]
@@ -63,9 +65,11 @@ def read_combined(path: str | os.PathLike[str], *, applied: bool = False
     doc = parse_model_json(read_model_bytes(Path(path)), src)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ModelFileError(f"{src}: not a combined clinical + panel model (no \"format\": \"{FORMAT}\")")
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"{src}: combined model format version {doc.get('format_version')!r} is not supported "
-                             f"(this biomark reads version {FORMAT_VERSION}); re-fit with 'biomark fit --clinical-model'")
+    version = doc.get("format_version")
+    if isinstance(version, bool) or version not in READ_VERSIONS:
+        raise ModelFileError(f"{src}: combined model format version {version!r} is not supported (this biomark "
+                             f"reads versions {', '.join(map(str, READ_VERSIONS))}); re-fit with "
+                             "'biomark fit --clinical-model'")
     if not isinstance(doc.get("panel_model"), dict) or not isinstance(doc.get("clinical"), dict):
         raise ModelFileError(f"{src}: a combined model needs 'panel_model' and 'clinical'; re-create the file")
     state = fitted_state(doc["panel_model"], f"{src}: panel_model", None)  # NumPy only: no scikit-learn
@@ -79,7 +83,7 @@ def read_combined(path: str | os.PathLike[str], *, applied: bool = False
             setattr(model, name, value)
         model._compile()
     conv = doc["panel_model"].get("conversion")
-    return model, conv if isinstance(conv, dict) else None, ClinicalPart.from_json(doc["clinical"], src)
+    return model, conv if isinstance(conv, dict) else None, ClinicalPart.from_json(doc["clinical"], src, int(version))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,7 +142,8 @@ def score_combined(model_path: str | os.PathLike[str], expression: str | os.Path
     score_kw.pop("conversion", None)
     score_kw.pop("threshold", None)
     with tempfile.TemporaryDirectory(prefix="biomark-score-") as tmp:
-        summary = score_file(model, expression, Path(tmp) / "panel.parquet", conversion=conversion, **score_kw)
+        summary = score_file(model, expression, Path(tmp) / "panel.parquet", conversion=conversion,
+                             keep_levels=bool(part.markers), **score_kw)
         tab = pq.read_table(Path(tmp) / "panel.parquet")
     ids_out = tab.column("sample_id").to_pylist()
     ids = _unneutralise(ids_out)
@@ -150,7 +155,18 @@ def score_combined(model_path: str | os.PathLike[str], expression: str | os.Path
     sub = clin.iloc[[index[s] for s in ids]]
     sub.index = pd.Index(ids, dtype=object)
     s = tab.column("score").to_numpy(zero_copy_only=False).astype(float)
-    lp0, lp1 = part.linear_predictors(sub, s, str(clinical))
+    levels = None
+    if part.markers:  # the converted levels score_file kept, by marker name
+        levels = np.column_stack([tab.column(f"level:{m}").to_numpy(zero_copy_only=False).astype(float)
+                                  for m in part.markers])
+        bad = np.isnan(levels)
+        if bad.any():
+            i, j = (int(v[0]) for v in np.nonzero(bad))
+            raise InputError(f"{expression}: sample '{ids[i]}' has no value of marker '{part.markers[j]}' "
+                             f"({int(bad.any(axis=1).sum())} sample(s) in all); the clinical + panel model enters "
+                             "each marker as a term and was fitted on complete cases, so it does not impute: "
+                             "measure it or leave those samples out")
+    lp0, lp1 = part.linear_predictors(sub, s, str(clinical), levels)
     cols: dict[str, Any] = {"sample_id": pa.array(ids_out, pa.string()), "panel_score": pa.array(s),
                             "linear_predictor": pa.array(lp1)}
     if part.kind == "binary":

@@ -363,6 +363,21 @@ def _combined_model(variant: str) -> Callable[[Path], None]:
 _COMBINED = ("score", "--model", "model_comb.json", "--expression", OK_EXPR, "--out", "../out/scores.csv")
 
 
+def _joint_model(d: Path) -> None:
+    """A combined model of a FITTED method (fit --method logistic --clinical-model grade,age: the markers are terms)
+    and expr_new.csv, the expression with sample S04's HSPA1A missing."""
+    _combined_model("ok")(d)
+    cmd, env = _cmd()
+    subprocess.run([*cmd, "fit", "--panel", PANEL, "--expression", OK_EXPR, "--clinical", "clin_comb.csv",
+                    "--outcome", "radioresistance", "--method", "logistic", "--clinical-model", "grade,age",
+                    "--out", "model_joint.json", "-q"], cwd=d, env=env, check=True, capture_output=True, timeout=300)
+    lines = (d / OK_EXPR).read_text(encoding="utf-8").splitlines()
+    cells = lines[4].split(",")
+    cells[3] = "NA"
+    lines[4] = ",".join(cells)
+    (d / "expr_new.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _check_survival_covariate_alias(out: Path) -> None:
     r = _results(out)
     assert r["settings"]["clinical_model"] == ["age"] and r["added_value"]["kind"] == "survival"
@@ -1072,6 +1087,14 @@ CASES: list[Case] = [
     arg_case("competing_on_binary_endpoint", "'competing:' on a binary endpoint of the spec",
              ("panels", "check", COMPETING_SPEC), ("endpoints[0]", "competing"),
              setup=_competing_setup({}, spec="binary"), generated=(COMPETING_SPEC, "clin_competing.csv")),
+    # --- combined model of a fitted method: the markers are terms (branch joint) ---
+    arg_case("combined_joint_missing_marker", "score --clinical with a --method logistic combined model (markers "
+             "are terms): a new sample without a value of a marker",
+             ("score", "--model", "model_joint.json", "--expression", "expr_new.csv", "--clinical", "clin_comb.csv",
+              "--out", "../out/scores.csv"),
+             ("expr_new.csv", "sample 'S04' has no value of marker 'HSPA1A'", "does not impute",
+              "leave those samples out"),
+             setup=_joint_model),
 ]
 
 

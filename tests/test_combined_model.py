@@ -163,7 +163,7 @@ def test_edited_file_is_refused(fitted, tmp_path) -> None:
     with pytest.raises(ModelFileError, match="5 coefficients for 6 terms"):
         read_combined(tmp_path / "m.json")
     doc = json.loads((fitted / "binary.json").read_text())
-    doc["format_version"] = 2
+    doc["format_version"] = 3
     (tmp_path / "m.json").write_text(json.dumps(doc))
-    with pytest.raises(ModelFileError, match="version 2 is not supported"):
+    with pytest.raises(ModelFileError, match="version 3 is not supported"):
         read_combined(tmp_path / "m.json")

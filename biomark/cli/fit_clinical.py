@@ -60,7 +60,8 @@ def fit_combined_cli(panel: Any, method: str, ep: Any, expression: str, clinical
     part = run.part
     model = "logistic" if part.kind == "binary" else "Cox"
     echo_safe(f"fitted {run.run.model.method_} for panel '{run.run.panel.id}' and two {model} models on {part.n} "
-              f"samples ({part.n_events} events): clinical ({', '.join(names)}) and clinical + panel score")
+              f"samples ({part.n_events} events): clinical ({', '.join(names)}) and clinical + "
+              + (f"panel markers ({', '.join(part.markers)})" if part.markers else "panel score"))
     for c in part.columns:
         if c.kind == "categorical":
             echo_safe(f"  {c.name}: levels {', '.join(c.levels)} (reference {c.levels[0]})")
