@@ -113,17 +113,24 @@ class AppliedModel:
         return rules.boolean_score(self._fill(arr, None), self.conditions_, self.combine_)
 
     def _fill(self, arr: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
-        """Training medians in place of NaN (:meth:`PanelModel._fill`'s rules and messages)."""
-        inf = np.isinf(arr)
-        if inf.any():
-            r, c = np.argwhere(inf)[0]
-            row = int(rows[r]) if rows is not None else int(r)
-            raise ModelInputError(f"infinite value in row {row} (0-based), marker '{self.markers_[c]}'; "
-                                  "replace it by a finite number or leave it missing")
-        nan = np.isnan(arr)
-        if nan.any() and not self.params.get("impute", True):
-            raise ModelInputError("X has missing values and the model was fitted with impute=False")
-        return np.where(nan, self.medians_, arr) if nan.any() else arr
+        """Training medians in place of NaN (:func:`fill_medians`, as :meth:`PanelModel._fill`)."""
+        return fill_medians(arr, rows, self.medians_, self.markers_, bool(self.params.get("impute", True)))
+
+
+def fill_medians(arr: np.ndarray, rows: np.ndarray | None, medians: np.ndarray, markers: Any,
+                 impute: bool) -> np.ndarray:
+    """Training medians in place of NaN; an infinite value is an error naming row (``rows[r]`` when
+    given, else ``r``; 0-based) and marker; NaN with ``impute=False`` is an error."""
+    inf = np.isinf(arr)
+    if inf.any():
+        r, c = np.argwhere(inf)[0]
+        row = int(rows[r]) if rows is not None else int(r)
+        raise ModelInputError(f"infinite value in row {row} (0-based), marker '{markers[c]}'; "
+                              "replace it by a finite number or leave it missing")
+    nan = np.isnan(arr)
+    if nan.any() and not impute:
+        raise ModelInputError("X has missing values and the model was fitted with impute=False")
+    return np.where(nan, medians, arr) if nan.any() else arr
 
 
 def read_document(path: str | Path, *, trust: bool = False) -> tuple[bytes, Any]:

@@ -217,16 +217,9 @@ class PanelModel(ClassifierMixin, BaseEstimator):
 
     def _fill(self, arr: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
         """Training medians in place of NaN; an infinite value is an error naming row and marker."""
-        inf = np.isinf(arr)
-        if inf.any():
-            r, c = np.argwhere(inf)[0]
-            row = int(rows[r]) if rows is not None else int(r)
-            raise ModelInputError(f"infinite value in row {row} (0-based), marker '{self.markers_[c]}'; "
-                                  "replace it by a finite number or leave it missing")
-        nan = np.isnan(arr)
-        if nan.any() and not self.impute:
-            raise ModelInputError("X has missing values and the model was fitted with impute=False")
-        return np.where(nan, self.medians_, arr) if nan.any() else arr
+        from biomark.model.applied import fill_medians
+
+        return fill_medians(arr, rows, self.medians_, self.markers_, self.impute)
 
     def panel_score(self, X: Any) -> np.ndarray:
         """The panel score, oriented by the spec: larger means the positive class (or higher risk).
