@@ -192,7 +192,7 @@ def test_unknown_parameter_in_model_file_is_the_same_error(model_files: dict[str
         with pytest.raises(biomark.errors.ModelFileError) as err:
             load(p)
         msgs.append(str(err.value))
-    assert msgs[0] == msgs[1] and "bogus" in msgs[0]
+    assert msgs[0] == msgs[1] and "params: unknown parameter 'bogus'" in msgs[0] and str(p) in msgs[0]
 
 
 _PROBE = """

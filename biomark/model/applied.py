@@ -186,9 +186,11 @@ def _fitted_state(doc: Any, src: str, panel: Any) -> FittedState:
                                  "the file was edited: re-create it")
     check_panel(spec_panel, panel, src)
     params = dict(doc["params"])
-    for key in params:  # the TypeError PanelModel(**params) raises, so both readers say the same
+    for key in params:  # both readers (PanelModel.load and load_applied) come through here
         if key not in PARAMS or key == "panel":
-            raise TypeError(f"PanelModel.__init__() got an unexpected keyword argument '{key}'")
+            raise ModelFileError(f"{src}: params: unknown parameter '{key}' (a PanelModel takes "
+                                 f"{', '.join(k for k in PARAMS if k != 'panel')}); the file was edited or written "
+                                 "by another program: re-create it with 'biomark fit'")
     a: dict[str, Any] = {"method_": doc["method"], "endpoint_": doc["endpoint"], "panel_": spec_panel}
     a["markers_"] = [str(m) for m in doc["markers"]]
     a["n_features_in_"] = len(a["markers_"])

@@ -269,9 +269,11 @@ def _concordances(est: Any, X: pd.DataFrame, ty: np.ndarray, score: np.ndarray, 
         cr = stats.concordance(time, event, score, method=m)
         out[m] = {"c": cr.c, "se": cr.se, "n": cr.n, "n_events": cr.n_events}
     k = min(folds, int(event.sum()))
+    if k < 2:
+        out["cv_harrell"] = out["cv_uno"] = {"error": f"cross-validation needs at least 2 events, not "
+                                                      f"{int(event.sum())}"}
+        return out
     try:
-        if k < 2:
-            raise ValueError(f"cross-validation needs at least 2 events, not {int(event.sum())}")
         oof = cv_scores(est, X, ty, folds=k, repeats=repeats, seed=seed, n_jobs=n_jobs,
                         progress=stage_progress(progress, "cross-validation"))
         for m in ("harrell", "uno"):
