@@ -153,21 +153,10 @@ def harrell_c(time: Any, event: Any, risk: Any) -> float:
     before = int(np.dot(np.arange(n, dtype=np.int64), ei))
     conc, disc, tie = leq - eq, before - leq, eq
     # pairs of events at one time are not comparable (as _drop_tied_event_times, in totals)
-    ev_idx = np.flatnonzero(es == 1)
-    if ev_idx.size:
-        new_time = np.empty(n, dtype=bool)
-        new_time[0] = True
-        np.not_equal(ts[1:], ts[:-1], out=new_time[1:])
-        tgrp = np.cumsum(new_time)[ev_idx]
-        start_t = np.empty(ev_idx.size, dtype=bool)
-        start_t[0] = True
-        np.not_equal(tgrp[1:], tgrp[:-1], out=start_t[1:])
-        start_v = start_t.copy()
-        vv = val[ev_idx]
-        start_v[1:] |= vv[1:] != vv[:-1]
-        ar = np.arange(ev_idx.size)
-        t_first = np.maximum.accumulate(np.where(start_t, ar, 0))
-        v_first = np.maximum.accumulate(np.where(start_v, ar, 0))
+    runs = _tied_event_runs(ts, es, val)
+    if runs is not None:
+        _, start_t, start_v, ar = runs
+        t_first, v_first = _run_first(start_t), _run_first(start_v)
         conc -= int((v_first - t_first).sum())
         tie -= int((ar - v_first).sum())
     npair = conc + disc + tie
@@ -253,23 +242,11 @@ def _drop_tied_event_times(ts: np.ndarray, es: np.ndarray, val: np.ndarray, w_ev
     counted pairs are easy to enumerate: for event k, tied events with lower risk sit before it, with
     higher risk after.
     """
-    new_time = np.empty(ts.shape[0], dtype=bool)
-    new_time[0] = True
-    np.not_equal(ts[1:], ts[:-1], out=new_time[1:])
-    ev_idx = np.flatnonzero(es == 1)
-    if not ev_idx.size:
+    runs = _tied_event_runs(ts, es, val)
+    if runs is None:
         return 0.0
-    tgrp = np.cumsum(new_time)[ev_idx]  # time group of each event
-    # runs of identical time among events (events of a time are contiguous)
-    start_t = np.empty(ev_idx.size, dtype=bool)
-    start_t[0] = True
-    np.not_equal(tgrp[1:], tgrp[:-1], out=start_t[1:])
-    start_v = start_t.copy()
-    vv = val[ev_idx]
-    start_v[1:] |= vv[1:] != vv[:-1]
-    ar = np.arange(ev_idx.size)
-    t_first = np.maximum.accumulate(np.where(start_t, ar, 0))
-    v_first = np.maximum.accumulate(np.where(start_v, ar, 0))
+    ev_idx, start_t, start_v, ar = runs
+    t_first, v_first = _run_first(start_t), _run_first(start_v)
     t_last = _run_last(start_t)
     v_last = _run_last(start_v)
     wk = w_event[ev_idx]
@@ -299,6 +276,32 @@ def _jackknife(roles: dict[str, np.ndarray], method: str, tied_time: float, n: i
         concordant=concordant, discordant=discordant, tied_risk=tied_risk, tied_time=tied_time,
         n=n, n_events=n_events,
     ), dfbeta
+
+
+def _tied_event_runs(ts: np.ndarray, es: np.ndarray, val: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The events of the sorted data (``ev_idx``) and where their runs of one time (``start_t``) and of
+    one time and risk value (``start_v``) start, with ``arange`` over the events; ``None`` without
+    events. Events of a time are contiguous (censored first, then by risk), see _roles."""
+    ev_idx = np.flatnonzero(es == 1)
+    if not ev_idx.size:
+        return None
+    new_time = np.empty(ts.shape[0], dtype=bool)
+    new_time[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=new_time[1:])
+    tgrp = np.cumsum(new_time)[ev_idx]  # time group of each event
+    start_t = np.empty(ev_idx.size, dtype=bool)
+    start_t[0] = True
+    np.not_equal(tgrp[1:], tgrp[:-1], out=start_t[1:])
+    start_v = start_t.copy()
+    vv = val[ev_idx]
+    start_v[1:] |= vv[1:] != vv[:-1]
+    return ev_idx, start_t, start_v, np.arange(ev_idx.size)
+
+
+def _run_first(start: np.ndarray) -> np.ndarray:
+    """Index of the first element of each element's run (runs begin where ``start`` is True)."""
+    return np.maximum.accumulate(np.where(start, np.arange(start.shape[0]), 0))
 
 
 def _run_last(start: np.ndarray) -> np.ndarray:
