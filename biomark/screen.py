@@ -45,7 +45,7 @@ from biomark.validation.schema_screen import (
 )
 
 __all__ = ["VERDICTS", "Claim", "MarkerEffect", "ScreenResult", "Untestable", "bh_q", "claim_seed",
-           "parse_smallest_effect", "power_binary", "power_survival", "read_for_screen", "screen", "union_panel"]
+           "parse_smallest_effect", "read_for_screen", "screen", "union_panel"]
 SCREENED_KINDS = ("binary", "survival")
 MECHANISTIC = ("mechanistic_in_vitro", "mechanistic_in_vivo")
 
@@ -90,7 +90,7 @@ def parse_smallest_effect(text: str | Mapping[str, float] | None) -> dict[str, f
     return out
 
 
-# --- power by simulation ------------------------------------------------------------------------
+# --- the claim's AUC test (its power: biomark.screen_power) ---------------------------------------
 
 
 def _auc_p(y: np.ndarray, s: np.ndarray) -> tuple[Any, float]:
@@ -99,44 +99,6 @@ def _auc_p(y: np.ndarray, s: np.ndarray) -> tuple[Any, float]:
     r = roc_auc(y, s, direction="<")
     p = 1.0 if r.se == 0 and r.auc == 0.5 else (0.0 if r.se == 0 else 2 * sps.norm.sf(abs(r.auc - 0.5) / r.se))
     return r, float(p)
-
-
-def power_binary(n_pos: int, n_neg: int, auc: float, *, alpha: float, reps: int,
-                 rng: np.random.Generator) -> float:
-    """Probability that the AUC test is significant in the right direction when the true AUC is ``auc``."""
-    d = np.sqrt(2.0) * sps.norm.ppf(auc)  # binormal, equal variances: AUC = Phi(d / sqrt 2)
-    y = np.r_[np.ones(n_pos), np.zeros(n_neg)]
-    hits = 0
-    for _ in range(reps):
-        s = np.r_[rng.normal(d, 1.0, n_pos), rng.normal(0.0, 1.0, n_neg)]
-        r, p = _auc_p(y, s)
-        hits += bool(r.auc > 0.5 and p < alpha)
-    return hits / reps
-
-
-def power_survival(n: int, event_fraction: float, hr: float, *, alpha: float, reps: int,
-                   rng: np.random.Generator) -> float:
-    """Probability that the Cox test is significant in the right direction when the true HR per SD is ``hr``."""
-    from biomark.synthetic.power import _cox_p_coef
-
-    f = min(max(event_fraction, 0.02), 1.0)
-    rate_c = (1.0 - f) / f  # exponential censoring: P(event) = 1 / (1 + rate_c) at beta = 0
-    hits = 0
-    for _ in range(reps):
-        x = rng.normal(size=n)
-        t = rng.exponential(1.0 / np.exp(np.log(hr) * x))
-        c = rng.exponential(1.0 / rate_c, n) if rate_c > 0 else np.full(n, np.inf)
-        event = (t <= c).astype(float)
-        if event.sum() < 2:
-            continue
-        try:
-            coef, p = _cox_p_coef(np.minimum(t, c), event, x)
-        except Exception:  # noqa: BLE001 - a degenerate replicate counts as not significant
-            continue
-        hits += bool(coef > 0 and p < alpha)
-    return hits / reps
-
-
 
 
 # --- selecting and testing the claims ------------------------------------------------------------
