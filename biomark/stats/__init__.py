@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "kaplan_meier_groups": "rmst",
     "cumulative_incidence": "competing",
     "fine_gray": "finegray",
+    "gray_test": "gray",
     "rmst": "rmst",
     "ph_test": "survival",
     "concordance": "concordance",

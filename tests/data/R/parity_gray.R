@@ -1,8 +1,7 @@
 # Gray's (1988) K-sample test of equal cumulative incidence: reference values from cmprsk::cuminc()$Tests,
 # for a biomark.stats implementation written from the paper (not from cmprsk, which is GPL).
-# Status: NOT YET MATCHED. The score (the log-rank-type sum over subdistribution risk sets
-# R_k = Y_k (1 - F_k(t-)) / S_k(t-)) is standard; cmprsk's variance estimator has not been reproduced from the
-# paper's description (see the tiny cases at the end: exact fractions that any candidate must reproduce).
+# Data sets A-C and the tiny cases were probed while the variance was being worked out; D (four groups, three
+# strata, ties, rho 0.5 and 2) was added after biomark.stats.gray_test matched A-C, as data it had not seen.
 # Run: Rscript tests/data/R/parity_gray.R > tests/data/R/parity_gray.Rout
 source(file.path(dirname(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))), "_versions.R"))
 suppressMessages(library(cmprsk))
@@ -59,3 +58,14 @@ for (i in seq_along(tiny)) {
 # z(rho)^2 / stat(rho) would be a quadratic form in (1, (5/6)^rho, (5/8)^rho, (5/16)^rho)
 x <- tiny[[3]]
 for (rho in seq(-3, 4, by = 0.5)) cat("tiny 3 rho", rho, "stat", f(cuminc(x[[1]], x[[2]], x[[3]], rho = rho)$Tests[1, "stat"]), "\n")
+# D: four groups, times to 1 decimal (ties), three strata, unequal censoring; written after the implementation
+set.seed(20261202)
+n <- 600
+g <- sample(c("g1", "g2", "g3", "g4"), n, replace = TRUE)
+s <- sample(c("c1", "c2", "c3"), n, replace = TRUE, prob = c(0.5, 0.3, 0.2))
+t1 <- rexp(n, c(g1 = 0.04, g2 = 0.06, g3 = 0.05, g4 = 0.09)[g]); t2 <- rexp(n, c(c1 = 0.03, c2 = 0.05, c3 = 0.08)[s])
+cc <- runif(n, 1, ifelse(g == "g4", 15, 30))
+time <- round(pmin(t1, t2, cc), 1) + 0.1; status <- ifelse(cc < pmin(t1, t2), 0, ifelse(t1 < t2, 1, 2))
+dd <- data.frame(time = time, status = status, g = g, strata = s)
+write.csv(dd, here("R", "parity_gray_d.csv"), row.names = FALSE)
+for (rho in c(0, 0.5, 2)) { show("D", dd, rho); show("D", dd, rho, strata = dd$strata) }
