@@ -124,9 +124,10 @@ class CumulativeIncidence(Result):
         est = np.zeros((len(self.groups), tq.size))
         var = np.zeros_like(est)
         for i, (tt, f, v) in enumerate(zip(self.times, self.estimate, self.variance, strict=True)):
-            j = np.searchsorted(tt, tq, side="right") - 1
-            est[i] = np.where(j >= 0, f[np.maximum(j, 0)], 0.0)
-            var[i] = np.where(j >= 0, v[np.maximum(j, 0)], 0.0)
+            if tt.size:  # a group without an event of the cause stays at 0
+                j = np.searchsorted(tt, tq, side="right") - 1
+                est[i] = np.where(j >= 0, f[np.maximum(j, 0)], 0.0)
+                var[i] = np.where(j >= 0, v[np.maximum(j, 0)], 0.0)
             est[i, tq > self.last_time[i]] = np.nan
             var[i, tq > self.last_time[i]] = np.nan
         z = float(special.ndtri(0.5 + self.ci / 2.0))

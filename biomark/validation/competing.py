@@ -5,6 +5,8 @@ names a competing event (``competing: death without recurrence``) and the event 
 * The Aalen-Johansen cumulative incidence of the event of interest in the groups of the survival
   section's Kaplan-Meier curves (the panel score split at its median), with pointwise log(-log) CIs
   (:func:`biomark.stats.cumulative_incidence`, R ``cmprsk::cuminc`` / ``timepoints``).
+* Gray's test that the cumulative incidence is the same in the two groups (rho = 0;
+  :func:`biomark.stats.gray_test`, R ``cmprsk::cuminc(...)$Tests``).
 * The Fine-Gray subdistribution HR of the panel score per SD with its Wald CI
   (:func:`biomark.stats.fine_gray`, R ``coxph(Surv(fgstart, fgstop, fgstatus) ~ x, weights = fgwt,
   data = finegray(...))``).
@@ -65,6 +67,15 @@ def _fine_gray(time: np.ndarray, status: np.ndarray, z: np.ndarray, ci: float) -
             "n_events": fg.n_events, "n_competing": fg.n_competing, "ties": fg.ties}
 
 
+def _gray(time: np.ndarray, status: np.ndarray, high: np.ndarray) -> dict[str, Any]:
+    try:
+        g = stats.gray_test(time, status, high, cause=1)
+    except stats.StatsError as err:
+        return {"error": str(err)}
+    return {"stat": g.stat, "df": g.df, "p": g.p, "rho": g.rho, "groups": [_NAMES[int(v)] for v in g.groups],
+            "score": [float(v) for v in g.score]}
+
+
 def section(time: np.ndarray, status: np.ndarray, score: np.ndarray, *, competing: str, event: str,
             ci: float) -> dict[str, Any]:
     """The ``survival.competing`` section of a competing-risks endpoint.
@@ -82,7 +93,7 @@ def section(time: np.ndarray, status: np.ndarray, score: np.ndarray, *, competin
     -------
     dict
         ``competing``, ``event``, ``split``, counts, ``cif`` (a curve per score group), ``cif_at`` (the
-        incidence at the quartiles of follow-up), ``fine_gray`` (or ``{"error": ...}``) and ``note``.
+        incidence at the quartiles of follow-up), ``gray`` (Gray's test of the two groups), ``fine_gray`` (or ``{"error": ...}``) and ``note``.
 
     Examples
     --------
@@ -104,6 +115,7 @@ def section(time: np.ndarray, status: np.ndarray, score: np.ndarray, *, competin
         out["cif"], out["cif_at"] = _curves(cif, high, status), _at(cif, grid)
     except stats.StatsError as err:
         out["cif"], out["cif_at"] = {"error": str(err)}, None
+    out["gray"] = _gray(time, status, high)
     out["fine_gray"] = _fine_gray(time, status, z, ci)
     out["note"] = NOTE
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from biomark.validation.schema import NotAssessed
+from biomark.validation.schema import NotAssessed, _opt
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,19 @@ class CifPoint:
     se: float | None
     lower: float | None
     upper: float | None
+
+
+@dataclass(frozen=True)
+class GrayTestOfGroups:
+    """Gray's (1988) test that the cumulative incidence of the event of interest is the same in the score
+    groups (rho = 0, R ``cmprsk::cuminc(...)$Tests``); ``score`` is each group's observed - expected."""
+
+    stat: float
+    df: int
+    p: float
+    rho: float
+    groups: list[str]
+    score: list[float]
 
 
 @dataclass(frozen=True)
@@ -71,3 +84,4 @@ class CompetingSection:
     cif_at: list[CifPoint] | None
     fine_gray: FineGrayHR | NotAssessed
     note: str
+    gray: GrayTestOfGroups | NotAssessed | None = _opt()

@@ -123,6 +123,11 @@ def test_section_equals_the_stats_functions_on_the_same_score(run):
     assert [p["time"] for p in pts[:3]] == pytest.approx(grid.tolist(), abs=TOL)
     assert [p["estimate"] for p in pts] == pytest.approx(at["estimate"].ravel().tolist(), abs=TOL)
     assert [p["se"] for p in pts] == pytest.approx(np.sqrt(at["variance"]).ravel().tolist(), abs=TOL)
+    gray = stats.gray_test(t, st, high)
+    assert (sec["gray"]["df"], sec["gray"]["groups"], sec["gray"]["rho"]) == (1, ["low", "high"], 0.0)
+    for k in ("stat", "p"):
+        assert sec["gray"][k] == pytest.approx(getattr(gray, k), abs=TOL), k
+    assert sec["gray"]["score"] == pytest.approx(gray.score.tolist(), abs=TOL)
     fg = stats.fine_gray(t, st, {"x": z})
     got = sec["fine_gray"]
     for k in ("coef", "se", "p", "shr", "shr_ci_low", "shr_ci_high"):
@@ -170,4 +175,22 @@ def test_report_shows_the_section(run, tmp_path):
     _, _, r = run
     html = r.to_html(tmp_path / "r.html") or (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'id="competing"' in html and "Fine-Gray" in html and COMPETING in html
+    g = r["survival"]["competing"]["gray"]
+    assert f"χ² = {g['stat']:.3f} on 1 df, p = {g['p']:.3f}" in html.split('id="gray-test"')[1][:300]
+    assert "(ρ = 0;" in html
     assert html.count("id=\"fig-cif-figure_1\"") == 1 and "Cumulative incidence" in html
+
+
+def test_a_group_without_an_event_of_interest_is_not_assessed_not_a_crash():
+    from biomark.validation import competing
+
+    t, s, x = np.r_[np.arange(1.0, 11.0), np.arange(1.5, 11.0)], np.array([2, 0] * 10), np.linspace(-1, 1, 20)
+    s[[11, 13, 15]] = 1  # events of interest only in the high group, while the low group is followed
+    sec = competing.section(t, s, x, competing=COMPETING, event="recurrence", ci=0.95)
+    low = [p for p in sec["cif_at"] if p["group"] == "low"]
+    assert low[0]["estimate"] == 0.0 and low[0]["se"] == 0.0  # the low curve stays at 0 (was an IndexError)
+    gray = stats.gray_test(t, s, (x > np.median(x)).astype(int))
+    assert sec["gray"]["stat"] == pytest.approx(gray.stat, abs=TOL)
+    s[:] = np.array([2, 0] * 10)  # no event of interest at all
+    sec = competing.section(t, s, x, competing=COMPETING, event="recurrence", ci=0.95)
+    assert sec["gray"] == {"error": "Gray's test needs at least one event of cause 1; there is none"}
