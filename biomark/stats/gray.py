@@ -111,7 +111,8 @@ def _stratum(t: np.ndarray, s: np.ndarray, g: np.ndarray, k: int, cause: int,
     df0 = _safe_div(d1_tot, h_tot)
     f0 = np.cumsum(df0)
     f0_m = f0 - df0
-    weight = np.ones(m) if rho == 0 else np.where(f0_m < 1, (1.0 - np.minimum(f0_m, 1.0)) ** rho, 0.0)
+    left = 1.0 - f0_m
+    weight = np.ones(m) if rho == 0 else np.where(left > 0, np.where(left > 0, left, 1.0) ** rho, 0.0)
     score = (weight[:, None] * (d1 - d1_tot[:, None] * _safe_div(r, r_tot[:, None]))).sum(axis=0)
 
     p = _safe_div(h, h_tot[:, None])
@@ -205,18 +206,13 @@ def gray_test(
         raise StatsError(f"Gray's test needs at least two groups; found {k}")
     if not (s == cause).any():
         raise StatsError(f"Gray's test needs at least one event of cause {cause}; there is none")
-    if strata is None:
-        si, n_strata = np.zeros(t.shape[0], dtype=np.int64), 1
-    else:
-        slev, si = _codes(strata, t.shape[0], "strata")
-        n_strata = slev.shape[0]
+    si = np.zeros(t.shape[0], dtype=np.int64) if strata is None else _codes(strata, t.shape[0], "strata")[1]
+    n_strata = int(si.max()) + 1
     score, var = np.zeros(k), np.zeros((k, k))
-    order = np.argsort(si, kind="stable")
-    bounds = np.flatnonzero(np.diff(si[order])) + 1
-    for idx in np.split(order, bounds):
-        sc, v = _stratum(t[idx], s[idx], gi[idx], k, cause, float(rho))
-        score += sc
-        var += v
+    for j in range(n_strata):  # as logrank: scores and variances add over strata
+        m = si == j
+        sc, v = _stratum(t[m], s[m], gi[m], k, cause, float(rho))
+        score, var = score + sc, var + v
     sub, zs = var[:-1, :-1], score[:-1]
     rank = int(np.linalg.matrix_rank(sub))
     if rank == 0:
