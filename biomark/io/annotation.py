@@ -23,7 +23,7 @@ import pandas as pd
 
 from biomark.errors import InputError
 from biomark.io.geo import Table, head_lines, open_text, platform_table
-from biomark.panel.names import match_name, other_arm_of, panel_targets
+from biomark.panel.names import name_matcher, other_arm_finder, panel_targets
 
 COLLAPSE = ("error", "mean", "median", "max-mean", "first")
 # the name columns GEO platform and .annot tables use, in the order they are preferred
@@ -122,6 +122,7 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
     multi: dict[str, list[str]] = {}
     other: dict[str, list[str]] = {}
     cache: dict[str, tuple[str | None, str]] = {}
+    match, other_arm_of = name_matcher(targets), other_arm_finder(targets)
     missing = 0
     for f in features:
         name = ann.names.get(f)
@@ -131,10 +132,10 @@ def map_features(features: list[str], ann: Annotation, panel: Any) -> Mapping:
         parts = [p.strip() for p in name.split("///") if p.strip()]
         for part in parts:
             if part not in cache:
-                cache[part] = match_name(part, targets)
+                cache[part] = match(part)
             mid, h = cache[part]
             if mid is None:  # hsa-miR-339-3p for a panel's 5p marker: never matched, reported
-                twin = other_arm_of(part, targets)
+                twin = other_arm_of(part)
                 if twin is not None:
                     other.setdefault(twin, []).append(f"{f} ({part})")
                 continue

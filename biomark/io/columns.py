@@ -16,7 +16,7 @@ from typing import Any
 from biomark.errors import InputError
 from biomark.io.assay import reference_markers
 from biomark.io.layout import closest
-from biomark.panel.names import match_name, normalize, panel_targets, resolve_markers
+from biomark.panel.names import match_name, name_matcher, normalize, panel_targets, resolve_markers
 
 
 def check_ids(ids: list[str], src: str, where: Callable[[int], str]) -> None:
@@ -59,7 +59,8 @@ def detect_orientation(header_names: list[str], first_col: list[str], panel: Any
 
 
 def _count_matches(names: list[str], targets: Any) -> int:
-    return len({mid for mid in (match_name(n, targets)[0] for n in set(names)) if mid is not None})
+    match = name_matcher(targets)
+    return len({mid for mid in (match(n)[0] for n in set(names)) if mid is not None})
 
 
 @dataclass
@@ -117,7 +118,8 @@ def find_spike_in(features: list[str], spike_in: str, panel: Any, src: str, orie
         ref_targets = [(r.id, list(r.aliases)) for r in panel.reference_markers]
         spike_ref, _ = match_name(spike_in, ref_targets)
         if spike_ref is not None and not hits:
-            hits = [i for i, f in enumerate(features) if match_name(f, ref_targets)[0] == spike_ref]
+            match = name_matcher(ref_targets)
+            hits = [i for i, f in enumerate(features) if match(f)[0] == spike_ref]
     axis = "columns" if orientation == "rows" else "rows"
     if not hits:
         close = closest(spike_in, features)

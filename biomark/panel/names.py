@@ -27,7 +27,7 @@ Rules, applied to the canonical id and every alias of each marker:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from biomark.errors import MarkerResolutionError
@@ -159,6 +159,24 @@ def match_name(name: str, targets: Sequence[tuple[str, Sequence[str]]]) -> tuple
     return (mid, how) if mid is not None else (None, "")
 
 
+def name_matcher(targets: Sequence[tuple[str, Sequence[str]]]) -> Callable[[str], tuple[str | None, str]]:
+    """:func:`match_name` with the index of ``targets`` built once, for matching many names.
+
+    Examples
+    --------
+    >>> m = name_matcher([("hsa-miR-339-5p", [])])
+    >>> [m(n)[0] for n in ("MIR339-5P", "hsa-miR-339-3p")]
+    ['hsa-miR-339-5p', None]
+    """
+    ix = _candidates(targets)
+
+    def match(name: str) -> tuple[str | None, str]:
+        mid, how, _ = _match(name, ix)
+        return (mid, how) if mid is not None else (None, "")
+
+    return match
+
+
 def other_arm_of(name: str, targets: Sequence[tuple[str, Sequence[str]]]) -> str | None:
     """The marker whose other arm ``name`` is (``hsa-miR-339-3p`` for ``hsa-miR-339-5p``), else None.
 
@@ -169,11 +187,26 @@ def other_arm_of(name: str, targets: Sequence[tuple[str, Sequence[str]]]) -> str
     >>> other_arm_of("hsa-miR-339-3p", [("hsa-miR-339-5p", [])])
     'hsa-miR-339-5p'
     """
+    return _other_arm(name, _candidates(targets))
+
+
+def other_arm_finder(targets: Sequence[tuple[str, Sequence[str]]]) -> Callable[[str], str | None]:
+    """:func:`other_arm_of` with the index of ``targets`` built once, for many names.
+
+    Examples
+    --------
+    >>> other_arm_finder([("hsa-miR-339-5p", [])])("hsa-miR-339-3p")
+    'hsa-miR-339-5p'
+    """
+    ix = _candidates(targets)
+    return lambda name: _other_arm(name, ix)
+
+
+def _other_arm(name: str, ix: _Index) -> str | None:
     key = normalize(name)
     a = _without_arm(key)
     if a is None:
         return None
-    ix = _candidates(targets)
     if ix.exact.get(key):
         return None
     hits = sorted(ix.armed.get(a, set()))
