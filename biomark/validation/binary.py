@@ -150,8 +150,12 @@ def permutation_p(est, X, y, *, folds: int, n_perm: int, seed: int, n_jobs: int,
     Biometrika 78:301-304): permutations run in batches of a fixed size, and once
     ``h = ceil(alpha (n_perm + 1))`` null AUCs reach the observed one after ``L`` permutations
     the p-value can no longer fall to ``alpha`` and the test stops with ``p = h / L``, Besag and
-    Clifford's valid sequential p-value; otherwise all run and p = (1 + k) / (1 + n_perm). The batches
-    and their seeds do not depend on ``n_jobs``, so neither does the result.
+    Clifford's valid sequential p-value. It also stops, with ``p = (1 + k) / (1 + L)``, once the
+    one-sided Clopper-Pearson upper bound of the permutation p-value after ``L`` permutations with ``k``
+    exceedances is below ``alpha`` at level :data:`PERM_RISK` divided over the checks (the
+    probability that this stop is on the wrong side of alpha is at most :data:`PERM_RISK`; Gandy
+    2009); otherwise all run and p = (1 + k) / (1 + n_perm). The batches and their seeds do not depend
+    on ``n_jobs``, so neither does the result.
     """
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed % (2**32))
     fl = list(skf.split(np.zeros(y.size), y))
@@ -177,17 +181,39 @@ def permutation_p(est, X, y, *, folds: int, n_perm: int, seed: int, n_jobs: int,
         if progress is not None:
             progress("permutations", int(vals.size), n_perm)
         finite = vals[np.isfinite(vals)]
-        if int((finite >= observed).sum()) >= h and vals.size < n_perm:
+        k = int((finite >= observed).sum())
+        if vals.size >= n_perm:
+            break
+        if k >= h:
             return _perm_result(vals, observed, folds, n_perm, h,
                                 "labels permuted and the model refitted in every fold; stopped early")
+        looks = math.ceil(n_perm / _PERM_BATCH)
+        if finite.size and _upper_bound(k, int(finite.size), PERM_RISK / looks) < alpha:
+            return _perm_result(vals, observed, folds, n_perm, None,
+                                "labels permuted and the model refitted in every fold; stopped early", below=True)
     return _perm_result(vals, observed, folds, n_perm, None, "labels permuted and the model refitted in every fold")
 
 
 _PERM_BATCH = 20  # permutations between stopping checks (fixed: results do not depend on n_jobs)
+PERM_RISK = 0.01
+"""Largest probability that the permutation test stops below alpha while the permutation p-value it
+estimates (that of all permutations) is at or above alpha: a one-sided Clopper-Pearson bound at level
+``PERM_RISK / looks`` at each of the ``looks`` checks (Bonferroni), as in Gandy's (2009, JASA 104:1504)
+bounded resampling risk. With 200 permutations and no null AUC at or above the observed one, the test
+stops after 140."""
+
+
+def _upper_bound(k: int, n: int, level: float) -> float:
+    """One-sided Clopper-Pearson upper confidence bound, at confidence 1 - level, of a binomial proportion."""
+    if k >= n:
+        return 1.0
+    from scipy.stats import beta
+
+    return float(beta.ppf(1.0 - level, k + 1, n - k))
 
 
 def _perm_result(vals: np.ndarray, observed: float, folds: int, n_perm: int, h: int | None,
-                 how: str, sequential: bool = True) -> dict[str, Any]:
+                 how: str, sequential: bool = True, below: bool = False) -> dict[str, Any]:
     vals = vals[np.isfinite(vals)]
     if h is None:
         p = (1 + int((vals >= observed).sum())) / (1 + vals.size)
@@ -196,7 +222,11 @@ def _perm_result(vals: np.ndarray, observed: float, folds: int, n_perm: int, h: 
     out = {"n": int(vals.size), "p": float(p), "observed_auc": float(observed), "folds": folds,
            "null_mean": float(vals.mean()) if vals.size else None, "method": how}
     if sequential:
-        out.update(n_max=int(n_perm), stopped_early=h is not None)
+        out.update(n_max=int(n_perm), stopped_early=h is not None or below)
+        if h is not None or below:
+            out["stopped"] = ("below alpha: the Clopper-Pearson bound of the permutation p-value fell under alpha "
+                              f"(resampling risk <= {PERM_RISK})" if below else
+                              "above alpha: h null AUCs reached the observed one (Besag & Clifford 1991)")
     return out
 
 

@@ -173,7 +173,9 @@ class SingleMarker(Embeds):
 @dataclass(frozen=True)
 class Permutation:
     """Permutation p-value of the out-of-fold AUC: (1 + #{null >= observed}) / (1 + n), or, when the
-    sequential test stopped early (``stopped_early``), Besag & Clifford's h / n after ``n`` of ``n_max``."""
+    sequential test stopped early (``stopped_early``) above alpha, Besag & Clifford's h / n after ``n`` of
+    ``n_max``; stopped early below alpha (a Clopper-Pearson bound under alpha), (1 + k) / (1 + n).
+    ``stopped`` says which."""
 
     n: int
     p: float
@@ -183,6 +185,7 @@ class Permutation:
     method: str
     n_max: int | None = _opt()  # set by the sequential test of a fitted model only
     stopped_early: bool | None = _opt()
+    stopped: str | None = _opt()  # which side of alpha the early stop settled, and by which rule
 
 
 @dataclass(frozen=True)

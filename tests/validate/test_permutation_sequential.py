@@ -1,4 +1,4 @@
-"""The permutation test of a fitted model stops once its p-value cannot fall to alpha.
+"""The permutation test of a fitted model stops once its p-value cannot fall to alpha, or is settled below it.
 
 Besag & Clifford (1991, Biometrika 78:301-304): with h = ceil(alpha (N + 1)) exceedances after L
 permutations, p = h / L is a valid p-value, and a test that would go on to N could only give
@@ -58,3 +58,20 @@ def test_a_strong_model_runs_every_permutation_and_n_jobs_does_not_matter():
     assert one["p"] == pytest.approx(1 / 41)
     assert one == two
 
+
+
+def test_a_strong_model_stops_below_alpha_once_the_exact_binomial_bound_says_so():
+    """No null AUC reaches the observed one: with 200 permutations checked every 20 at total risk 0.01
+    (level 0.001 per check), the one-sided Clopper-Pearson bound with 0 exceedances in L is
+    1 - 0.001 ** (1 / L): 0.0559 at L = 120, 0.0481 at L = 140, so the test stops after 140 with
+    p = 1 / 141 (the formula, not the code's beta quantile)."""
+    X, y = _data(2.0)
+    out = binary.permutation_p(EST, X, y, folds=3, n_perm=200, seed=2, n_jobs=1)
+    bound = {L: 1 - 0.001 ** (1 / L) for L in (120, 140)}
+    assert bound[120] > 0.05 > bound[140]
+    assert out["stopped_early"] and out["n"] == 140 and out["n_max"] == 200
+    assert out["p"] == pytest.approx(1 / 141, abs=1e-15)
+    assert out["stopped"].startswith("below alpha")
+    assert binary._upper_bound(0, 140, 0.001) == pytest.approx(bound[140], rel=1e-12)
+    # R 4.2.2: binom.test(3, 50)$conf.int[2] = 0.16548194660 (the two-sided 95 % interval's upper end)
+    assert binary._upper_bound(3, 50, 0.025) == pytest.approx(0.16548194660, abs=1e-10)
