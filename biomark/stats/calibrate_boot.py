@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,7 @@ def bootstrap_calibration(
     B: int,
     seed: int,
     mapper: Callable[[Callable[..., Any], list[tuple]], list[Any]] | None = None,
+    replicates: Sequence[tuple[np.ndarray, np.ndarray] | None] | None = None,
 ) -> BootCalibration:
     r"""Harrell's bootstrap optimism of a calibration index, as ``rms::predab.resample`` computes it.
 
@@ -71,7 +72,9 @@ def bootstrap_calibration(
     are run: ``mapper(fn, args)``, if given, must return ``[fn(*a) for a in args]`` in order (e.g. a
     parallel map; ``predict`` and ``measure`` must then be picklable), and the resamples go to it in
     fixed chunks of :data:`CHUNK`, summed in resample order afterwards, so any mapper gives the same
-    numbers bit for bit.
+    numbers bit for bit. ``replicates``, if given, are the B ``(training_b, test_b)`` pairs (None for a
+    failed resample) of resamples drawn and fitted elsewhere, e.g. by an optimism bootstrap of the same
+    model that already refitted it on each: then only ``predict(0..n-1)`` is called.
 
     References
     ----------
@@ -93,11 +96,16 @@ def bootstrap_calibration(
     train_sum = np.zeros(apparent.shape)
     test_sum = np.zeros(apparent.shape)
     count = np.zeros(apparent.shape, int)
-    children = np.random.SeedSequence(seed).spawn(B)
-    tasks = [(predict, measure, n, children[i:i + CHUNK]) for i in range(0, B, CHUNK)]
-    chunks = (mapper or _sequential)(_replicates, tasks)
+    if replicates is None:
+        children = np.random.SeedSequence(seed).spawn(B)
+        tasks = [(predict, measure, n, children[i:i + CHUNK]) for i in range(0, B, CHUNK)]
+        reps = [r for chunk in (mapper or _sequential)(_replicates, tasks) for r in chunk]
+    else:
+        reps = list(replicates)
+        if len(reps) != B:
+            raise StatsError(f"replicates must hold B = {B} resamples, got {len(reps)}")
     failed = 0
-    for rep in (r for chunk in chunks for r in chunk):
+    for rep in reps:
         if rep is None:
             failed += 1
             continue

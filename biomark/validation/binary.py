@@ -41,7 +41,7 @@ def _fit_predict(est: Any, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, te
 
 
 def _boot_task(est: Any, X: pd.DataFrame, y: np.ndarray, seed: int,
-               auc_on_score: bool = False) -> dict[str, Any] | None:
+               auc_on_score: bool = False, cal_grid: np.ndarray | None = None) -> dict[str, Any] | None:
     rng = np.random.default_rng(seed)
     n = y.size
     idx = rng.integers(0, n, n)
@@ -58,6 +58,9 @@ def _boot_task(est: Any, X: pd.DataFrame, y: np.ndarray, seed: int,
     if auc_on_score:  # a clamped fixed rule: its probabilities are constant, its score ranks
         s_orig = m.panel_score(X)
         out["boot"]["auc"], out["orig"]["auc"] = metrics.auc(y[idx], s_orig[idx]), metrics.auc(y, s_orig)
+    if cal_grid is not None:  # the corrected calibration curve's (training, test) index of this resample
+        out["cal"] = (stats.lowess_calibration_error(y[idx], p_orig[idx], cal_grid),
+                      stats.lowess_calibration_error(y, p_orig, cal_grid))
     if oob.size and np.unique(y[oob]).size == 2:
         p_oob = p_orig[oob]
         out["oob"] = {"auc": metrics.auc(y[oob], p_oob), "brier": metrics.brier(y[oob], p_oob)}
@@ -98,13 +101,21 @@ def cross_validate(est, X, y, *, folds: int, repeats: int, seed: int, n_jobs: in
 
 
 def bootstrap(est, X, y, *, B: int, seed: int, n_jobs: int, method: str, apparent: dict[str, float],
-              progress: Progress = None, auc_on_score: bool = False) -> dict[str, Any]:
-    """Harrell's bootstrap optimism (or .632+) of AUC, Brier, calibration intercept and slope."""
+              progress: Progress = None, auc_on_score: bool = False,
+              cal_grid: np.ndarray | None = None) -> dict[str, Any]:
+    """Harrell's bootstrap optimism (or .632+) of AUC, Brier, calibration intercept and slope.
+
+    With ``cal_grid`` each refitted model also gives the (training, test) lowess calibration index of
+    :func:`corrected_curve` at those points, returned under ``"_calibration_replicates"`` (one per
+    resample, None where it failed), so the curve's optimism needs no second set of refits.
+    """
     seeds = task_seeds(seed, B, stream=2)
-    reps = pmap(_boot_task, [(est, X, y, s, auc_on_score) for s in seeds], n_jobs=n_jobs,
+    reps = pmap(_boot_task, [(est, X, y, s, auc_on_score, cal_grid) for s in seeds], n_jobs=n_jobs,
                 progress=stage_progress(progress, "bootstrap"))
     ok = [r for r in reps if r is not None]
     out: dict[str, Any] = {"B": B, "method": method, "n_failed": B - len(ok), "metrics": {}}
+    if cal_grid is not None:
+        out["_calibration_replicates"] = [None if r is None else r["cal"] for r in reps]
     for name in ("auc", "brier", "intercept", "slope"):
         diffs = np.array([r["boot"][name] - r["orig"][name] for r in ok], dtype=float)
         diffs = diffs[np.isfinite(diffs)]
@@ -302,11 +313,17 @@ def evaluate(
     out: dict[str, Any] = {"n": int(n), "n_pos": int(y.sum()), "n_neg": int(n - y.sum()),
                            "prevalence": float(y.mean()), "apparent": dict(apparent)}
     out["cv"] = _cv_section(y, oof_all, ranker, folds, repeats)
+    cal_reps = None
     if B > 0:
         app = dict(apparent)
         app["_p"] = p_app
+        # a model fitted to the outcome costs a nested fit per resample: the curve shares this bootstrap's
+        # refits (a fixed rule is cheap to refit and keeps its own resamples, as rms::calibrate draws them)
+        share = not _label_free(est) and np.ptp(p_app) > 0
         out["bootstrap"] = bootstrap(est, X, y, B=B, seed=seed, n_jobs=n_jobs, method=boot_method,
-                                     apparent=app, progress=progress, auc_on_score=on_score)
+                                     apparent=app, progress=progress, auc_on_score=on_score,
+                                     cal_grid=stats.lowess_grid(p_app) if share else None)
+        cal_reps = out["bootstrap"].pop("_calibration_replicates", None)
     oof, rank = oof_all.mean(axis=0), ranker.mean(axis=0)
     roc = stats.roc_auc(y, rank, direction="<", ci=ci)
     why = "the score separated the classes perfectly" if _separated(fitted) else "the score ran against the spec"
@@ -324,24 +341,30 @@ def evaluate(
         out["calibration"] = {"error": _SEPARATED if _separated(fitted) else _CLAMPED}
     if B > 0 and "error" not in out["calibration"] and not _clamped(fitted) and np.ptp(p_app) > 0:
         out["calibration"]["corrected"] = corrected_curve(est, X, y, p_app, B=B, seed=seed,
-                                                            n_jobs=n_jobs)
+                                                            n_jobs=n_jobs, replicates=cal_reps)
     out.update(_decision_sections(y, oof))
     out["nomogram"] = nomogram_mod.panel(fitted, X, outcome="binary")
     return out, fitted
 
 
 def corrected_curve(est: Any, X: pd.DataFrame, y: np.ndarray, p_app: np.ndarray, *, B: int,
-                    seed: int, n_jobs: int = 1) -> dict[str, Any]:
+                    seed: int, n_jobs: int = 1,
+                    replicates: list[tuple[np.ndarray, np.ndarray] | None] | None = None) -> dict[str, Any]:
     """Apparent and bootstrap-corrected smoothed calibration curve, as ``rms::calibrate(lrm, B)``.
 
     Lowess (``iter = 0``) of y on the apparent probabilities at 50 points from the 5th smallest to the 5th
     largest; in each resample the whole model is refitted and the optimism of ``smoothed - predicted`` is its
     value on the resample minus that on the original rows (:func:`biomark.stats.bootstrap_calibration`),
     the resamples run by :func:`biomark.validation.parallel.pmap` with ``n_jobs`` (same numbers for any).
+    ``replicates``: the (training, test) index of each resample of the optimism bootstrap, which already
+    refitted the model on it (:func:`bootstrap` with ``cal_grid = lowess_grid(p_app)``); the curve then
+    uses those resamples instead of drawing and refitting B more.
     """
     grid = stats.lowess_grid(p_app)
 
     def predict(idx: np.ndarray) -> np.ndarray | None:
+        if replicates is not None:  # called for all rows only: the apparent fit
+            return p_app
         if np.unique(y[idx]).size < 2:
             return None
         try:
@@ -351,11 +374,12 @@ def corrected_curve(est: Any, X: pd.DataFrame, y: np.ndarray, p_app: np.ndarray,
 
     res = stats.bootstrap_calibration(
         y.size, predict, lambda rows, p: stats.lowess_calibration_error(y[rows], p, grid), B=B, seed=seed,
-        mapper=mapper(n_jobs))
+        mapper=mapper(n_jobs), replicates=replicates)
+    shared = "; the resamples and refits of the optimism bootstrap" if replicates is not None else ""
     return {"x": grid.tolist(), "apparent": (res.apparent + grid).tolist(),
             "corrected": (res.apparent + grid - res.optimism).tolist(), "B": B, "n_failed": res.n_failed,
             "method": "rms::calibrate(lrm, B): lowess (iter = 0) of the outcome on the apparent probabilities, "
-                      "Harrell's bootstrap optimism subtracted"}
+                      f"Harrell's bootstrap optimism subtracted{shared}"}
 
 
 _CLAMPED = ("the panel score runs against the literature's direction in the training rows, so the fixed rule's "

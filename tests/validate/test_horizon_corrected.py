@@ -127,3 +127,39 @@ def test_optimism_corrected_brier_is_closer_to_new_data_than_apparent():
     assert abs(c["brier_corrected"] - new.brier[0]) < abs(c["brier_apparent"] - new.brier[0])
     assert abs(c["ipa_corrected"] - new.ipa[0]) < abs(c["ipa_apparent"] - new.ipa[0])
     np.testing.assert_allclose(c["brier_corrected"], c["brier_apparent"] - c["brier_optimism"])
+
+
+def test_fitted_model_curve_shares_the_optimism_bootstrap_refits_exactly():
+    """For a model fitted to the outcome the corrected curve takes the optimism bootstrap's resamples
+    (one refit each, not two): replayed here resample by resample (the same seeds, rows and refits,
+    lowess at the same grid), its optimism is rms's mean(training - test) over those resamples to 1e-12.
+    A curve that drew its own resamples would differ by its Monte-Carlo error (~1e-2 at B = 20)."""
+    from biomark.model import PanelModel
+    from biomark.validation import binary
+    from biomark.validation.parallel import task_seeds
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(160, 4)), columns=list("abcd"))
+    y = (X["a"].to_numpy() + rng.normal(size=160) > 0.3).astype(float)
+    est = PanelModel(method="logistic", Cs=4, inner_cv=3, random_state=0)
+    p_app = binary.clone(est).fit(X, y).predict_proba(X)[:, 1]
+    grid = stats.lowess_grid(p_app)
+    app = binary.metrics.all_metrics(y, p_app)
+    boot = binary.bootstrap(est, X, y, B=20, seed=9, n_jobs=1, method="optimism", apparent={**app, "_p": p_app},
+                            cal_grid=grid)
+    reps = boot.pop("_calibration_replicates")
+    out = binary.corrected_curve(est, X, y, p_app, B=20, seed=9, replicates=reps)
+    train, test = [], []
+    for s in task_seeds(9, 20, stream=2):
+        idx = np.random.default_rng(s).integers(0, y.size, y.size)
+        p = binary.clone(est).fit(X.iloc[idx], y[idx]).predict_proba(X)[:, 1]
+        train.append(stats.lowess_calibration_error(y[idx], p[idx], grid))
+        test.append(stats.lowess_calibration_error(y, p, grid))
+    tr, te = np.array(train), np.array(test)
+    ok = np.isfinite(tr) & np.isfinite(te)
+    optimism = np.where(ok, tr, 0).sum(0) / ok.sum(0) - np.where(ok, te, 0).sum(0) / ok.sum(0)
+    apparent = stats.lowess_calibration_error(y, p_app, grid)
+    np.testing.assert_allclose(out["corrected"], apparent + grid - optimism, rtol=0, atol=1e-12)
+    assert "optimism bootstrap" in out["method"]
+    own = binary.corrected_curve(est, X, y, p_app, B=20, seed=9)  # its own resamples: a different draw
+    assert np.max(np.abs(np.subtract(own["corrected"], out["corrected"]))) > 1e-4
