@@ -127,6 +127,13 @@ def _with_intercept(x: np.ndarray) -> np.ndarray:
 _CHORD_MIN_COLUMNS = 10  # below this a Gram costs about a matrix-vector product: exact Newton steps throughout
 
 
+def _prob_grad(x1: np.ndarray, y: np.ndarray, C: float, ridge: np.ndarray, eta: np.ndarray,
+               theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(over="ignore"):
+        prob = 1.0 / (1.0 + np.exp(-eta))
+    return prob, C * (x1.T @ (prob - y)) + ridge * theta
+
+
 def _penalised(C: float, y: np.ndarray, eta: np.ndarray, theta: np.ndarray) -> float:
     softplus = np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))  # log(1 + e^eta), faster than logaddexp
     return C * float(np.sum(softplus) - y @ eta) + 0.5 * float(theta[:-1] @ theta[:-1])
@@ -155,13 +162,11 @@ def _chord_newton(x1: np.ndarray, y: np.ndarray, C: float, start: np.ndarray | N
     ridge[-1] = 0.0
     theta = np.zeros(q) if start is None else start.copy()
     eta = x1 @ theta
-    f, f_here = _penalised(C, y, eta, theta), True  # f_here: f is the objective at theta (not an earlier point)
+    f = _penalised(C, y, eta, theta)  # the objective's scale for the stopping rule, updated when evaluated
+    prob, grad = _prob_grad(x1, y, C, ridge, eta, theta)
     fresh, last, inverse = False, math.inf, None
     reuse = q > _CHORD_MIN_COLUMNS
     for _ in range(max_iter):
-        with np.errstate(over="ignore"):
-            prob = 1.0 / (1.0 + np.exp(-eta))
-        grad = C * (x1.T @ (prob - y)) + ridge * theta
         if not np.any(grad):
             return theta, gram
         if gram is None or not reuse:
@@ -187,12 +192,14 @@ def _chord_newton(x1: np.ndarray, y: np.ndarray, C: float, start: np.ndarray | N
             continue
         t_new = theta - step
         eta_new = x1 @ t_new
-        if last < math.inf and not fresh:  # inside a contracting chord sequence: no descent check needed
-            theta, eta, last, f_here = t_new, eta_new, size, False
+        prob_new, grad_new = _prob_grad(x1, y, C, ridge, eta_new, t_new)
+        # descent without evaluating the objective: inside a contracting chord sequence, or certified by
+        # convexity (the slope along the step is still downhill at its end, so the objective fell)
+        if (last < math.inf and not fresh) or float(grad_new @ step) >= 0.0:
+            theta, eta, prob, grad, last, fresh = t_new, eta_new, prob_new, grad_new, size, False
             continue
-        if not f_here:
-            f, f_here = _penalised(C, y, eta, theta), True
-        f_new, shrink = _penalised(C, y, eta_new, t_new), 1.0
+        f, shrink = _penalised(C, y, eta, theta), 1.0
+        f_new = _penalised(C, y, eta_new, t_new)
         while not f_new <= f and shrink > 1e-10:
             shrink *= 0.5
             t_new = theta - shrink * step
@@ -204,6 +211,7 @@ def _chord_newton(x1: np.ndarray, y: np.ndarray, C: float, start: np.ndarray | N
             gram = None
             continue
         theta, eta, f, last, fresh = t_new, eta_new, f_new, size, False
+        prob, grad = _prob_grad(x1, y, C, ridge, eta, theta)
     return theta, gram
 
 
