@@ -257,10 +257,28 @@ def logistic_ridge_cv(x: Any, y: Any, Cs: Sequence[float], folds: Iterable[tuple
         raise StatsError("Cs must be positive inverse penalty strengths")
     if x.ndim != 2 or x.shape[0] != y.size or not np.all(np.isfinite(x)):
         raise StatsError("x must be a finite (n, p) matrix with one row per outcome")
+    folds = [(np.asarray(tr), np.asarray(te)) for tr, te in folds]
+    if not folds:
+        raise StatsError("no folds were given")
+    if x.shape[1] + 1 <= _CHORD_MIN_COLUMNS and np.all(np.isfinite(grid)):
+        scores, fold_thetas = _lockstep_path(x, y, grid, folds)
+    else:
+        scores, fold_thetas = _chord_path(x, y, grid, folds)
+    total = scores.sum(axis=0)
+    best = int(np.argmax(total))
+    start = np.mean([t[best] for t in fold_thetas], axis=0)
+    theta, n_iter = logistic_ridge(x, y, float(grid[best]), start=start)
+    return LogisticRidgeCV(C=float(grid[best]), coef=tuple(float(v) for v in theta[:-1]),
+                           intercept=float(theta[-1]), Cs=tuple(float(c) for c in grid),
+                           cv_score=tuple(float(s) for s in total), n_folds=int(scores.shape[0]), n_iter=n_iter)
+
+
+def _chord_path(x: np.ndarray, y: np.ndarray, grid: np.ndarray,
+                folds: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    """Held-out scores (folds x Cs) and fits along the path, each fold's C fitted from the previous one."""
     scores = np.zeros((0, grid.size))
     fold_thetas: list[list[np.ndarray]] = []
-    for train, test in folds:
-        tr, te = np.asarray(train), np.asarray(test)
+    for tr, te in folds:
         x1 = _with_intercept(x[tr])
         yt, xte, yte = y[tr], x[te], y[te]
         theta, gram, row, thetas = None, None, np.empty(grid.size), []
@@ -271,12 +289,90 @@ def logistic_ridge_cv(x: Any, y: Any, Cs: Sequence[float], folds: Iterable[tuple
             thetas.append(theta)
         scores = np.vstack([scores, row])
         fold_thetas.append(thetas)
-    if scores.shape[0] == 0:
-        raise StatsError("no folds were given")
-    total = scores.sum(axis=0)
-    best = int(np.argmax(total))
-    start = np.mean([t[best] for t in fold_thetas], axis=0)
-    theta, n_iter = logistic_ridge(x, y, float(grid[best]), start=start)
-    return LogisticRidgeCV(C=float(grid[best]), coef=tuple(float(v) for v in theta[:-1]),
-                           intercept=float(theta[-1]), Cs=tuple(float(c) for c in grid),
-                           cv_score=tuple(float(s) for s in total), n_folds=int(scores.shape[0]), n_iter=n_iter)
+    return scores, fold_thetas
+
+
+def _lockstep_path(x: np.ndarray, y: np.ndarray, grid: np.ndarray,
+                   folds: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    """The same as :func:`_chord_path` for a few columns: every (fold, C) fit at once, in lockstep.
+
+    With few columns a Newton step costs little arithmetic and many numpy calls; here the
+    ``folds x Cs`` problems (each from zero) share each call: one product for all linear predictors,
+    one for all gradients, one batched solve. Each problem's steps, step halving and stopping rule
+    are those of :func:`logistic_ridge`, so each fit is its solution.
+    """
+    n = y.size
+    x1 = _with_intercept(x)
+    k, m = len(folds), grid.size
+    masks = np.zeros((n, k * m))
+    for f, (tr, _) in enumerate(folds):
+        np.add.at(masks[:, f * m:(f + 1) * m], tr, 1.0)  # a row repeated in the training rows counts twice
+    theta = _lockstep_newton(x1, y, masks, np.tile(grid, k))
+    eta = x1 @ theta
+    scores = np.empty((k, m))
+    fold_thetas: list[list[np.ndarray]] = []
+    for f, (_, te) in enumerate(folds):
+        e = eta[te, f * m:(f + 1) * m]
+        scores[f] = -np.mean(np.logaddexp(0.0, e) - y[te, None] * e, axis=0)
+        fold_thetas.append([theta[:, f * m + j].copy() for j in range(m)])
+    return scores, fold_thetas
+
+
+def _lockstep_newton(x1: np.ndarray, y: np.ndarray, w: np.ndarray, Cs: np.ndarray, tol: float = 1e-10,
+                     max_iter: int = 100) -> np.ndarray:
+    r"""Minimise :math:`C_k\sum_i w_{ik}\ell_i(x_i^\top\theta_k) + \tfrac12\lVert\beta_k\rVert^2` for every k.
+
+    :func:`logistic_ridge` for each column of the row weights ``w`` (n x K, e.g. 0/1 training rows)
+    and its ``Cs[k]``, all problems in one array per quantity; returns the (q x K) solutions.
+    """
+    n, q = x1.shape
+    K = Cs.size
+    ridge = np.ones(q)
+    ridge[-1] = 0.0
+    theta = np.zeros((q, K))
+    out = np.zeros((q, K))
+    active = np.arange(K)
+
+    def objective(cols: np.ndarray, th: np.ndarray, eta: np.ndarray) -> np.ndarray:
+        softplus = np.maximum(eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))
+        return Cs[cols] * np.einsum("nk,nk->k", w[:, cols], softplus - y[:, None] * eta) \
+            + 0.5 * np.einsum("ik,ik->k", th[:-1], th[:-1])
+
+    eta = x1 @ theta
+    f = objective(active, theta, eta)
+    for _ in range(max_iter):
+        if active.size == 0:
+            return out
+        wa, ca = w[:, active], Cs[active]
+        with np.errstate(over="ignore"):
+            prob = 1.0 / (1.0 + np.exp(-eta))
+        grad = ca * (x1.T @ (wa * (prob - y[:, None]))) + ridge[:, None] * theta
+        hess = ca[:, None, None] * ((x1.T[None, :, :] * (wa * prob * (1.0 - prob)).T[:, None, :]) @ x1)
+        hess[:, np.arange(q), np.arange(q)] += ridge
+        try:
+            step = np.linalg.solve(hess, grad.T[:, :, None])[:, :, 0].T
+        except np.linalg.LinAlgError:
+            step = np.stack([np.linalg.lstsq(h, g, rcond=None)[0] for h, g in zip(hess, grad.T, strict=True)], axis=1)
+        zero = ~np.any(grad, axis=0)
+        step[:, zero] = 0.0
+        small = zero | (np.max(np.abs(step), axis=0) < tol) \
+            | (np.einsum("ik,ik->k", grad, step) <= 1e-14 * np.maximum(1.0, np.abs(f)))
+        out[:, active[small]] = theta[:, small] - step[:, small]
+        go = ~small
+        t_old, s_go = theta[:, go], step[:, go]
+        t_new = t_old - s_go
+        eta_new = x1 @ t_new
+        f_new = objective(active[go], t_new, eta_new)
+        bad, shrink = ~(f_new <= f[go]), 1.0
+        while np.any(bad) and shrink > 1e-10:
+            shrink *= 0.5
+            t_new[:, bad] = t_old[:, bad] - shrink * s_go[:, bad]
+            eta_new[:, bad] = x1 @ t_new[:, bad]
+            f_new[bad] = objective(active[go][bad], t_new[:, bad], eta_new[:, bad])
+            bad = ~(f_new <= f[go])
+        out[:, active[go][bad]] = t_old[:, bad]  # no descent left: at the optimum to machine precision
+        keep = ~bad
+        active = active[go][keep]
+        theta, eta, f = t_new[:, keep], eta_new[:, keep], f_new[keep]
+    out[:, active] = theta
+    return out
