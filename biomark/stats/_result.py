@@ -23,9 +23,14 @@ def _plain(value: Any, *, inf_as_string: bool = True) -> Any:
     if isinstance(value, dict):
         return {str(k): rec(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if _numbers(value):
+            return _finite_numbers(value, inf_as_string)
         return [rec(v) for v in value]
     if isinstance(value, np.ndarray):
-        return [rec(v) for v in value.tolist()]
+        items = value.tolist()
+        if isinstance(items, list) and _numbers(items):
+            return _finite_numbers(items, inf_as_string)
+        return [rec(v) for v in items] if isinstance(items, list) else rec(items)
     if isinstance(value, np.generic):
         return rec(value.item())
     if isinstance(value, float) and not math.isfinite(value):
@@ -33,6 +38,16 @@ def _plain(value: Any, *, inf_as_string: bool = True) -> Any:
             return None
         return "inf" if value > 0 else "-inf"
     return value
+
+
+def _numbers(values: Any) -> bool:
+    """True for a sequence of plain Python floats and ints only (not bool): the fast path of :func:`_plain`."""
+    return all(type(v) is float or type(v) is int for v in values)
+
+
+def _finite_numbers(values: Any, inf_as_string: bool) -> list[Any]:
+    # v - v is 0 for every finite number and nan for nan and +-inf
+    return [v if v - v == 0 else _plain(v, inf_as_string=inf_as_string) for v in values]
 
 
 class Result:

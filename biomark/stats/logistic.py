@@ -124,6 +124,7 @@ def _with_intercept(x: np.ndarray) -> np.ndarray:
     return x1
 
 
+_CONTRACT = 0.25  # a chord step must shrink by this factor, else the Gram is recomputed
 _CHORD_MIN_COLUMNS = 10  # below this a Gram costs about a matrix-vector product: exact Newton steps throughout
 
 
@@ -181,7 +182,7 @@ def _chord_newton(x1: np.ndarray, y: np.ndarray, C: float, start: np.ndarray | N
                 inverse = np.linalg.pinv(hess)
         step = inverse @ grad
         size = float(np.max(np.abs(step)))
-        contracted = fresh or size <= 0.25 * last
+        contracted = fresh or size <= _CONTRACT * last
         if size < tol or float(grad @ step) <= 1e-14 * max(1.0, abs(f)):
             if contracted:
                 return theta - step, gram

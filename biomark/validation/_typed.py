@@ -78,6 +78,18 @@ def _union_args(tp: Any) -> tuple[Any, ...] | None:
     return None
 
 
+_SCALARS = (float, int, str, bool, type(None))
+
+
+@functools.cache
+def _plain_item(tp: Any) -> bool:
+    """True when :func:`from_plain` returns any value of type ``tp`` unchanged: a scalar or a union of scalars."""
+    if tp is Any or tp in _SCALARS:
+        return True
+    args = _union_args(tp)
+    return args is not None and all(a in _SCALARS for a in args)
+
+
 def to_plain(obj: Any) -> Any:
     """A typed value as plain, JSON-ready data (dataclasses -> dicts in field order)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -91,7 +103,13 @@ def to_plain(obj: Any) -> Any:
         return out
     if isinstance(obj, dict):
         return {k: to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | np.ndarray):
+    if isinstance(obj, np.ndarray):
+        obj = obj.tolist()
+        if not isinstance(obj, list):
+            return obj
+    if isinstance(obj, list | tuple):
+        if all(type(v) is float or type(v) is int for v in obj):  # numbers: nothing to convert
+            return list(obj)
         return [to_plain(v) for v in obj]
     return obj
 
@@ -146,6 +164,8 @@ def from_plain(tp: Any, value: Any, path: str = "$", *, strict: bool = True) -> 
         if not isinstance(value, list):
             raise SchemaError(f"{path}: expected a list, got {type(value).__name__}")
         item = typing.get_args(tp)[0] if origin else Any
+        if _plain_item(item):  # numbers, strings: read as they are (what from_plain returns for each)
+            return tuple(value) if origin is tuple else list(value)
         items = [from_plain(item, v, f"{path}[{i}]", strict=strict) for i, v in enumerate(value)]
         return tuple(items) if origin is tuple else items
     if origin is dict:
