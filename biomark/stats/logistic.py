@@ -124,6 +124,17 @@ def _with_intercept(x: np.ndarray) -> np.ndarray:
     return x1
 
 
+_LOCKSTEP_MAX_CELLS = 1_000_000  # rows x problems of the lockstep path (8 MB per n x K array); beyond, fold by fold
+
+
+def _weighted_grams(x1: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``x1' diag(w[:, k]) x1`` for every column k of ``w``, in chunks of ~2 million temporary cells."""
+    n, q = x1.shape
+    step = max(1, 2_000_000 // (n * q))
+    return np.concatenate([(x1.T[None, :, :] * w[:, a:a + step].T[:, None, :]) @ x1
+                           for a in range(0, w.shape[1], step)], axis=0)
+
+
 _CONTRACT = 0.25  # a chord step must shrink by this factor, else the Gram is recomputed
 _CHORD_MIN_COLUMNS = 10  # below this a Gram costs about a matrix-vector product: exact Newton steps throughout
 
@@ -261,7 +272,8 @@ def logistic_ridge_cv(x: Any, y: Any, Cs: Sequence[float], folds: Iterable[tuple
     folds = [(np.asarray(tr), np.asarray(te)) for tr, te in folds]
     if not folds:
         raise StatsError("no folds were given")
-    if x.shape[1] + 1 <= _CHORD_MIN_COLUMNS and np.all(np.isfinite(grid)):
+    if x.shape[1] + 1 <= _CHORD_MIN_COLUMNS and np.all(np.isfinite(grid)) \
+            and x.shape[0] * len(folds) * grid.size <= _LOCKSTEP_MAX_CELLS:
         scores, fold_thetas = _lockstep_path(x, y, grid, folds)
     else:
         scores, fold_thetas = _chord_path(x, y, grid, folds)
@@ -348,7 +360,7 @@ def _lockstep_newton(x1: np.ndarray, y: np.ndarray, w: np.ndarray, Cs: np.ndarra
         with np.errstate(over="ignore"):
             prob = 1.0 / (1.0 + np.exp(-eta))
         grad = ca * (x1.T @ (wa * (prob - y[:, None]))) + ridge[:, None] * theta
-        hess = ca[:, None, None] * ((x1.T[None, :, :] * (wa * prob * (1.0 - prob)).T[:, None, :]) @ x1)
+        hess = ca[:, None, None] * _weighted_grams(x1, wa * prob * (1.0 - prob))
         hess[:, np.arange(q), np.arange(q)] += ridge
         try:
             step = np.linalg.solve(hess, grad.T[:, :, None])[:, :, 0].T

@@ -64,11 +64,12 @@ def test_bad_grid_is_refused():
         logistic_ridge_cv(np.zeros((4, 1)), np.array([0, 1, 0, 1]), [0.0, 1.0], [])
 
 
-@pytest.mark.parametrize("p", [4, 30])
-def test_path_equals_exact_newton_fits_per_fold(p):
+@pytest.mark.parametrize(("p", "lockstep"), [(4, True), (4, False), (30, False)])
+def test_path_equals_exact_newton_fits_per_fold(p, lockstep, monkeypatch):
     """Each fold's fit along the path equals an exact Newton fit (logistic_ridge, tol 1e-13) at that C.
 
-    p = 4: all (fold, C) problems solved in lockstep from zero; p = 30: the chord path.
+    p = 4: all (fold, C) problems solved in lockstep from zero, or (too many rows for that, forced here)
+    fold by fold with exact Newton steps; p = 30: the chord path.
 
     The chord steps share the fixed point of Newton's method and stop by the same rule (a step below
     1e-10, or a predicted decrease inside the rounding of the objective), so an inner fit is within a
@@ -76,6 +77,10 @@ def test_path_equals_exact_newton_fits_per_fold(p):
     trusted a stale Hessian too early would leave the score ~1e-4 away (the first chord steps are
     1e-2-1e-1); the refit on all rows is an exact Newton fit.
     """
+    import importlib
+
+    if not lockstep:
+        monkeypatch.setattr(importlib.import_module("biomark.stats.logistic"), "_LOCKSTEP_MAX_CELLS", 0)
     rng = np.random.default_rng(7)
     n = 2000
     x = rng.normal(size=(n, p))
