@@ -7,7 +7,9 @@ computed directly. scikit-learn's scorer re-validates its inputs on every call, 
 ``validate --method logistic`` (200 permutations x 5 folds x 5 inner folds x 10 penalties). Along the
 inner-CV path with more than 10 columns the Gram :math:`X^\top W X` of a Newton step is kept while the
 steps contract (a chord iteration, Kelley 1995, *Iterative Methods for Linear and Nonlinear Equations*,
-ch. 5): 3-4x faster at n = 4,000, p = 50, the same fixed point.
+ch. 5): 3-4x faster at n = 4,000, p = 50, the same fixed point. With at most 9 predictors the
+numpy calls, not the arithmetic, cost the time: all (fold, C) problems are then solved at once, each by
+:func:`logistic_ridge`'s Newton steps from zero (5x faster at n = 200, p = 3).
 """
 
 from __future__ import annotations
