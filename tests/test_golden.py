@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._json_compare import differences as _differences
+
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,24 +33,6 @@ def _canonical(path: Path) -> dict:
     d["reproducibility"].pop("command")
     d["reproducibility"].pop("versions")
     return d
-
-
-ABS, REL = 1e-12, 1e-9  # floats; every other value, every key and every list length must be identical
-
-
-def _differences(a: object, b: object, path: str = "$") -> list[str]:
-    """Where two JSON documents differ: keys, lengths, non-float values exactly, floats beyond ABS + REL."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        if a.keys() != b.keys():
-            return [f"{path}: keys {sorted(a.keys() ^ b.keys())} in one only"]
-        return [d for k in a for d in _differences(a[k], b[k], f"{path}.{k}")]
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return [f"{path}: length {len(a)} vs {len(b)}"]
-        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{path}[{i}]")]
-    if type(a) is float and type(b) is float:
-        return [] if abs(a - b) <= ABS + REL * max(abs(a), abs(b)) else [f"{path}: {a!r} vs {b!r}"]
-    return [] if (type(a), a) == (type(b), b) else [f"{path}: {a!r} vs {b!r}"]
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,23 @@ scenario with correlation blocks, centres and missingness) and of direct ``simul
 intensity, change, dose, missing Ct wells, a SeedSequence seed, no censoring), plus two small ``power``
 runs, all written at commit e7d029b before ``simulate`` and ``power`` were split into named steps, by
 tests/data/synth_golden/make_synth_golden.py. This test reruns that script and compares every file's
-bytes. A fixture moves only in a commit that fixes a bug changing a simulated number.
+bytes, except power.json: its Riley sample-size statistics are computed from the simulated data and
+round differently on another CPU (seen on 2026-12-03: 3 floats, by 3e-16), so it compares as the results
+goldens do (tests/_json_compare.py). A fixture moves only in a commit that fixes a bug changing a simulated
+number.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests._json_compare import differences
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "synth_golden"
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,4 +50,8 @@ def test_fixture_set_is_complete():
 
 @pytest.mark.parametrize("name", FILES)
 def test_simulated_file_identical_to_pre_refactor(regenerated, name):
-    assert (regenerated / name).read_bytes() == (GOLDEN / name).read_bytes()
+    if name == "power.json":  # statistics of the simulated data: floats to 1e-12 + 1e-9 relative across CPUs
+        diffs = differences(json.loads((regenerated / name).read_text()), json.loads((GOLDEN / name).read_text()))
+        assert not diffs, f"{len(diffs)} differences, first: " + "; ".join(diffs[:5])
+    else:
+        assert (regenerated / name).read_bytes() == (GOLDEN / name).read_bytes()

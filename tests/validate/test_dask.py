@@ -75,9 +75,11 @@ def test_client_gives_the_serial_result_and_runs_on_the_workers(panel, cohort, c
     with distributed.get_task_stream(client) as ts:
         r = biomark.validate(panel, cohort, n_jobs=2, scheduler=client, **SETTINGS)
     assert _comparable(r) == serial_json
-    # the work really went to the cluster: CV folds, bootstrap refits, permutations and the resamples of the
-    # bootstrap-corrected calibration curve (rms calibrate, issue 17) all ran there
-    assert _functions_run(ts.data) == {"_fit_predict", "_boot_task", "_perm_task", "_replicates"}
+    # the work really went to the cluster: CV folds, bootstrap refits and permutations all ran there (the
+    # logistic model's bootstrap-corrected calibration curve, rms calibrate, takes the bootstrap's refits:
+    # no resamples of its own, so no _replicates batches)
+    assert _functions_run(ts.data) == {"_fit_predict", "_boot_task", "_perm_task"}
+    assert r["binary"]["calibration"]["corrected"]["B"] == 12
     workers = {e["worker"] for e in ts.data}
     assert workers <= set(client.scheduler_info()["workers"])
     assert r["settings"]["bootstrap"] == 12 and r["binary"]["bootstrap"]["n_failed"] == 0
