@@ -462,3 +462,27 @@ def test_clone_shares_the_frozen_panel_and_copies_the_rest(tmp_path):
     assert c.weights == m.weights and c.weights is not m.weights  # mutable params still copied
     assert c.Cs == [0.1, 1.0] and c.Cs is not m.Cs
     assert c.get_params() == m.get_params()
+
+
+def test_inner_folds_are_scikit_learns_stratified_k_fold():
+    """biomark.model.fitted.stratified_folds replaces StratifiedKFold.split in the inner CV (its input checks
+    cost ~2 ms a call); the folds must be scikit-learn's, index for index, shuffled or not."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from biomark.model.fitted import stratified_folds
+
+    rng = np.random.default_rng(0)
+    checked = 0
+    for t in range(300):
+        n = int(rng.integers(6, 300))
+        y = (rng.random(n) < rng.uniform(0.1, 0.9)).astype(float)
+        smallest = int(min(y.sum(), n - y.sum()))
+        if smallest < 2:
+            continue
+        k = int(rng.integers(2, min(10, smallest) + 1))
+        seed = None if t % 5 == 0 else int(rng.integers(0, 2**31 - 1))
+        ref = StratifiedKFold(k, shuffle=seed is not None, random_state=seed).split(np.zeros((n, 1)), y)
+        for (a_tr, a_te), (b_tr, b_te) in zip(ref, stratified_folds(y, k, seed), strict=True):
+            assert np.array_equal(a_tr, b_tr) and np.array_equal(a_te, b_te)
+        checked += 1
+    assert checked > 250
