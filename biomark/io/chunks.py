@@ -223,6 +223,26 @@ def _chunks_of(col: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
     return list(col.chunks) if isinstance(col, pa.ChunkedArray) else [col]
 
 
+_RUNNING: set[threading.Event] = set()  # the stop events of the reader threads alive now
+
+
+def _stop_readers() -> None:
+    """Tell every reader thread to stop: run by threading's shutdown before it joins the threads.
+
+    A consumer that ends by an exception (SIGTERM raised as :class:`~biomark.cli._common.Terminated`,
+    Ctrl-C) may leave its generator suspended and referenced by the traceback, so its ``finally``
+    never sets ``stop``; the reader then waited on a full queue forever and the process never exited
+    (seen under load: ``biomark score`` hung after printing its SIGTERM line, 2 runs in 8).
+    """
+    for ev in list(_RUNNING):
+        ev.set()
+
+
+_register = getattr(threading, "_register_atexit", None)  # CPython >= 3.9: before non-daemon threads are joined
+if _register is not None:
+    _register(_stop_readers)
+
+
 def prefetch(it: Iterator[Any], depth: int = 2) -> Iterator[Any]:
     """Run ``it`` in a background thread, ``depth`` items ahead (pyarrow parses without the GIL)."""
     q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
@@ -246,6 +266,7 @@ def prefetch(it: Iterator[Any], depth: int = 2) -> Iterator[Any]:
         except BaseException as err:  # noqa: BLE001 - handed to the consumer
             put(("error", err))
         finally:
+            _RUNNING.discard(stop)
             close = getattr(it, "close", None)
             if close is not None:
                 with contextlib.suppress(Exception):
@@ -254,6 +275,7 @@ def prefetch(it: Iterator[Any], depth: int = 2) -> Iterator[Any]:
     # not a daemon: a daemon thread caught inside pyarrow at interpreter exit aborts the process
     # (pthread_exit unwinding through C++ frames: "terminate called without an active exception")
     th = threading.Thread(target=work, name="biomark-reader", daemon=False)
+    _RUNNING.add(stop)
     th.start()
     try:
         while True:

@@ -146,3 +146,25 @@ def test_sigkill_of_the_parent_ends_its_workers(tmp_path):
             os.kill(w, signal.SIGKILL)
     assert not left, f"{len(left)} worker processes outlived their parent"
     assert not (tmp_path / "r.json").exists()
+
+
+def test_a_reader_left_suspended_is_stopped_before_threads_are_joined():
+    """A consumer that leaves prefetch's generator suspended (an exception whose traceback keeps it
+    alive) never set its stop event, and interpreter shutdown then waited for the reader forever
+    (`biomark score` hung after its SIGTERM line in 2 runs of 8 under load). threading's shutdown hook
+    stops every reader first."""
+    import threading
+
+    from biomark.io import chunks
+
+    gen = chunks.prefetch(iter(range(10**6)), depth=2)
+    assert next(gen) == 0  # the reader now waits on a full queue
+    reader = next(t for t in threading.enumerate() if t.name == "biomark-reader")
+    assert reader.is_alive() and chunks._RUNNING
+    chunks._stop_readers()  # what threading._shutdown runs before joining non-daemon threads
+    reader.join(timeout=5)
+    assert not reader.is_alive()
+    hooks = getattr(threading, "_threading_atexits", None)  # CPython's list of functools.partial
+    if hooks is not None:
+        assert any(getattr(h, "func", h) is chunks._stop_readers for h in hooks)
+    del gen
