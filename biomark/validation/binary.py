@@ -216,11 +216,9 @@ stops after 140."""
 
 def _upper_bound(k: int, n: int, level: float) -> float:
     """One-sided Clopper-Pearson upper confidence bound, at confidence 1 - level, of a binomial proportion."""
-    if k >= n:
-        return 1.0
-    from scipy.stats import beta
+    from biomark.stats._binary import _clopper_pearson
 
-    return float(beta.ppf(1.0 - level, k + 1, n - k))
+    return float(_clopper_pearson(k, n, 1.0 - 2.0 * level)[1])  # the two-sided interval's upper end
 
 
 def _perm_result(vals: np.ndarray, observed: float, folds: int, n_perm: int, h: int | None,
